@@ -1,0 +1,149 @@
+// The owner's issue: ONE per leaked key per repository, found again by a hidden marker.
+//
+// A worker can die between "issue created" and "job completed", and the job then runs again.
+// So every run searches before it creates, and every comment carries the leak's event marker
+// so it is posted once. The search lists the repository's `keywarden`-labelled issues (state
+// all) rather than using the search API, whose index lags by seconds to minutes and would
+// miss an issue created just before a crash. Two jobs for the same key (the key leaked in two
+// files) take a lock on repo + secretHash, so they cannot both miss and both create.
+import type { RotateJobData } from '../queue/queues.js';
+import type { RotationResult } from './rotator.js';
+import { type GitHubClient, type GitHubRetryOptions, withGitHubRetry } from './githubRetry.js';
+import { eventMarker, followUpComment, issueBody, issueTitle, pullRequestComment, secretMarker } from './issueBody.js';
+
+/** Every issue keywarden opens carries this label, which is also how it finds them again. */
+export const ISSUE_LABEL = 'keywarden';
+
+export interface OwnerIssueOptions {
+  /** Extra labels from the repository's config. */
+  labels?: string[];
+  /** Assignees from the repository's config, used when the commit author cannot be assigned. */
+  assignees?: string[];
+  now?: () => Date;
+  retry?: GitHubRetryOptions;
+  /** Serialises find-or-create for one key in one repository (across workers). */
+  withLock?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+export interface OwnerIssueResult {
+  number: number;
+  url: string;
+  created: boolean;
+  commented: boolean;
+  pullRequestCommented: boolean;
+}
+
+interface IssueLike {
+  number: number;
+  html_url: string;
+  body?: string | null;
+}
+
+export async function findIssueForSecret(gh: GitHubClient, owner: string, repo: string, secretHash: string, retry?: GitHubRetryOptions): Promise<IssueLike | undefined> {
+  const marker = secretMarker(secretHash);
+  for (let page = 1; page <= 50; page++) {
+    const res = await withGitHubRetry(
+      () => gh.request('GET /repos/{owner}/{repo}/issues', { owner, repo, labels: ISSUE_LABEL, state: 'all', per_page: 100, page }),
+      retry,
+    );
+    const issues = res.data as IssueLike[];
+    const hit = issues.find((i) => (i.body ?? '').includes(marker));
+    if (hit) return hit;
+    if (issues.length < 100) return undefined;
+  }
+  return undefined;
+}
+
+async function hasCommentWith(gh: GitHubClient, owner: string, repo: string, issueNumber: number, marker: string, retry?: GitHubRetryOptions): Promise<boolean> {
+  for (let page = 1; page <= 50; page++) {
+    const res = await withGitHubRetry(
+      () => gh.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: issueNumber, per_page: 100, page }),
+      retry,
+    );
+    const comments = res.data as Array<{ body?: string | null }>;
+    if (comments.some((c) => (c.body ?? '').includes(marker))) return true;
+    if (comments.length < 100) return false;
+  }
+  return false;
+}
+
+/** True when GitHub says the user can be assigned issues in this repository (204), false on 404. */
+export async function isAssignable(gh: GitHubClient, owner: string, repo: string, login: string, retry?: GitHubRetryOptions): Promise<boolean> {
+  try {
+    await withGitHubRetry(() => gh.request('GET /repos/{owner}/{repo}/assignees/{assignee}', { owner, repo, assignee: login }), retry);
+    return true;
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return false;
+    throw err;
+  }
+}
+
+async function chooseAssignees(gh: GitHubClient, job: RotateJobData, opts: OwnerIssueOptions): Promise<string[]> {
+  const candidates = [...(job.authorLogin ? [job.authorLogin] : []), ...(opts.assignees ?? [])];
+  const out: string[] = [];
+  for (const login of candidates) {
+    if (out.includes(login)) continue;
+    if (await isAssignable(gh, job.owner, job.repo, login, opts.retry)) out.push(login);
+    // The author is enough when assignable; config assignees are the fallback.
+    if (out.length > 0 && login === job.authorLogin) break;
+  }
+  return out;
+}
+
+async function commentOnce(gh: GitHubClient, job: RotateJobData, issueNumber: number, body: string, retry?: GitHubRetryOptions): Promise<boolean> {
+  if (await hasCommentWith(gh, job.owner, job.repo, issueNumber, eventMarker(job.idempotencyKey), retry)) return false;
+  await withGitHubRetry(
+    () => gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: job.owner, repo: job.repo, issue_number: issueNumber, body }),
+    retry,
+  );
+  return true;
+}
+
+/**
+ * Opens the owner's issue for this leak, or reuses the one already open for the same key
+ * (then comments once with the new state). Also comments on the pull request it came from.
+ */
+export async function ensureOwnerIssue(gh: GitHubClient, job: RotateJobData, result: RotationResult, opts: OwnerIssueOptions = {}): Promise<OwnerIssueResult> {
+  const now = opts.now ?? (() => new Date());
+  const lock = opts.withLock ?? (<T>(_k: string, fn: () => Promise<T>) => fn());
+  const { owner, repo } = job;
+
+  const issue = await lock(`issue:${owner}/${repo}:${job.secretHash}`, async () => {
+    const existing = await findIssueForSecret(gh, owner, repo, job.secretHash, opts.retry);
+    if (existing) {
+      // Our own issue from an earlier, interrupted run of this very job: nothing to add.
+      const ours = (existing.body ?? '').includes(eventMarker(job.idempotencyKey));
+      const commented = ours ? false : await commentOnce(gh, job, existing.number, followUpComment(job, result, now()), opts.retry);
+      return { number: existing.number, url: existing.html_url, created: false, commented };
+    }
+    const assignees = await chooseAssignees(gh, job, opts);
+    const labels = [...new Set([ISSUE_LABEL, ...(opts.labels ?? [])])];
+    const res = await withGitHubRetry(
+      () =>
+        gh.request('POST /repos/{owner}/{repo}/issues', {
+          owner,
+          repo,
+          title: issueTitle(job, result),
+          body: issueBody(job, result, now()),
+          labels,
+          ...(assignees.length > 0 ? { assignees } : {}),
+        }),
+      opts.retry,
+    );
+    const created = res.data as IssueLike;
+    return { number: created.number, url: created.html_url, created: true, commented: false };
+  });
+
+  let pullRequestCommented = false;
+  if (job.pullRequest) {
+    pullRequestCommented = await commentOnce(gh, job, job.pullRequest.number, pullRequestComment(job, result, issue.url, now()), opts.retry);
+  }
+  return { ...issue, pullRequestCommented };
+}
+
+/** A public key found in a pull request: say so there; no issue, nothing rotated. */
+export async function notePublicKeyOnPullRequest(gh: GitHubClient, job: RotateJobData, result: RotationResult, opts: OwnerIssueOptions = {}): Promise<boolean> {
+  if (!job.pullRequest) return false;
+  const now = opts.now ?? (() => new Date());
+  return commentOnce(gh, job, job.pullRequest.number, pullRequestComment(job, result, undefined, now()), opts.retry);
+}
