@@ -1,0 +1,100 @@
+// Runs git as a child process and streams its stdout as batches of lines. We spawn git
+// directly rather than through simple-git's buffered `raw()` so that a history of any size
+// flows through in constant memory, and so the pre-commit path loads nothing heavy.
+import { spawn } from 'node:child_process';
+
+/** A git command failed; `code` is stable for callers and reports. */
+export class GitError extends Error {
+  readonly code = 'GIT_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+/** Config that makes git's patch output parseable regardless of the user's settings. */
+export const PATCH_CONFIG = [
+  '-c', 'core.quotePath=false',
+  '-c', 'diff.noprefix=false',
+  '-c', 'diff.mnemonicPrefix=false',
+  '-c', 'color.ui=never',
+  '-c', 'log.showSignature=false',
+];
+
+/** Common flags for `git log -p` / `git diff` so that only our parser's format comes out. */
+export const PATCH_FLAGS = [
+  '--no-color',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--unified=0',
+  '--find-renames',
+  '--src-prefix=a/',
+  '--dst-prefix=b/',
+];
+
+const MAX_STDERR = 4096;
+
+/**
+ * Yields stdout in batches of complete lines (without the newline). Batching keeps the
+ * per-line cost synchronous; a line longer than a chunk is gathered in pieces and joined
+ * once, so a multi-megabyte line costs linear time.
+ */
+export async function* gitLines(args: string[], cwd: string): AsyncGenerator<string[]> {
+  const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    if (stderr.length < MAX_STDERR) stderr += d;
+  });
+  const exited = new Promise<{ code: number | null; spawnError?: Error }>((resolve) => {
+    child.on('error', (e) => resolve({ code: null, spawnError: e }));
+    child.on('close', (code) => resolve({ code }));
+  });
+  child.stdout.setEncoding('utf8');
+  let finished = false;
+  try {
+    let pending: string[] = [];
+    for await (const chunk of child.stdout as AsyncIterable<string>) {
+      const nl = chunk.indexOf('\n');
+      if (nl === -1) {
+        pending.push(chunk);
+        continue;
+      }
+      const lines = chunk.split('\n');
+      const tail = lines.pop() as string;
+      if (pending.length > 0) {
+        pending.push(lines[0]);
+        lines[0] = pending.join('');
+        pending = [];
+      }
+      if (tail !== '') pending.push(tail);
+      yield lines;
+    }
+    if (pending.length > 0) yield [pending.join('')];
+    const { code, spawnError } = await exited;
+    finished = true;
+    if (spawnError) throw new GitError(`could not run git (${spawnError.message}); is git installed and on PATH?`);
+    if (code !== 0) {
+      const reason = stderr.trim().split('\n')[0] || `exit code ${code}`;
+      throw new GitError(`git ${subcommandOf(args)} failed: ${reason}`);
+    }
+  } finally {
+    // The consumer stopped early (error, or it had seen enough): don't leave git running.
+    if (!finished) child.kill();
+  }
+}
+
+/** Runs git to completion and returns stdout; for small outputs only. */
+export async function gitOutput(args: string[], cwd: string): Promise<string> {
+  const out: string[] = [];
+  for await (const lines of gitLines(args, cwd)) out.push(...lines);
+  return out.join('\n');
+}
+
+function subcommandOf(args: string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c' || args[i] === '-C') i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return '';
+}

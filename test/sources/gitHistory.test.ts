@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gitHistoryFragments } from '../../src/sources/gitHistory.js';
+import type { Fragment } from '../../src/scan/types.js';
+import { makeGitRepo, type GitFixture } from './gitFixture.js';
+
+async function collect(it: AsyncIterable<Fragment>): Promise<Fragment[]> {
+  const out: Fragment[] = [];
+  for await (const f of it) out.push(f);
+  return out;
+}
+
+describe('gitHistoryFragments', () => {
+  let repo: GitFixture;
+  const sha: Record<string, string> = {};
+
+  beforeAll(() => {
+    repo = makeGitRepo('history');
+    sha.first = repo.commit('first\n\nwith a body', { 'a.txt': 'one\ntwo\nthree\nfour\n', 'old name.txt': 'stay\nthe\nsame\n' });
+    sha.second = repo.commit('second', { 'a.txt': 'one\ntwo\nINSERTED\nthree\nfour\nAPPENDED\n' });
+    mkdirSync(join(repo.dir, 'dir with space'));
+    repo.git('mv', 'old name.txt', 'dir with space/naïve ✓.txt');
+    sha.rename = repo.commit('pure rename');
+    repo.write('dir with space/naïve ✓.txt', 'stay\nthe\nsame\nplus one\n');
+    repo.write('quo"te\tname.txt', 'quoted\n');
+    repo.write('bin.dat', Buffer.from([0, 1, 2, 3, 0, 255, 0, 10, 65]));
+    repo.write('tricky.txt', '++ b/not-a-header\n--- a/nor-this\n@@ -1 +1 @@\n');
+    sha.third = repo.commit('third');
+    repo.git('rm', '-q', 'a.txt');
+    sha.deleted = repo.commit('delete a');
+    repo.git('checkout', '-q', '-b', 'side', sha.second);
+    sha.side = repo.commit('side branch', { 'side.txt': 'only on side\n' });
+    repo.git('checkout', '-q', 'main');
+  });
+  afterAll(() => repo.cleanup());
+
+  it('yields one fragment per commit and file with only the added lines and new-file line numbers', async () => {
+    const frags = await collect(gitHistoryFragments({ repoDir: repo.dir }));
+    const second = frags.filter((f) => f.commit?.sha === sha.second);
+    expect(second).toHaveLength(1);
+    expect(second[0].path).toBe('a.txt');
+    expect(second[0].text).toBe('INSERTED\nAPPENDED');
+    expect(second[0].lineNumbers).toEqual([3, 6]);
+    const first = frags.filter((f) => f.commit?.sha === sha.first);
+    expect(first.map((f) => f.path).sort()).toEqual(['a.txt', 'old name.txt']);
+    expect(first[0].commit).toMatchObject({ author: 'Ada Lovelace', email: 'ada@example.com', message: 'first\n\nwith a body' });
+    expect(first[0].commit?.date).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('handles renames, unicode and quoted paths, binaries, deletions and patch-like content', async () => {
+    const binaries: string[] = [];
+    const frags = await collect(gitHistoryFragments({ repoDir: repo.dir, onBinary: (b) => binaries.push(b.path) }));
+    expect(frags.some((f) => f.commit?.sha === sha.rename)).toBe(false);
+    expect(frags.some((f) => f.commit?.sha === sha.deleted)).toBe(false);
+    const third = frags.filter((f) => f.commit?.sha === sha.third);
+    const byPath = Object.fromEntries(third.map((f) => [f.path, f]));
+    expect(Object.keys(byPath).sort()).toEqual(['dir with space/naïve ✓.txt', 'quo"te\tname.txt', 'tricky.txt']);
+    expect(byPath['dir with space/naïve ✓.txt'].text).toBe('plus one');
+    expect(byPath['dir with space/naïve ✓.txt'].lineNumbers).toEqual([4]);
+    expect(byPath['tricky.txt'].text).toBe('++ b/not-a-header\n--- a/nor-this\n@@ -1 +1 @@');
+    expect(byPath['tricky.txt'].lineNumbers).toEqual([1, 2, 3]);
+    expect(binaries).toEqual(['bin.dat']);
+  });
+
+  it('narrows to a range, to commits since a revision, or widens to every ref', async () => {
+    const range = await collect(gitHistoryFragments({ repoDir: repo.dir, range: `${sha.first}..${sha.rename}` }));
+    expect(new Set(range.map((f) => f.commit?.sha))).toEqual(new Set([sha.second]));
+    const since = await collect(gitHistoryFragments({ repoDir: repo.dir, since: sha.second }));
+    expect(new Set(since.map((f) => f.commit?.sha))).toEqual(new Set([sha.third]));
+    const head = await collect(gitHistoryFragments({ repoDir: repo.dir }));
+    expect(head.some((f) => f.commit?.sha === sha.side)).toBe(false);
+    const all = await collect(gitHistoryFragments({ repoDir: repo.dir, all: true }));
+    expect(all.some((f) => f.commit?.sha === sha.side && f.path === 'side.txt')).toBe(true);
+  });
+
+  it('does not duplicate a merge commit\'s changes', async () => {
+    const r = makeGitRepo('merge');
+    try {
+      r.commit('base', { 'x.txt': 'base\n' });
+      r.git('checkout', '-q', '-b', 'feature');
+      const feat = r.commit('feature', { 'f.txt': 'feature line\n' });
+      r.git('checkout', '-q', 'main');
+      r.commit('main side', { 'm.txt': 'main line\n' });
+      r.git('merge', '-q', '--no-ff', '-m', 'merge feature', 'feature');
+      const frags = await collect(gitHistoryFragments({ repoDir: r.dir }));
+      const featureLines = frags.filter((f) => f.text.includes('feature line'));
+      expect(featureLines).toHaveLength(1);
+      expect(featureLines[0].commit?.sha).toBe(feat);
+    } finally {
+      r.cleanup();
+    }
+  });
+
+  it('splits a large file into several fragments at line boundaries', async () => {
+    const r = makeGitRepo('split');
+    try {
+      const lines = Array.from({ length: 100 }, (_, i) => `line number ${i + 1} ${'x'.repeat(50)}`);
+      r.commit('big', { 'big.txt': lines.join('\n') + '\n' });
+      const frags = await collect(gitHistoryFragments({ repoDir: r.dir, maxBytes: 1000 }));
+      expect(frags.length).toBeGreaterThan(5);
+      expect(frags.every((f) => f.text.length <= 1000)).toBe(true);
+      expect(frags.flatMap((f) => f.text.split('\n'))).toEqual(lines);
+      expect(frags.flatMap((f) => f.lineNumbers)).toEqual(lines.map((_, i) => i + 1));
+    } finally {
+      r.cleanup();
+    }
+  });
+
+  it('treats a repository without commits as empty and rejects option-like revisions', async () => {
+    const r = makeGitRepo('empty');
+    try {
+      expect(await collect(gitHistoryFragments({ repoDir: r.dir }))).toEqual([]);
+    } finally {
+      r.cleanup();
+    }
+    await expect(collect(gitHistoryFragments({ repoDir: repo.dir, range: '--output=/tmp/x' }))).rejects.toMatchObject({ code: 'GIT_FAILED' });
+    await expect(collect(gitHistoryFragments({ repoDir: repo.dir, range: 'nope..nada' }))).rejects.toThrow(/git log failed/);
+  });
+
+  it('reports commits as they stream by', async () => {
+    const seen: number[] = [];
+    await collect(gitHistoryFragments({ repoDir: repo.dir, onCommit: (n) => seen.push(n) }));
+    expect(seen.at(-1)).toBe(5);
+  });
+});
