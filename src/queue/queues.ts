@@ -59,7 +59,9 @@ export const SCAN_JOB_OPTIONS: JobsOptions = {
 
 export const ROTATE_JOB_OPTIONS: JobsOptions = {
   attempts: 10,
-  backoff: { type: 'exponential', delay: 1_000 },
+  // `rotate` is the rotate worker's own strategy (rotateWorker.ts): exponential with jitter,
+  // or the wait the error asks for (REQUEST_IN_PROCESS: a few seconds).
+  backoff: { type: 'rotate', delay: 1_000 },
   removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
   // Failed rotations are the dead-letter view: keep them until someone looks.
   removeOnFail: false,

@@ -1,0 +1,35 @@
+// A short Redis lock so that two rotate jobs for the same key in the same repository (the key
+// leaked in two files) cannot both search, both miss and both open an issue. The lock expires
+// by itself, so a worker killed while holding it delays the other job by at most `ttlMs`.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+export interface RedisLockOptions {
+  prefix: string;
+  ttlMs?: number;
+  waitMs?: number;
+}
+
+export function redisLock(redis: Redis, opts: RedisLockOptions) {
+  const ttl = opts.ttlMs ?? 30_000;
+  const maxWait = opts.waitMs ?? 60_000;
+  return async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const name = `${opts.prefix}:lock:${key}`;
+    const token = randomUUID();
+    const started = Date.now();
+    for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
+      if ((await redis.set(name, token, 'PX', ttl, 'NX')) === 'OK') break;
+      if (Date.now() - started > maxWait) {
+        throw Object.assign(new Error(`lock ${key} still held after ${maxWait} ms; the job will be retried`), { code: 'LOCK_TIMEOUT' });
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    try {
+      return await fn();
+    } finally {
+      await redis.eval(RELEASE, 1, name, token).catch(() => undefined);
+    }
+  };
+}

@@ -1,0 +1,108 @@
+// The rotate worker: BullMQ wiring around processRotateJob.
+// - ioredis with maxRetriesPerRequest: null, as BullMQ requires for blocking commands, so a
+//   Redis restart pauses the worker instead of failing jobs;
+// - WORKER_LOCK_OPTIONS: a job whose worker was killed is picked up again within ~10 s;
+// - a custom backoff (`rotate`): exponential with jitter, or the wait the error asks for
+//   (REQUEST_IN_PROCESS: a few seconds);
+// - SIGTERM closes the worker, which waits for in-flight jobs to finish;
+// - failed jobs are kept (ROTATE_JOB_OPTIONS.removeOnFail = false): the dead-letter view.
+import { Worker, type Job } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from './queues.js';
+import { processRotateJob, type RotateJobDeps, type RotateJobReturn, type RotateJobState } from './rotateJob.js';
+import { redisLock } from './rotateLock.js';
+import { RotationError } from '../rotation/rotator.js';
+import { jitteredBackoff, type GitHubRetryOptions } from '../rotation/githubRetry.js';
+
+export const ROTATE_BACKOFF_TYPE = 'rotate';
+
+export interface RotateWorkerOptions extends Omit<RotateJobDeps, 'log' | 'withLock'> {
+  /** redis://… URL or ioredis options. */
+  redis: string | RedisOptions;
+  /** BullMQ key prefix (tests use a unique one per file). */
+  prefix?: string;
+  concurrency?: number;
+  log?: Logger;
+  /** Install a SIGTERM/SIGINT handler that closes the worker gracefully (default true). */
+  handleSignals?: boolean;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  githubRetry?: GitHubRetryOptions;
+  /** Override WORKER_LOCK_OPTIONS (tests, chaos). */
+  lock?: Partial<typeof WORKER_LOCK_OPTIONS>;
+}
+
+export interface RotateWorkerHandle {
+  worker: Worker<RotateJobState, RotateJobReturn>;
+  close(): Promise<void>;
+}
+
+/** Backoff for rotate jobs: the error's own wait when it names one, else exponential + jitter. */
+export function rotateBackoff(baseMs: number, maxMs: number) {
+  return (attemptsMade: number, _type?: string, err?: Error): number => {
+    if (err instanceof RotationError && err.retryAfterMs !== undefined) return err.retryAfterMs;
+    const retryAfter = (err as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+    if (typeof retryAfter === 'number') return retryAfter;
+    return jitteredBackoff(Math.max(0, attemptsMade - 1), baseMs, maxMs);
+  };
+}
+
+export function redisConnection(redis: string | RedisOptions): Redis {
+  return typeof redis === 'string'
+    ? new Redis(redis, { maxRetriesPerRequest: null })
+    : new Redis({ ...redis, maxRetriesPerRequest: null });
+}
+
+export function startRotateWorker(opts: RotateWorkerOptions): RotateWorkerHandle {
+  const log = opts.log ?? pino({ name: 'keywarden-rotate' });
+  const connection = redisConnection(opts.redis);
+  const lockConnection = redisConnection(opts.redis);
+  const prefix = opts.prefix ?? 'bull';
+  const deps: RotateJobDeps = {
+    ...opts,
+    log,
+    withLock: redisLock(lockConnection, { prefix: `${prefix}:keywarden` }),
+  };
+
+  const worker = new Worker<RotateJobState, RotateJobReturn>(
+    ROTATE_QUEUE,
+    (job: Job<RotateJobState>) => processRotateJob(job, deps),
+    {
+      connection,
+      prefix,
+      concurrency: opts.concurrency ?? 4,
+      ...WORKER_LOCK_OPTIONS,
+      ...opts.lock,
+      settings: { backoffStrategy: rotateBackoff(opts.backoffBaseMs ?? 1_000, opts.backoffMaxMs ?? 60_000) },
+    },
+  );
+
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+    log[final ? 'error' : 'warn'](
+      { jobId: job.id, secretHash: job.data.secretHash, attempt: job.attemptsMade, code: (err as { code?: string }).code, final },
+      final ? `rotation failed for good (dead-letter): ${err.message}` : `rotation attempt failed, will retry: ${err.message}`,
+    );
+  });
+  worker.on('error', (err) => log.warn({ err: { message: err.message, name: err.name } }, 'rotate worker connection error'));
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await worker.close();
+      await Promise.allSettled([connection.quit(), lockConnection.quit()]);
+    })();
+    return closing;
+  };
+  if (opts.handleSignals ?? true) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'rotate worker: finishing in-flight jobs, then exiting');
+      void close().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { worker, close };
+}
