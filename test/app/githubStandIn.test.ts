@@ -1,0 +1,64 @@
+// The stand-in is only useful if it refuses what GitHub refuses: these tests pin that.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Octokit } from '@octokit/rest';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
+
+let gh: GitHubStandIn;
+let octokit: Octokit;
+
+beforeAll(async () => {
+  gh = await startGitHubStandIn();
+  const token = gh.state.newToken();
+  gh.state.tokens.add(token);
+  octokit = new Octokit({ baseUrl: gh.url, auth: token, request: { retries: 0 } });
+});
+afterAll(async () => gh.close());
+
+describe('GitHub stand-in', () => {
+  it('accepts a valid check run and stores its annotations', async () => {
+    const annotations = [{ path: 'a.txt', start_line: 1, end_line: 1, annotation_level: 'failure' as const, message: 'x' }];
+    const { data } = await octokit.checks.create({ owner: 'o', repo: 'r', name: 'keywarden', head_sha: 'a'.repeat(40), output: { title: 't', summary: 's', annotations } });
+    expect(data.id).toBeGreaterThan(0);
+    expect(gh.state.checkRuns[0].annotations).toHaveLength(1);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('refuses more than 50 annotations in one call and records the violation', async () => {
+    const annotations = Array.from({ length: 51 }, (_, i) => ({ path: 'a.txt', start_line: i + 1, end_line: i + 1, annotation_level: 'failure' as const, message: 'x' }));
+    await expect(octokit.checks.create({ owner: 'o', repo: 'r', name: 'keywarden', head_sha: 'b'.repeat(40), output: { title: 't', summary: 's', annotations } })).rejects.toMatchObject({ status: 422 });
+    expect(gh.violations.pop()).toMatch(/annotations/);
+  });
+
+  it('refuses an operation GitHub does not have', async () => {
+    await expect(octokit.request('GET /repos/{owner}/{repo}/no-such-thing', { owner: 'o', repo: 'r' })).rejects.toMatchObject({ status: 404 });
+    expect(gh.violations.pop()).toMatch(/no such operation/);
+  });
+
+  it('refuses a review comment body with a wrong type', async () => {
+    gh.addPull('o', 'r', { number: 7, baseSha: 'c'.repeat(40), headSha: 'd'.repeat(40) });
+    await expect(octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner: 'o', repo: 'r', pull_number: 7, event: 'COMMENT', comments: [{ path: 'a', line: 'one', body: 'x' }] } as never)).rejects.toMatchObject({ status: 422 });
+    expect(gh.violations.pop()).toMatch(/line/);
+  });
+
+  it('refuses a request without a known installation token', async () => {
+    const anon = new Octokit({ baseUrl: gh.url, request: { retries: 0 } });
+    await expect(anon.issues.create({ owner: 'o', repo: 'r', title: 'x' })).rejects.toMatchObject({ status: 401 });
+    expect(gh.violations.pop()).toMatch(/installation token/);
+  });
+
+  it('serves config files raw, as context.config reads them', async () => {
+    gh.setFile('o', 'r', '.github/keywarden.yml', 'rotation: false\n');
+    const res = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner: 'o', repo: 'r', path: '.github/keywarden.yml', mediaType: { format: 'raw' } });
+    expect(res.data).toBe('rotation: false\n');
+    await expect(octokit.repos.getContent({ owner: 'o', repo: 'r', path: '.github/other.yml' })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('injects 502 and secondary rate limits on the configured share of calls', async () => {
+    gh.setFaults({ share: 1, kinds: ['secondary-429'], retryAfterSeconds: 3 });
+    const err = await octokit.issues.create({ owner: 'o', repo: 'r', title: 'x' }).catch((e: { status: number; response: { headers: Record<string, string> } }) => e);
+    gh.setFaults(null);
+    expect(err).toMatchObject({ status: 429 });
+    expect((err as { response: { headers: Record<string, string> } }).response.headers['retry-after']).toBe('3');
+    expect(gh.violations).toEqual([]);
+  });
+});

@@ -1,0 +1,186 @@
+// A local HTTP server standing in for GitHub's REST API (shared by the app and rotation
+// tests). Every request is checked against GitHub's OpenAPI description: an unknown
+// operation, a bad parameter or a body GitHub would refuse is answered 404/422 AND recorded
+// in `violations`, so a test that only looks at the happy path still fails. Stateful for
+// the operations keywarden uses; everything is recorded verbatim so tests can search all
+// traffic for a planted secret.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { matchOperation, validateRequest } from './openapiContract.js';
+import { handlers, type StandInState, type HandlerResult } from './githubStandInHandlers.js';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query string, as received. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Raw request body text (may be empty). */
+  body: string;
+  operationId?: string;
+  status: number;
+}
+
+export interface FaultOptions {
+  /** Share of eligible calls (0..1) that fail. */
+  share: number;
+  /** Failure kinds to pick from. */
+  kinds?: Array<'502' | 'secondary-403' | 'secondary-429'>;
+  /** Value of the retry-after header on secondary rate limits, in seconds. */
+  retryAfterSeconds?: number;
+  /** operationIds never failed (default: the installation token endpoint, whose client has its own request path). */
+  exclude?: string[];
+}
+
+export class GitHubStandIn {
+  readonly requests: RecordedRequest[] = [];
+  readonly violations: string[] = [];
+  readonly state: StandInState = newState();
+  url = '';
+  private server: Server | null = null;
+  private faults: FaultOptions | null = null;
+  private seed = 0x2545f491;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = null;
+  }
+
+  setFaults(options: FaultOptions | null): void {
+    this.faults = options;
+  }
+
+  /** A file served by GET /repos/{owner}/{repo}/contents/{path} (e.g. .github/keywarden.yml). */
+  setFile(owner: string, repo: string, path: string, content: string): void {
+    this.state.files.set(`${owner}/${repo}:${path}`, content);
+  }
+
+  /** A pull request the API knows about (GET /pulls/{n}, its commits and files). */
+  addPull(owner: string, repo: string, pull: { number: number; baseSha: string; headSha: string; baseRef?: string; headRef?: string; commits?: string[]; files?: string[] }): void {
+    this.state.pulls.set(`${owner}/${repo}#${pull.number}`, pull);
+  }
+
+  /** Every request whose URL, headers or body contains `needle`. */
+  requestsContaining(needle: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.url.includes(needle) || r.body.includes(needle) || JSON.stringify(r.headers).includes(needle));
+  }
+
+  private nextRandom(): number {
+    // xorshift32: reproducible fault patterns across runs.
+    let x = this.seed;
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    this.seed = x;
+    return x / 0x1_0000_0000;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const bodyText = Buffer.concat(chunks).toString('utf8');
+    const rec: RecordedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers }, body: bodyText, status: 0 };
+    this.requests.push(rec);
+    const send = (r: HandlerResult): void => {
+      rec.status = r.status;
+      const headers: Record<string, string> = { ...(r.headers ?? {}) };
+      let payload = '';
+      if (typeof r.body === 'string') {
+        payload = r.body;
+        headers['content-type'] ??= 'text/plain; charset=utf-8';
+      } else if (r.body !== undefined) {
+        payload = JSON.stringify(r.body);
+        headers['content-type'] = 'application/json; charset=utf-8';
+      }
+      res.writeHead(r.status, headers).end(payload);
+    };
+    const violation = (status: number, message: string): void => {
+      this.violations.push(`${rec.method} ${rec.url}: ${message}`);
+      send({ status, body: { message, documentation_url: 'https://docs.github.com/rest' } });
+    };
+
+    const url = new URL(rec.url, 'http://stand-in');
+    // GHE-style base URLs (https://HOST/api/v3) arrive with the prefix.
+    const pathname = url.pathname.startsWith('/api/v3/') ? url.pathname.slice(7) : url.pathname;
+    const match = matchOperation(rec.method, pathname);
+    if (!match) return violation(404, `no such operation in GitHub's REST API`);
+    rec.operationId = match.operationId;
+
+    let body: unknown;
+    if (bodyText.length > 0) {
+      try {
+        body = JSON.parse(bodyText);
+      } catch {
+        return violation(400, 'body is not JSON');
+      }
+    }
+    let problems: string[];
+    try {
+      problems = validateRequest(match, url.searchParams, body);
+    } catch (err) {
+      return violation(500, `stand-in could not check the request: ${(err as Error).message}`);
+    }
+    if (problems.length > 0) return violation(422, problems.join('; '));
+
+    const auth = String(req.headers.authorization ?? '');
+    const handler = handlers[match.operationId];
+    if (!handler) return violation(501, `operation ${match.operationId} is valid but the stand-in does not implement it`);
+    if (match.operationId !== 'credentials/revoke') {
+      const appLevel = match.template.startsWith('/app');
+      if (appLevel ? !/^bearer [\w-]+\.[\w-]+\.[\w-]+$/i.test(auth) : !this.state.tokens.has(auth.replace(/^(token|bearer) /i, ''))) {
+        return violation(401, `missing or unknown ${appLevel ? 'app JWT' : 'installation token'} in authorization header`);
+      }
+    }
+
+    const f = this.faults;
+    if (f && !(f.exclude ?? ['apps/create-installation-access-token']).includes(match.operationId) && this.nextRandom() < f.share) {
+      const kinds = f.kinds ?? ['502', 'secondary-403', 'secondary-429'];
+      const kind = kinds[Math.floor(this.nextRandom() * kinds.length)];
+      if (kind === '502') return send({ status: 502, body: { message: 'Server Error' } });
+      return send({
+        status: kind === 'secondary-403' ? 403 : 429,
+        headers: { 'retry-after': String(f.retryAfterSeconds ?? 1) },
+        body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' },
+      });
+    }
+    try {
+      send(handler({ params: match.params, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, headers: req.headers, state: this.state, baseUrl: this.url }));
+    } catch (err) {
+      violation(500, `stand-in handler failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+function newState(): StandInState {
+  return {
+    tokens: new Set(),
+    nextId: 1000,
+    checkRuns: [],
+    pulls: new Map(),
+    reviews: [],
+    reviewComments: [],
+    issues: [],
+    issueComments: [],
+    files: new Map(),
+    revokedCredentials: [],
+    assignable: new Set(['octocat', 'Codertocat']),
+    newToken: () => `ghs_${randomBytes(18).toString('hex')}`,
+  };
+}
+
+/** Starts a stand-in; remember to `close()` it. */
+export async function startGitHubStandIn(): Promise<GitHubStandIn> {
+  const s = new GitHubStandIn();
+  await s.start();
+  return s;
+}

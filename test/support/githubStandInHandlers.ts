@@ -1,0 +1,294 @@
+// The stand-in's stateful answers, one per GitHub operationId it implements. Requests reach
+// these only after they passed the OpenAPI contract check, so handlers can trust shapes.
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface StoredCheckRun {
+  id: number;
+  owner: string;
+  repo: string;
+  name: string;
+  head_sha: string;
+  status?: string;
+  conclusion?: string;
+  output?: { title?: string; summary?: string; text?: string };
+  annotations: Array<Record<string, unknown>>;
+  /** Size of each annotations array sent, create and updates alike. */
+  annotationBatches: number[];
+}
+export interface StoredReview {
+  id: number;
+  owner: string;
+  repo: string;
+  pull_number: number;
+  commit_id?: string;
+  body?: string;
+  event?: string;
+}
+export interface StoredReviewComment {
+  id: number;
+  review_id: number;
+  owner: string;
+  repo: string;
+  pull_number: number;
+  path: string;
+  line?: number;
+  side?: string;
+  body: string;
+  commit_id?: string;
+}
+export interface StoredIssue {
+  id: number;
+  number: number;
+  owner: string;
+  repo: string;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+  assignees: string[];
+}
+export interface StoredIssueComment {
+  id: number;
+  owner: string;
+  repo: string;
+  issue_number: number;
+  body: string;
+}
+export interface StoredPull {
+  number: number;
+  baseSha: string;
+  headSha: string;
+  baseRef?: string;
+  headRef?: string;
+  commits?: string[];
+  files?: string[];
+}
+
+export interface StandInState {
+  tokens: Set<string>;
+  nextId: number;
+  checkRuns: StoredCheckRun[];
+  pulls: Map<string, StoredPull>;
+  reviews: StoredReview[];
+  reviewComments: StoredReviewComment[];
+  issues: StoredIssue[];
+  issueComments: StoredIssueComment[];
+  files: Map<string, string>;
+  revokedCredentials: string[];
+  /** Logins that GET /assignees/{login} says can be assigned. */
+  assignable: Set<string>;
+  newToken: () => string;
+}
+
+export interface HandlerInput {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  state: StandInState;
+  baseUrl: string;
+}
+export interface HandlerResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const user = (login: string) => ({ login, id: 1, type: 'User' });
+const ok = (body: unknown, status = 200): HandlerResult => ({ status, body });
+const notFound = (): HandlerResult => ({ status: 404, body: { message: 'Not Found' } });
+
+function page<T>(items: T[], query: URLSearchParams): T[] {
+  const per = Number(query.get('per_page') ?? 30);
+  const n = Number(query.get('page') ?? 1);
+  return items.slice((n - 1) * per, n * per);
+}
+
+function checkRunJson(c: StoredCheckRun, baseUrl: string) {
+  return {
+    id: c.id, name: c.name, head_sha: c.head_sha, status: c.status ?? 'queued', conclusion: c.conclusion ?? null,
+    output: { ...c.output, annotations_count: c.annotations.length },
+    url: `${baseUrl}/repos/${c.owner}/${c.repo}/check-runs/${c.id}`, html_url: `https://github.com/${c.owner}/${c.repo}/runs/${c.id}`,
+  };
+}
+
+function issueJson(i: StoredIssue, baseUrl: string) {
+  return {
+    id: i.id, number: i.number, title: i.title, body: i.body, state: i.state,
+    labels: i.labels.map((name) => ({ name })), assignees: i.assignees.map(user), user: user('keywarden[bot]'),
+    url: `${baseUrl}/repos/${i.owner}/${i.repo}/issues/${i.number}`, html_url: `https://github.com/${i.owner}/${i.repo}/issues/${i.number}`,
+    repository_url: `${baseUrl}/repos/${i.owner}/${i.repo}`,
+  };
+}
+
+function storeAnnotations(run: StoredCheckRun, body: Record<string, unknown>): void {
+  const output = body.output as { title?: string; summary?: string; text?: string; annotations?: Array<Record<string, unknown>> } | undefined;
+  if (!output) return;
+  const { annotations, ...rest } = output;
+  run.output = { ...run.output, ...rest };
+  if (annotations) {
+    run.annotationBatches.push(annotations.length);
+    run.annotations.push(...annotations);
+  }
+}
+
+export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
+  'apps/create-installation-access-token': ({ params, state }) => {
+    const token = state.newToken();
+    state.tokens.add(token);
+    return ok({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { contents: 'read', checks: 'write' }, repository_selection: 'all', installation_id: Number(params.installation_id) }, 201);
+  },
+  'apps/get-authenticated': () => ok({ id: 1, slug: 'keywarden', name: 'keywarden', owner: user('octo-org') }),
+
+  'checks/create': ({ params, body, state, baseUrl }) => {
+    const run: StoredCheckRun = {
+      id: state.nextId++, owner: params.owner, repo: params.repo, name: String(body.name), head_sha: String(body.head_sha),
+      status: body.status as string | undefined, conclusion: body.conclusion as string | undefined, annotations: [], annotationBatches: [],
+    };
+    storeAnnotations(run, body);
+    state.checkRuns.push(run);
+    return ok(checkRunJson(run, baseUrl), 201);
+  },
+  'checks/update': ({ params, body, state, baseUrl }) => {
+    const run = state.checkRuns.find((c) => c.id === Number(params.check_run_id) && c.owner === params.owner && c.repo === params.repo);
+    if (!run) return notFound();
+    if (body.status) run.status = String(body.status);
+    if (body.conclusion) run.conclusion = String(body.conclusion);
+    if (body.name) run.name = String(body.name);
+    storeAnnotations(run, body);
+    return ok(checkRunJson(run, baseUrl));
+  },
+  'checks/get': ({ params, state, baseUrl }) => {
+    const run = state.checkRuns.find((c) => c.id === Number(params.check_run_id));
+    return run ? ok(checkRunJson(run, baseUrl)) : notFound();
+  },
+  'checks/list-annotations': ({ params, query, state }) => {
+    const run = state.checkRuns.find((c) => c.id === Number(params.check_run_id));
+    return run ? ok(page(run.annotations, query)) : notFound();
+  },
+  'checks/list-for-ref': ({ params, query, state, baseUrl }) => {
+    const runs = state.checkRuns.filter((c) => c.owner === params.owner && c.repo === params.repo && c.head_sha === params.ref && (!query.get('check_name') || c.name === query.get('check_name')));
+    return ok({ total_count: runs.length, check_runs: page(runs, query).map((c) => checkRunJson(c, baseUrl)) });
+  },
+
+  'pulls/get': ({ params, state }) => {
+    const p = state.pulls.get(`${params.owner}/${params.repo}#${params.pull_number}`);
+    if (!p) return notFound();
+    return ok({
+      number: p.number, state: 'open', html_url: `https://github.com/${params.owner}/${params.repo}/pull/${p.number}`,
+      base: { sha: p.baseSha, ref: p.baseRef ?? 'main' }, head: { sha: p.headSha, ref: p.headRef ?? 'feature' },
+    });
+  },
+  'pulls/list-commits': ({ params, query, state }) => {
+    const p = state.pulls.get(`${params.owner}/${params.repo}#${params.pull_number}`);
+    return p ? ok(page((p.commits ?? []).map((sha) => ({ sha })), query)) : notFound();
+  },
+  'pulls/list-files': ({ params, query, state }) => {
+    const p = state.pulls.get(`${params.owner}/${params.repo}#${params.pull_number}`);
+    return p ? ok(page((p.files ?? []).map((filename) => ({ filename, status: 'modified' })), query)) : notFound();
+  },
+  'pulls/create-review': ({ params, body, state }) => {
+    const review: StoredReview = { id: state.nextId++, owner: params.owner, repo: params.repo, pull_number: Number(params.pull_number), commit_id: body.commit_id as string | undefined, body: body.body as string | undefined, event: body.event as string | undefined };
+    const comments = (body.comments ?? []) as Array<Record<string, unknown>>;
+    for (const c of comments) {
+      // GitHub refuses a comment that is not anchored to a line of the diff.
+      if (c.line === undefined && c.position === undefined) return { status: 422, body: { message: 'Unprocessable Entity: comment needs line or position' } };
+    }
+    state.reviews.push(review);
+    for (const c of comments) {
+      state.reviewComments.push({ id: state.nextId++, review_id: review.id, owner: params.owner, repo: params.repo, pull_number: review.pull_number, path: String(c.path), line: c.line as number | undefined, side: c.side as string | undefined, body: String(c.body), commit_id: review.commit_id });
+    }
+    return ok({ id: review.id, body: review.body ?? '', state: review.event === 'COMMENT' ? 'COMMENTED' : 'PENDING', user: user('keywarden[bot]'), commit_id: review.commit_id });
+  },
+  'pulls/list-reviews': ({ params, query, state }) =>
+    ok(page(state.reviews.filter((r) => r.owner === params.owner && r.repo === params.repo && r.pull_number === Number(params.pull_number)), query)),
+  'pulls/list-review-comments': ({ params, query, state }) =>
+    ok(page(state.reviewComments.filter((c) => c.owner === params.owner && c.repo === params.repo && c.pull_number === Number(params.pull_number)), query)),
+
+  'issues/create': ({ params, body, state, baseUrl }) => {
+    const issue: StoredIssue = {
+      id: state.nextId++, number: state.issues.filter((i) => i.owner === params.owner && i.repo === params.repo).length + 1, owner: params.owner, repo: params.repo,
+      title: String(body.title), body: String(body.body ?? ''), state: 'open',
+      labels: ((body.labels ?? []) as Array<string | { name: string }>).map((l) => (typeof l === 'string' ? l : l.name)),
+      assignees: (body.assignees ?? []) as string[],
+    };
+    state.issues.push(issue);
+    return ok(issueJson(issue, baseUrl), 201);
+  },
+  'issues/get': ({ params, state, baseUrl }) => {
+    const issue = state.issues.find((i) => i.owner === params.owner && i.repo === params.repo && i.number === Number(params.issue_number));
+    return issue ? ok(issueJson(issue, baseUrl)) : notFound();
+  },
+  'issues/update': ({ params, body, state, baseUrl }) => {
+    const issue = state.issues.find((i) => i.owner === params.owner && i.repo === params.repo && i.number === Number(params.issue_number));
+    if (!issue) return notFound();
+    if (typeof body.title === 'string') issue.title = body.title;
+    if (typeof body.body === 'string') issue.body = body.body;
+    if (body.state === 'open' || body.state === 'closed') issue.state = body.state;
+    if (Array.isArray(body.assignees)) issue.assignees = body.assignees as string[];
+    return ok(issueJson(issue, baseUrl));
+  },
+  'issues/list-for-repo': ({ params, query, state, baseUrl }) => {
+    const labels = query.get('labels')?.split(',').filter(Boolean) ?? [];
+    const wanted = query.get('state') ?? 'open';
+    const list = state.issues.filter((i) => i.owner === params.owner && i.repo === params.repo && (wanted === 'all' || i.state === wanted) && labels.every((l) => i.labels.includes(l)));
+    return ok(page(list, query).map((i) => issueJson(i, baseUrl)));
+  },
+  'search/issues-and-pull-requests': ({ query, state, baseUrl }) => {
+    const q = query.get('q') ?? '';
+    const phrases = [...q.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+    const words = q.replace(/"[^"]*"/g, ' ').split(/\s+/).filter(Boolean);
+    const list = state.issues.filter((i) => {
+      for (const w of words) {
+        const [k, v] = w.includes(':') ? [w.slice(0, w.indexOf(':')), w.slice(w.indexOf(':') + 1)] : ['', w];
+        if (k === 'repo' && `${i.owner}/${i.repo}` !== v) return false;
+        if (k === 'label' && !i.labels.includes(v)) return false;
+        if (k === 'state' && i.state !== v) return false;
+        if (k === 'is' && (v === 'open' || v === 'closed') && i.state !== v) return false;
+        if (k === '' && !`${i.title}\n${i.body}`.includes(v)) return false;
+      }
+      return phrases.every((p) => `${i.title}\n${i.body}`.includes(p));
+    });
+    return ok({ total_count: list.length, incomplete_results: false, items: page(list, query).map((i) => issueJson(i, baseUrl)) });
+  },
+  'issues/create-comment': ({ params, body, state, baseUrl }) => {
+    const issue = state.issues.find((i) => i.owner === params.owner && i.repo === params.repo && i.number === Number(params.issue_number));
+    const isPull = state.pulls.has(`${params.owner}/${params.repo}#${params.issue_number}`);
+    if (!issue && !isPull) return notFound();
+    const c: StoredIssueComment = { id: state.nextId++, owner: params.owner, repo: params.repo, issue_number: Number(params.issue_number), body: String(body.body) };
+    state.issueComments.push(c);
+    return ok({ id: c.id, body: c.body, user: user('keywarden[bot]'), html_url: `https://github.com/${params.owner}/${params.repo}/issues/${params.issue_number}#issuecomment-${c.id}`, url: `${baseUrl}/repos/${params.owner}/${params.repo}/issues/comments/${c.id}` }, 201);
+  },
+  'issues/list-comments': ({ params, query, state }) =>
+    ok(page(state.issueComments.filter((c) => c.owner === params.owner && c.repo === params.repo && c.issue_number === Number(params.issue_number)), query)),
+  'issues/check-user-can-be-assigned': ({ params, state }) => (state.assignable.has(params.assignee) ? { status: 204 } : notFound()),
+  'issues/add-assignees': ({ params, body, state, baseUrl }) => {
+    const issue = state.issues.find((i) => i.owner === params.owner && i.repo === params.repo && i.number === Number(params.issue_number));
+    if (!issue) return notFound();
+    for (const a of (body.assignees ?? []) as string[]) if (state.assignable.has(a) && !issue.assignees.includes(a)) issue.assignees.push(a);
+    return ok(issueJson(issue, baseUrl), 201);
+  },
+  'issues/add-labels': ({ params, body, state }) => {
+    const issue = state.issues.find((i) => i.owner === params.owner && i.repo === params.repo && i.number === Number(params.issue_number));
+    if (!issue) return notFound();
+    const labels = Array.isArray(body) ? body : ((body.labels ?? []) as Array<string | { name: string }>);
+    for (const l of labels) {
+      const name = typeof l === 'string' ? l : (l as { name: string }).name;
+      if (!issue.labels.includes(name)) issue.labels.push(name);
+    }
+    return ok(issue.labels.map((name) => ({ name })));
+  },
+
+  'repos/get': ({ params }) => ok({ id: 1, name: params.repo, full_name: `${params.owner}/${params.repo}`, default_branch: 'main', private: false, owner: user(params.owner) }),
+  'repos/get-content': ({ params, headers, state }) => {
+    const content = state.files.get(`${params.owner}/${params.repo}:${params.path}`);
+    if (content === undefined) return notFound();
+    if (String(headers.accept ?? '').includes('raw')) return { status: 200, body: content, headers: { 'content-type': 'text/plain; charset=utf-8' } };
+    return ok({ type: 'file', encoding: 'base64', path: params.path, name: params.path.split('/').pop(), content: Buffer.from(content).toString('base64') });
+  },
+
+  'credentials/revoke': ({ body, state }) => {
+    state.revokedCredentials.push(...((body.credentials ?? []) as string[]));
+    return { status: 202, body: {} };
+  },
+};
