@@ -1,0 +1,73 @@
+// `--format text` (the default): one block per finding, then a summary. Every finding says
+// how to silence it if it is a false positive, with the fingerprint ready to paste.
+import type { Finding, Severity } from '../scan/types.js';
+import { blockingFindings, type ScanReport } from './model.js';
+
+export interface TextOptions {
+  /** ANSI colours; the CLI turns them on only for a TTY without NO_COLOR. */
+  color?: boolean;
+}
+
+type Paint = (code: string, s: string) => string;
+
+const SEVERITY_COLOR: Record<Severity, string> = { critical: '1;31', high: '31', medium: '33', low: '36', info: '2' };
+
+export function formatText(report: ScanReport, options: TextOptions = {}): string {
+  const paint: Paint = options.color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s;
+  const out: string[] = [];
+  for (const f of report.findings) out.push(block(f, paint), '');
+  if (report.findings.length > 0) {
+    out.push(
+      paint('2', 'To allow a false positive: add `keywarden:allow` in a comment on its line, or paste its fingerprint'),
+      paint('2', 'into .keywardenignore at the repository root (one per line, # for comments).'),
+      '',
+    );
+  }
+  out.push(summary(report, paint));
+  return out.join('\n') + '\n';
+}
+
+function block(f: Finding, paint: Paint): string {
+  const lines = [
+    `${paint('1', `${f.path}:${f.line}:${f.column}`)}  ${f.ruleId}  ${paint(SEVERITY_COLOR[f.severity], f.severity)} ${f.kind}`,
+    `  ${f.description}`,
+    `  preview:     ${f.preview}${f.decoded?.length ? `  (decoded: ${f.decoded.join(' > ')})` : ''}`,
+  ];
+  if (f.commit) {
+    const who = [f.author, f.email ? `<${f.email}>` : undefined].filter(Boolean).join(' ');
+    const when = f.date ? ` ${f.date}` : '';
+    const subject = f.message ? `  ${oneLine(f.message)}` : '';
+    lines.push(`  commit:      ${f.commit.slice(0, 12)}${who ? ` by ${who}` : ''}${when}${subject}`);
+  }
+  lines.push(`  fingerprint: ${paint('36', f.fingerprint)}`);
+  return lines.join('\n');
+}
+
+function summary(report: ScanReport, paint: Paint): string {
+  const { files, bytes, skipped, durationMs, commits } = report.stats;
+  const scope = `${plural(files, 'file')}${commits !== undefined ? ` in ${plural(commits, 'commit')}` : ''}, ${formatBytes(bytes)}`;
+  const extra = `${skipped > 0 ? `, ${skipped} skipped` : ''}, ${Math.round(durationMs)} ms`;
+  const blocking = blockingFindings(report.findings);
+  const info = report.findings.length - blocking.length;
+  const infoNote = info > 0 ? ` (+${info} public key${info === 1 ? '' : 's'}, informational)` : '';
+  if (blocking.length === 0) return paint('32', `keywarden: no leaks found${infoNote}`) + ` (${scope}${extra})`;
+  const bySeverity = new Map<Severity, number>();
+  for (const f of blocking) bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
+  const counts = [...bySeverity].map(([s, n]) => `${n} ${s}`).join(', ');
+  return paint('1;31', `keywarden: ${plural(blocking.length, 'leak')} found (${counts})${infoNote}`) + ` (${scope}${extra})`;
+}
+
+function oneLine(message: string): string {
+  const first = message.split('\n')[0];
+  return first.length > 72 ? `${first.slice(0, 71)}…` : first;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,26 @@
+// What `git diff --cached` adds: the pre-commit mode. Work is proportional to the staged
+// diff only, never to the size of the repository.
+import type { Fragment } from '../scan/types.js';
+import { gitLines, PATCH_CONFIG, PATCH_FLAGS } from './gitProcess.js';
+import { PatchParser, type BinaryChange } from './patchParser.js';
+
+export interface StagedOptions {
+  repoDir: string;
+  maxBytes?: number;
+  onBinary?: (change: BinaryChange) => void;
+}
+
+export async function* stagedFragments(opts: StagedOptions): AsyncGenerator<Fragment> {
+  // GIT_INDEX_FILE (set by `git commit -a` / `git commit PATH`) is inherited, so we see
+  // exactly what is about to be committed.
+  const args = [...PATCH_CONFIG, 'diff', '--cached', '-p', ...PATCH_FLAGS, '--'];
+  const parser = new PatchParser({ maxBytes: opts.maxBytes });
+  for await (const lines of gitLines(args, opts.repoDir)) {
+    for (const line of lines) parser.push(line);
+    for (const b of parser.binaries.splice(0)) opts.onBinary?.(b);
+    yield* parser.fragments.splice(0);
+  }
+  parser.end();
+  for (const b of parser.binaries.splice(0)) opts.onBinary?.(b);
+  yield* parser.fragments.splice(0);
+}
