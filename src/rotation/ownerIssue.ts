@@ -91,12 +91,15 @@ async function chooseAssignees(gh: GitHubClient, job: RotateJobData, opts: Owner
 }
 
 async function commentOnce(gh: GitHubClient, job: RotateJobData, issueNumber: number, body: string, retry?: GitHubRetryOptions): Promise<boolean> {
-  if (await hasCommentWith(gh, job.owner, job.repo, issueNumber, eventMarker(job.idempotencyKey), retry)) return false;
-  await withGitHubRetry(
-    () => gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: job.owner, repo: job.repo, issue_number: issueNumber, body }),
-    retry,
-  );
-  return true;
+  const marker = eventMarker(job.idempotencyKey);
+  if (await hasCommentWith(gh, job.owner, job.repo, issueNumber, marker, retry)) return false;
+  let tries = 0;
+  return withGitHubRetry(async () => {
+    // A 502 can arrive after GitHub stored the comment: look again before re-posting.
+    if (tries++ > 0 && (await hasCommentWith(gh, job.owner, job.repo, issueNumber, marker, retry))) return false;
+    await gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: job.owner, repo: job.repo, issue_number: issueNumber, body });
+    return true;
+  }, retry);
 }
 
 /**
@@ -118,20 +121,22 @@ export async function ensureOwnerIssue(gh: GitHubClient, job: RotateJobData, res
     }
     const assignees = await chooseAssignees(gh, job, opts);
     const labels = [...new Set([ISSUE_LABEL, ...(opts.labels ?? [])])];
-    const res = await withGitHubRetry(
-      () =>
-        gh.request('POST /repos/{owner}/{repo}/issues', {
-          owner,
-          repo,
-          title: issueTitle(job, result),
-          body: issueBody(job, result, now()),
-          labels,
-          ...(assignees.length > 0 ? { assignees } : {}),
-        }),
-      opts.retry,
-    );
-    const created = res.data as IssueLike;
-    return { number: created.number, url: created.html_url, created: true, commented: false };
+    let tries = 0;
+    return withGitHubRetry(async () => {
+      // A 502 can arrive after GitHub created the issue: look again before re-creating.
+      const earlier = tries++ > 0 ? await findIssueForSecret(gh, owner, repo, job.secretHash, opts.retry) : undefined;
+      if (earlier) return { number: earlier.number, url: earlier.html_url, created: true, commented: false };
+      const res = await gh.request('POST /repos/{owner}/{repo}/issues', {
+        owner,
+        repo,
+        title: issueTitle(job, result),
+        body: issueBody(job, result, now()),
+        labels,
+        ...(assignees.length > 0 ? { assignees } : {}),
+      });
+      const created = res.data as IssueLike;
+      return { number: created.number, url: created.html_url, created: true, commented: false };
+    }, opts.retry);
   });
 
   let pullRequestCommented = false;
