@@ -1,0 +1,54 @@
+// Small, defensive readers for webhook payloads. GitHub's payloads are trusted only after the
+// signature check, and even then a field may be missing (a deleted branch, a tag, an
+// Enterprise version without it): readers return undefined instead of throwing.
+export type Json = Record<string, unknown>;
+
+export function obj(v: unknown): Json | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+export function int(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+export const ZERO_SHA = '0'.repeat(40);
+export function sha(v: unknown): string | undefined {
+  return typeof v === 'string' && SHA.test(v) ? v : undefined;
+}
+
+/** Why a payload cannot be acted on; handlers log it and do no work. */
+export class InvalidPayload {
+  constructor(readonly reason: string) {}
+}
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+  cloneUrl: string;
+  defaultBranch: string;
+}
+
+/** Owner and repository names as GitHub allows them; they end up in paths and URLs. */
+export function isValidName(v: string | undefined): v is string {
+  return v !== undefined && /^[A-Za-z0-9_.-]{1,100}$/.test(v) && v !== '.' && v !== '..';
+}
+
+export function repoOf(payload: Json): RepoRef | InvalidPayload {
+  const r = obj(payload.repository);
+  if (!r) return new InvalidPayload('no repository');
+  const owner = str(obj(r.owner)?.login) ?? str(obj(r.owner)?.name);
+  const repo = str(r.name);
+  const cloneUrl = str(r.clone_url);
+  const defaultBranch = str(r.default_branch) ?? str(r.master_branch);
+  if (!isValidName(owner) || !isValidName(repo)) return new InvalidPayload('repository has no valid owner or name');
+  if (!cloneUrl) return new InvalidPayload('repository has no clone_url');
+  if (!defaultBranch) return new InvalidPayload('repository has no default_branch');
+  return { owner, repo, cloneUrl, defaultBranch };
+}
+
+export function installationIdOf(payload: Json): number | InvalidPayload {
+  return int(obj(payload.installation)?.id) ?? new InvalidPayload('no installation id (is this delivery for a GitHub App?)');
+}

@@ -1,0 +1,49 @@
+// The hand-off from the scan worker to the rotate worker: one job per leaked key that has a
+// rotator. Built from a Finding, but only its hash and redacted preview travel; the jobId
+// comes from the fingerprint so a rescan or retry never queues the same leak twice.
+import type { Finding } from '../scan/types.js';
+import { idempotencyKeyFor } from '../rotation/rotator.js';
+import { ROTATE_JOB_OPTIONS, type RotateJobData } from './queues.js';
+import type { JobsOptions } from 'bullmq';
+
+export interface RotateContext {
+  receivedAt: number;
+  installationId: number;
+  owner: string;
+  repo: string;
+  pullRequest?: { number: number; htmlUrl?: string };
+  htmlUrlBase?: string;
+}
+
+/** Rotators that consume the rotate queue. `github` is revoked in the scan worker instead (raw token needed). */
+export const QUEUED_ROTATORS: ReadonlySet<string> = new Set(['keyservice']);
+
+export function needsRotation(f: Finding): boolean {
+  return f.kind === 'secret' && f.rotator !== undefined && QUEUED_ROTATORS.has(f.rotator);
+}
+
+export function rotateJobFor(f: Finding, ctx: RotateContext): { name: string; data: RotateJobData; opts: JobsOptions } {
+  const idempotencyKey = idempotencyKeyFor(f.fingerprint);
+  // Explicit field list: spreading a Finding could carry more than intended one day.
+  const data: RotateJobData = {
+    receivedAt: ctx.receivedAt,
+    installationId: ctx.installationId,
+    owner: ctx.owner,
+    repo: ctx.repo,
+    ruleId: f.ruleId,
+    rotator: f.rotator!,
+    kind: f.kind,
+    secretHash: f.secretHash,
+    preview: f.preview,
+    fingerprint: f.fingerprint,
+    idempotencyKey,
+    path: f.path,
+    line: f.line,
+    commit: f.commit,
+    author: f.author,
+    email: f.email,
+    pullRequest: ctx.pullRequest,
+    htmlUrl: ctx.htmlUrlBase && f.commit ? `${ctx.htmlUrlBase}/blob/${f.commit}/${f.path}#L${f.line}` : undefined,
+  };
+  return { name: f.rotator!, data, opts: { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${idempotencyKey}` } };
+}

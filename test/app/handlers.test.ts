@@ -1,0 +1,127 @@
+// Webhook handlers, through Probot's own receive(): valid payloads queue exactly the scan
+// the event calls for; malformed ones are logged and queue nothing, without throwing.
+// nock blocks the network: a handler that called GitHub would fail these tests.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import nock from 'nock';
+import { Probot, ProbotOctokit } from 'probot';
+import { pino } from 'pino';
+import { generateKeyPairSync } from 'node:crypto';
+import { keywardenApp } from '../../src/app/index.js';
+import type { ScanJobData } from '../../src/queue/queues.js';
+import { scanJobId } from '../../src/queue/scanJobs.js';
+import { pullRequestExample, pushExample, webhookExample } from '../support/webhookExamples.js';
+
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+let probot: Probot;
+let queued: ScanJobData[];
+const deliveries: string[] = [];
+
+beforeAll(() => {
+  nock.disableNetConnect();
+});
+afterAll(() => {
+  nock.enableNetConnect();
+});
+beforeEach(async () => {
+  queued = [];
+  deliveries.length = 0;
+  probot = new Probot({ appId: 1, privateKey, log: pino({ level: 'silent' }), Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }) });
+  await probot.load(keywardenApp({ enqueue: async (d) => { queued.push(d); return scanJobId(d); }, onDelivery: (e, a) => deliveries.push(`${e}:${a}`), now: () => 1234 }));
+});
+
+const receive = (name: string, payload: unknown, id = 'delivery-1') => probot.receive({ id, name, payload } as never);
+
+describe('push', () => {
+  it('queues before..after of a branch push', async () => {
+    const p = pushExample();
+    p.before = 'a'.repeat(40);
+    await receive('push', p);
+    expect(queued).toEqual([expect.objectContaining({
+      event: 'push', before: 'a'.repeat(40), after: p.after, ref: 'refs/heads/master', owner: 'Codertocat', repo: 'Hello-World',
+      cloneUrl: 'https://github.com/Codertocat/Hello-World.git', defaultBranch: 'master', installationId: p.installation.id, receivedAt: 1234, deliveryId: 'delivery-1',
+    })]);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('passes an all-zero before through for a new branch (the worker scans over the default branch)', async () => {
+    await receive('push', pushExample());
+    expect(queued[0].before).toBe('0'.repeat(40));
+  });
+
+  it('ignores tags and deleted branches', async () => {
+    await receive('push', webhookExample('push', (p) => p.ref.startsWith('refs/tags/') && !p.deleted));
+    await receive('push', webhookExample('push', (p) => p.deleted));
+    expect(queued).toEqual([]);
+    expect(deliveries).toEqual(['push:ignored', 'push:ignored']);
+  });
+
+  it.each([
+    ['no repository', (p: Record<string, any>) => { delete p.repository; }],
+    ['no installation', (p: Record<string, any>) => { delete p.installation; }],
+    ['after is not a sha', (p: Record<string, any>) => { p.after = 'main; rm -rf /'; }],
+    ['before is a number', (p: Record<string, any>) => { p.before = 42; }],
+    ['clone_url missing', (p: Record<string, any>) => { delete p.repository.clone_url; }],
+  ])('logs and queues nothing when %s', async (_why, mutate) => {
+    const p = pushExample();
+    mutate(p);
+    await expect(receive('push', p)).resolves.toBeUndefined();
+    expect(queued).toEqual([]);
+    expect(deliveries).toEqual(['push:invalid']);
+  });
+});
+
+describe('pull_request', () => {
+  it.each(['opened', 'synchronize'] as const)('queues base..head on %s', async (action) => {
+    const p = pullRequestExample(action);
+    await receive('pull_request', p);
+    expect(queued).toEqual([expect.objectContaining({
+      event: 'pull_request', before: p.pull_request.base.sha, after: p.pull_request.head.sha,
+      pullRequest: { number: p.pull_request.number, baseSha: p.pull_request.base.sha, headSha: p.pull_request.head.sha, htmlUrl: p.pull_request.html_url },
+    })]);
+  });
+
+  it('ignores actions that change no code', async () => {
+    await receive('pull_request', webhookExample('pull_request', (p) => p.action === 'labeled'));
+    expect(queued).toEqual([]);
+  });
+
+  it('queues nothing for a PR without a head sha', async () => {
+    const p = pullRequestExample('opened');
+    delete p.pull_request.head.sha;
+    await receive('pull_request', p);
+    expect(queued).toEqual([]);
+    expect(deliveries).toEqual(['pull_request:invalid']);
+  });
+
+  it('gives a redelivered or repeated event the same job id', async () => {
+    const p = pullRequestExample('synchronize');
+    await receive('pull_request', p, 'd1');
+    await receive('pull_request', p, 'd2');
+    expect(scanJobId(queued[0])).toBe(scanJobId(queued[1]));
+    const other = structuredClone(p);
+    other.pull_request.head.sha = 'b'.repeat(40);
+    await receive('pull_request', other, 'd3');
+    expect(scanJobId(queued[2])).not.toBe(scanJobId(queued[0]));
+  });
+});
+
+describe('installation', () => {
+  it('queues a baseline scan per repository', async () => {
+    const p = webhookExample('installation', (x) => x.action === 'created');
+    await receive('installation', p);
+    expect(queued).toEqual([expect.objectContaining({ event: 'installation', owner: 'Codertocat', repo: 'Hello-World', cloneUrl: 'https://github.com/Codertocat/Hello-World.git', after: 'HEAD' })]);
+  });
+
+  it('queues the repositories added to an installation', async () => {
+    const p = webhookExample('installation_repositories', (x) => x.action === 'added');
+    await receive('installation_repositories', p);
+    expect(queued.length).toBe(p.repositories_added.length);
+  });
+
+  it('rejects a repository entry with a path-like name', async () => {
+    const p = webhookExample('installation', (x) => x.action === 'created');
+    p.repositories[0].full_name = '../etc';
+    await receive('installation', p);
+    expect(queued).toEqual([]);
+  });
+});

@@ -1,0 +1,22 @@
+// Real webhook payloads from @octokit/webhooks-examples, deep-copied so tests can rewrite
+// them (point them at a local repository, change shas) without affecting each other.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const all = require('@octokit/webhooks-examples/api.github.com/index.json') as Array<{ name: string; examples: Array<Record<string, any>> }>;
+
+/** The first example of `event` (and `action`) matching `where`; throws when none does. */
+export function webhookExample(event: string, where: (p: Record<string, any>) => boolean = () => true): Record<string, any> {
+  const found = all.find((e) => e.name === event)?.examples.find(where);
+  if (!found) throw new Error(`no ${event} example matches`);
+  return structuredClone(found);
+}
+
+/** A push of a branch (not a tag) with an installation, as an App receives it. */
+export function pushExample(): Record<string, any> {
+  return webhookExample('push', (p) => p.ref.startsWith('refs/heads/') && !!p.installation);
+}
+
+export function pullRequestExample(action: 'opened' | 'synchronize' | 'reopened'): Record<string, any> {
+  return webhookExample('pull_request', (p) => p.action === action && !!p.installation);
+}
