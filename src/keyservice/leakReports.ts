@@ -1,0 +1,167 @@
+// Leak reports and token verification: both find a key by the SHA-256 of a token, which is
+// all the scanner ever sends. They are platform-wide (not limited to the caller's
+// organization): knowing the SHA-256 of a 178-bit random token means having seen the token.
+import { randomUUID } from 'node:crypto';
+import type { Sql } from './database.js';
+import { KeyServiceError, validationFailed } from './errors.js';
+import { sha256Hex, SHA256_HEX } from './hashing.js';
+import { parseToken } from './keyFormat.js';
+import { statusAt, type KeyRow } from './keyModel.js';
+import { rollLockedKey, type Outcome } from './keyOperations.js';
+
+type FoundKey = KeyRow & { kind: 'public' | 'secret' };
+
+async function findByTokenHash(sql: Sql, hash: string, forUpdate: boolean): Promise<FoundKey | null> {
+  const rows = await sql.query<FoundKey>(
+    `SELECT *, CASE WHEN secret_sha256 = $1 THEN 'secret' ELSE 'public' END AS kind
+       FROM api_keys WHERE secret_sha256 = $1 OR public_key_sha256 = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [hash],
+  );
+  return rows[0] ?? null;
+}
+
+/** A test key never touches live data; a live reporter may act on test keys too. */
+function requireModeReach(caller: KeyRow, key: KeyRow): void {
+  if (caller.mode === 'test' && key.mode === 'live') {
+    throw new KeyServiceError(403, 'MODE_MISMATCH', 'A test key cannot look up or act on live keys; use a live key.');
+  }
+}
+
+const canSeeOwner = (caller: KeyRow, key: KeyRow): boolean =>
+  key.organization_id === caller.organization_id || caller.products === null || caller.products.includes('leak-reports');
+
+export async function verifyToken(sql: Sql, caller: KeyRow, body: { token?: string; tokenHash?: string }, now: Date): Promise<Outcome> {
+  if ((body.token === undefined) === (body.tokenHash === undefined)) throw validationFailed('Send exactly one of token or tokenHash.');
+  let hash: string;
+  if (body.token !== undefined) {
+    if (!parseToken(body.token)) return { status: 200, body: { known: false, wellFormed: false } };
+    hash = sha256Hex(body.token);
+  } else {
+    hash = body.tokenHash!.toLowerCase();
+  }
+  const key = await findByTokenHash(sql, hash, false);
+  if (!key) return { status: 200, body: { known: false } };
+  requireModeReach(caller, key);
+  const status = statusAt(key, now);
+  const out: Record<string, unknown> = {
+    known: true,
+    kind: key.kind,
+    mode: key.mode,
+    level: key.level,
+    status: status === 'rolled' ? 'grace' : status,
+  };
+  if (status === 'rolled' && key.grace_until) out.graceUntil = key.grace_until.toISOString();
+  if (status === 'expired' && key.expires_at) out.expiresAt = key.expires_at.toISOString();
+  if (canSeeOwner(caller, key)) {
+    out.keyId = key.id;
+    out.organizationId = key.organization_id;
+    out.accountId = key.account_id;
+    if (key.rolled_at) out.rolledAt = key.rolled_at.toISOString();
+    if (key.replaced_by) out.replacedBy = key.replaced_by;
+  }
+  return { status: 200, body: out };
+}
+
+export interface LeakReportBody {
+  tokenHash: string;
+  sourceUrl: string;
+  description: string;
+}
+
+export type LeakLabel = 'rolled' | 'already_rolled' | 'revoked' | 'expired' | 'public' | 'unknown';
+
+/**
+ * Acts on a leaked token: an active secret is rolled (its replacement's secret is never
+ * shown to the reporter; the owner rolls the replacement to get a usable pair). A report
+ * of the caller's own secret rolls it like any other: the current request still completes
+ * and the caller's old secret works until the grace period ends.
+ */
+export async function reportLeak(tx: Sql, pepper: Buffer, caller: KeyRow, body: LeakReportBody, now: Date, graceSeconds: number): Promise<Outcome> {
+  const hash = body.tokenHash.toLowerCase();
+  if (!SHA256_HEX.test(hash)) throw validationFailed('tokenHash must be the SHA-256 of the token, as 64 hex characters.');
+  const key = await findByTokenHash(tx, hash, true);
+  if (key) requireModeReach(caller, key);
+  let label: LeakLabel = 'unknown';
+  const out: Record<string, unknown> = {};
+  let newKeyId: string | null = null;
+  if (key) {
+    Object.assign(out, { keyId: key.id, organizationId: key.organization_id, accountId: key.account_id, mode: key.mode, kind: key.kind });
+    const status = statusAt(key, now);
+    if (key.kind === 'public') {
+      label = 'public';
+    } else if (status === 'active') {
+      const rolled = await rollLockedKey(tx, pepper, key, now, graceSeconds, caller.id, false);
+      label = 'rolled';
+      newKeyId = rolled.issued.row.id;
+      Object.assign(out, { newKeyId, rolledAt: now.toISOString(), previousExpiresAt: rolled.previousExpiresAt.toISOString() });
+    } else if (status === 'rolled') {
+      label = 'already_rolled';
+      newKeyId = key.replaced_by;
+      Object.assign(out, {
+        newKeyId,
+        rolledAt: key.rolled_at?.toISOString(),
+        graceUntil: key.grace_until?.toISOString(),
+        previousExpiresAt: key.grace_until?.toISOString(),
+      });
+    } else if (status === 'revoked') {
+      label = 'revoked';
+      out.revokedAt = key.revoked_at?.toISOString();
+    } else {
+      label = 'expired';
+      out.expiredAt = (key.status === 'rolled' ? key.grace_until : key.expires_at)?.toISOString();
+    }
+  }
+  const incidentId = `inc_${randomUUID()}`;
+  await tx.query(
+    `INSERT INTO leak_incidents (id, reporter_key_id, reporter_organization_id, reporter_mode, token_sha256, source_url,
+       description, label, key_id, key_organization_id, key_mode, new_key_id, created_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+    [incidentId, caller.id, caller.organization_id, caller.mode, hash, body.sourceUrl, body.description, label,
+      key?.id ?? null, key?.organization_id ?? null, key?.mode ?? null, newKeyId, now],
+  );
+  return { status: 200, body: { incidentId, label, tokenHash: hash, ...out } };
+}
+
+interface IncidentRow {
+  id: string;
+  reporter_key_id: string;
+  token_sha256: string;
+  source_url: string;
+  description: string;
+  label: LeakLabel;
+  key_id: string | null;
+  key_organization_id: string | null;
+  key_mode: string | null;
+  new_key_id: string | null;
+  created_at: Date;
+}
+
+/** Incidents the caller's organization reported, or that concern its keys, in its mode. */
+export async function listIncidents(sql: Sql, caller: KeyRow): Promise<Outcome> {
+  const rows = await sql.query<IncidentRow>(
+    `SELECT * FROM leak_incidents
+      WHERE (reporter_organization_id = $1 AND reporter_mode = $2)
+         OR (key_organization_id = $1 AND key_mode = $2)
+      ORDER BY created_at DESC, id LIMIT 1000`,
+    [caller.organization_id, caller.mode],
+  );
+  return {
+    status: 200,
+    body: {
+      object: 'list',
+      data: rows.map((r) => ({
+        id: r.id,
+        label: r.label,
+        tokenHash: r.token_sha256,
+        sourceUrl: r.source_url,
+        description: r.description,
+        keyId: r.key_id,
+        keyOrganizationId: r.key_organization_id,
+        mode: r.key_mode,
+        newKeyId: r.new_key_id,
+        reportedBy: r.reporter_key_id,
+        createdAt: r.created_at.toISOString(),
+      })),
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { backends, pairOf, startHarness, type Harness } from './helpers.js';
+
+describe.each(backends('auth'))('authentication ($name)', (backend) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(backend);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await backend.cleanup();
+  });
+
+  it('accepts a valid pair', async () => {
+    const { creds } = await h.org();
+    const res = await h.call('GET', '/v1/keys', { creds });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(1);
+  });
+
+  it('refuses missing headers with 401 MISSING_CREDENTIALS', async () => {
+    const { creds } = await h.org();
+    for (const headers of [{}, { 'public-api-key': creds.publicKey }, { 'private-secret-key': creds.secretKey }]) {
+      const res = await h.call('GET', '/v1/keys', { headers });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ code: 'MISSING_CREDENTIALS', message: expect.any(String) });
+    }
+  });
+
+  it('refuses unknown, malformed and wrong secrets with 401 INVALID_CREDENTIALS', async () => {
+    const { creds } = await h.org();
+    const cases = [
+      { publicKey: formatToken('public', 'live'), secretKey: creds.secretKey },
+      { publicKey: creds.publicKey, secretKey: formatToken('secret', 'live') },
+      { publicKey: creds.publicKey, secretKey: 'not-a-key' },
+      { publicKey: creds.publicKey, secretKey: creds.secretKey.slice(0, -1) + (creds.secretKey.endsWith('A') ? 'B' : 'A') },
+      { publicKey: creds.secretKey, secretKey: creds.publicKey },
+    ];
+    for (const bad of cases) {
+      const res = await h.call('GET', '/v1/keys', { creds: bad });
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('INVALID_CREDENTIALS');
+      expect(JSON.stringify(res.body)).not.toContain(creds.secretKey);
+    }
+  });
+
+  it('refuses a secret that belongs to another key with 401 CREDENTIALS_MISMATCH', async () => {
+    const a = await h.org();
+    const b = await h.org();
+    const res = await h.call('GET', '/v1/keys', { creds: { publicKey: a.creds.publicKey, secretKey: b.creds.secretKey } });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('CREDENTIALS_MISMATCH');
+    const t = await h.org('test');
+    const mixed = await h.call('GET', '/v1/keys', { creds: { publicKey: a.creds.publicKey, secretKey: t.creds.secretKey } });
+    expect(mixed.body.code).toBe('CREDENTIALS_MISMATCH');
+  });
+
+  it('refuses an expired key with 401 KEY_EXPIRED, exactly at its expiry', async () => {
+    const { creds } = await h.org();
+    const expiresAt = new Date(h.clock.t + 3_600_000).toISOString();
+    const created = await h.call('POST', '/v1/keys', { creds, body: { level: 'organization', mode: 'live', expiresAt } });
+    expect(created.status).toBe(201);
+    expect(created.body.expiresAt).toBe(expiresAt);
+    const pair = pairOf(created.body);
+    h.clock.advance(3_600_000 - 1);
+    expect((await h.call('GET', '/v1/keys', { creds: pair })).status).toBe(200);
+    h.clock.advance(1);
+    const res = await h.call('GET', '/v1/keys', { creds: pair });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('KEY_EXPIRED');
+    const meta = await h.call('GET', `/v1/keys/${created.body.id}`, { creds });
+    expect(meta.body.status).toBe('expired');
+  });
+
+  it('refuses an expiry in the past with 400 VALIDATION_FAILED', async () => {
+    const { creds } = await h.org();
+    const res = await h.call('POST', '/v1/keys', { creds, body: { level: 'organization', mode: 'live', expiresAt: new Date(h.clock.t - 1000).toISOString() } });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('refuses a deleted key with 401 KEY_REVOKED at once', async () => {
+    const { creds } = await h.org();
+    const created = await h.call('POST', '/v1/keys', { creds, body: { level: 'organization', mode: 'live' } });
+    const pair = pairOf(created.body);
+    expect((await h.call('GET', '/v1/keys', { creds: pair })).status).toBe(200);
+    const del = await h.call('DELETE', `/v1/keys/${created.body.id}`, { creds });
+    expect(del.status).toBe(200);
+    expect(del.body.status).toBe('revoked');
+    const res = await h.call('GET', '/v1/keys', { creds: pair });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('KEY_REVOKED');
+    const again = await h.call('DELETE', `/v1/keys/${created.body.id}`, { creds });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('KEY_REVOKED');
+  });
+
+  it('answers unknown routes and bad JSON with the same {code, message} shape', async () => {
+    const { creds } = await h.org();
+    const missing = await h.call('GET', '/v2/nothing');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
+    const bad = await h.call('POST', '/v1/keys', { creds, rawBody: '{"level":' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ code: 'VALIDATION_FAILED', message: expect.any(String) });
+    const invalid = await h.call('POST', '/v1/keys', { creds, body: { level: 'planet', mode: 'live' } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body).toEqual({ code: 'VALIDATION_FAILED', message: expect.any(String) });
+    const extra = await h.call('POST', '/v1/keys', { creds, body: { level: 'organization', mode: 'live', admin: true } });
+    expect(extra.body.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe.each(backends('ratelimit'))('rate limiting of failed authentication ($name)', (backend) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(backend, { rateLimit: { maxFailures: 5, windowMs: 60_000 } });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await backend.cleanup();
+  });
+
+  it('answers 429 RATE_LIMITED with retry-after, keeps a proven caller working, and recovers after the window', async () => {
+    const victim = await h.org();
+    const proven = await h.org();
+    expect((await h.call('GET', '/v1/keys', { creds: proven.creds })).status).toBe(200);
+    const wrong = { publicKey: victim.creds.publicKey, secretKey: formatToken('secret', 'live') };
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await h.call('GET', '/v1/keys', { creds: wrong })).status);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    const limited = await h.call('GET', '/v1/keys', { creds: wrong });
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Even the right secret is throttled for a caller that has not proven itself from this IP...
+    expect((await h.call('GET', '/v1/keys', { creds: victim.creds })).status).toBe(429);
+    // ...but a caller that authenticated before keeps working.
+    expect((await h.call('GET', '/v1/keys', { creds: proven.creds })).status).toBe(200);
+    h.clock.advance(60_001);
+    expect((await h.call('GET', '/v1/keys', { creds: victim.creds })).status).toBe(200);
+  });
+});
