@@ -1,0 +1,282 @@
+// The rule-file schema: a superset of gitleaks' TOML (so an existing .gitleaks.toml loads),
+// plus keywarden's fields (severity, kind, rotator, validate, generic, examples, globs).
+// parseRuleFile turns TOML text into plain, serialisable data (it can cross to worker
+// threads); compiling it into a scanner is ruleSet.ts's job.
+import { parse as parseToml } from 'smol-toml';
+import { RuleLoadError } from './errors.js';
+import { checkRegex } from './regex.js';
+import { SEVERITIES, type RuleKind, type Severity } from './types.js';
+import { VALIDATORS } from './validators.js';
+
+export interface AllowlistConfig {
+  description?: string;
+  /** gitleaks: OR (any criterion allows) | AND (every given criterion must allow). */
+  condition: 'OR' | 'AND';
+  regexTarget: 'secret' | 'match' | 'line';
+  regexes: string[];
+  stopwords: string[];
+  /** Path regexes (gitleaks). */
+  paths: string[];
+  /** Path minimatch globs (keywarden). */
+  globs: string[];
+  commits: string[];
+}
+
+export interface RuleExamples {
+  positive: string[];
+  negative: string[];
+  positivePaths: string[];
+  negativePaths: string[];
+}
+
+export interface RuleConfig {
+  id: string;
+  description: string;
+  regex?: string;
+  secretGroup?: number;
+  entropy?: number;
+  keywords: string[];
+  path?: string;
+  severity: Severity;
+  kind: RuleKind;
+  rotator?: string;
+  validate?: string;
+  generic: boolean;
+  /** gitleaks: match, but never report (used as a building block by composite rules). */
+  skipReport: boolean;
+  tags: string[];
+  allowlists: AllowlistConfig[];
+  examples?: RuleExamples;
+  /** File the rule came from, for error messages. */
+  file: string;
+}
+
+export interface RuleFileConfig {
+  file: string;
+  title?: string;
+  rules: RuleConfig[];
+  allowlists: AllowlistConfig[];
+  /** gitleaks [extend]: useDefault = true layers this file over the built-in rules. */
+  extend?: { useDefault?: boolean; path?: string; url?: string; disabledRules: string[] };
+  disabledRules: string[];
+  ignorePaths: string[];
+  /** keywarden [limits], passed through untouched for the config loader. */
+  limits?: Record<string, unknown>;
+}
+
+export interface ParseRuleFileOptions {
+  /** Built-in rules must carry at least one positive and one negative example. */
+  requireExamples?: boolean;
+  /** Compile every regex now, so a bad one fails at load time (default true). */
+  checkRegexes?: boolean;
+}
+
+const TOP_KEYS = new Set(['title', 'description', 'minVersion', 'rules', 'allowlist', 'allowlists', 'extend', 'disabledRules', 'ignorePaths', 'limits']);
+const RULE_KEYS = new Set([
+  'id', 'description', 'regex', 'secretGroup', 'entropy', 'keywords', 'path', 'tags', 'allowlist', 'allowlists',
+  'skipReport', 'required', 'severity', 'kind', 'rotator', 'validate', 'generic', 'examples',
+]);
+const ALLOWLIST_KEYS = new Set(['description', 'condition', 'regexTarget', 'regexes', 'stopwords', 'paths', 'globs', 'commits']);
+const EXAMPLE_KEYS = new Set(['positive', 'negative', 'positivePaths', 'negativePaths']);
+const EXTEND_KEYS = new Set(['useDefault', 'path', 'url', 'disabledRules']);
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+type Table = Record<string, unknown>;
+
+class Checker {
+  constructor(readonly file: string, readonly ruleId?: string) {}
+
+  fail(problem: string): never {
+    throw new RuleLoadError(this.file, problem, this.ruleId);
+  }
+
+  table(v: unknown, where: string): Table {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Date) this.fail(`${where} must be a table`);
+    return v as Table;
+  }
+
+  keys(t: Table, allowed: Set<string>, where: string): void {
+    for (const k of Object.keys(t)) {
+      if (!allowed.has(k)) this.fail(`unknown key "${k}" in ${where} (allowed: ${[...allowed].join(', ')})`);
+    }
+  }
+
+  str(v: unknown, key: string): string | undefined {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') this.fail(`"${key}" must be a string`);
+    return v;
+  }
+
+  strings(v: unknown, key: string): string[] {
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) this.fail(`"${key}" must be an array of strings`);
+    return v as string[];
+  }
+
+  num(v: unknown, key: string): number | undefined {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' && typeof v !== 'bigint') this.fail(`"${key}" must be a number`);
+    return Number(v);
+  }
+
+  bool(v: unknown, key: string): boolean {
+    if (v === undefined) return false;
+    if (typeof v !== 'boolean') this.fail(`"${key}" must be true or false`);
+    return v;
+  }
+
+  regex(src: string, key: string, compile: boolean): string {
+    if (!compile) return src;
+    const problem = checkRegex(src);
+    if (problem) this.fail(`${key} does not compile: ${problem}`);
+    return src;
+  }
+}
+
+function parseAllowlist(c: Checker, raw: unknown, where: string, compile: boolean): AllowlistConfig {
+  const t = c.table(raw, where);
+  c.keys(t, ALLOWLIST_KEYS, where);
+  const condition = (c.str(t.condition, 'condition') ?? 'OR').toUpperCase();
+  if (condition !== 'OR' && condition !== 'AND') c.fail(`${where}: condition must be "OR" or "AND", not "${condition}"`);
+  const regexTarget = c.str(t.regexTarget, 'regexTarget') ?? 'secret';
+  if (regexTarget !== 'secret' && regexTarget !== 'match' && regexTarget !== 'line') {
+    c.fail(`${where}: regexTarget must be "secret", "match" or "line", not "${regexTarget}"`);
+  }
+  const regexes = c.strings(t.regexes, 'regexes').map((r) => c.regex(r, `${where} regex '${r}'`, compile));
+  const paths = c.strings(t.paths, 'paths').map((r) => c.regex(r, `${where} path '${r}'`, compile));
+  return {
+    description: c.str(t.description, 'description'),
+    condition,
+    regexTarget,
+    regexes,
+    stopwords: c.strings(t.stopwords, 'stopwords').map((s) => s.toLowerCase()),
+    paths,
+    globs: c.strings(t.globs, 'globs'),
+    commits: c.strings(t.commits, 'commits'),
+  };
+}
+
+/** Accepts both gitleaks forms: the older single `allowlist` table and `[[allowlists]]`. */
+function parseAllowlists(c: Checker, t: Table, where: string, compile: boolean): AllowlistConfig[] {
+  const out: AllowlistConfig[] = [];
+  if (t.allowlist !== undefined) out.push(parseAllowlist(c, t.allowlist, `${where}allowlist`, compile));
+  if (t.allowlists !== undefined) {
+    if (!Array.isArray(t.allowlists)) c.fail(`${where}allowlists must be an array of tables ([[...allowlists]])`);
+    t.allowlists.forEach((a, i) => out.push(parseAllowlist(c, a, `${where}allowlists[${i}]`, compile)));
+  }
+  return out;
+}
+
+function parseExamples(c: Checker, raw: unknown): RuleExamples {
+  const t = c.table(raw, 'examples');
+  c.keys(t, EXAMPLE_KEYS, 'examples');
+  return {
+    positive: c.strings(t.positive, 'examples.positive'),
+    negative: c.strings(t.negative, 'examples.negative'),
+    positivePaths: c.strings(t.positivePaths, 'examples.positivePaths'),
+    negativePaths: c.strings(t.negativePaths, 'examples.negativePaths'),
+  };
+}
+
+function parseRule(file: string, raw: unknown, index: number, opts: ParseRuleFileOptions): RuleConfig {
+  const pre: Checker = new Checker(file);
+  const t = pre.table(raw, `rules[${index}]`);
+  const id = t.id;
+  if (typeof id !== 'string' || id === '') pre.fail(`rules[${index}] has no "id"`);
+  const c: Checker = new Checker(file, id);
+  if (!ID_PATTERN.test(id)) c.fail('id must match [a-z0-9][a-z0-9._-]*');
+  c.keys(t, RULE_KEYS, 'the rule');
+  const compile = opts.checkRegexes !== false;
+  const description = c.str(t.description, 'description');
+  if (!description) c.fail('"description" is required');
+  const regex = t.regex === undefined ? undefined : c.regex(c.str(t.regex, 'regex')!, 'regex', compile);
+  const path = t.path === undefined ? undefined : c.regex(c.str(t.path, 'path')!, 'path', compile);
+  if (regex === undefined && path === undefined) c.fail('needs a "regex", a "path", or both');
+  if (regex === '') c.fail('"regex" is empty');
+
+  const severity = (c.str(t.severity, 'severity') ?? 'high') as Severity;
+  if (!SEVERITIES.includes(severity)) c.fail(`severity must be one of ${SEVERITIES.join(', ')}, not "${severity}"`);
+  const kind = (c.str(t.kind, 'kind') ?? 'secret') as RuleKind;
+  if (kind !== 'secret' && kind !== 'public') c.fail(`kind must be "secret" or "public", not "${kind}"`);
+  const validate = c.str(t.validate, 'validate');
+  if (validate !== undefined && !(validate in VALIDATORS)) {
+    c.fail(`unknown validator "${validate}" (known: ${Object.keys(VALIDATORS).join(', ')})`);
+  }
+  const secretGroup = c.num(t.secretGroup, 'secretGroup');
+  if (secretGroup !== undefined && (!Number.isInteger(secretGroup) || secretGroup < 0)) c.fail('secretGroup must be a whole number >= 0');
+  const entropy = c.num(t.entropy, 'entropy');
+  if (entropy !== undefined && (entropy < 0 || entropy > 8)) c.fail('entropy must be between 0 and 8 bits per character');
+  const keywords = c.strings(t.keywords, 'keywords').map((k) => k.toLowerCase());
+  if (keywords.some((k) => k === '')) c.fail('keywords must not be empty strings');
+
+  const rule: RuleConfig = {
+    id,
+    description,
+    regex,
+    secretGroup,
+    entropy,
+    keywords,
+    path,
+    severity,
+    kind,
+    rotator: c.str(t.rotator, 'rotator'),
+    validate,
+    generic: c.bool(t.generic, 'generic'),
+    skipReport: c.bool(t.skipReport, 'skipReport'),
+    tags: c.strings(t.tags, 'tags'),
+    allowlists: parseAllowlists(c, t, '', compile),
+    examples: t.examples === undefined ? undefined : parseExamples(c, t.examples),
+    file,
+  };
+  if (opts.requireExamples) {
+    const ex = rule.examples;
+    const positives = (ex?.positive.length ?? 0) + (ex?.positivePaths.length ?? 0);
+    const negatives = (ex?.negative.length ?? 0) + (ex?.negativePaths.length ?? 0);
+    if (positives === 0 || negatives === 0) {
+      c.fail('needs at least one positive and one negative example ([rules.examples] positive = [...], negative = [...])');
+    }
+  }
+  return rule;
+}
+
+/** Parses and validates one rule file. Throws RuleLoadError naming file, rule and problem. */
+export function parseRuleFile(toml: string, file: string, opts: ParseRuleFileOptions = {}): RuleFileConfig {
+  const c: Checker = new Checker(file);
+  let doc: Table;
+  try {
+    doc = parseToml(toml) as Table;
+  } catch (err) {
+    const msg = (err as Error).message.split('\n')[0];
+    c.fail(`not valid TOML: ${msg}`);
+  }
+  c.keys(doc, TOP_KEYS, 'the file');
+  const rawRules = doc.rules ?? [];
+  if (!Array.isArray(rawRules)) c.fail('"rules" must be an array of tables ([[rules]])');
+  const rules = rawRules.map((r, i) => parseRule(file, r, i, opts));
+  const seen = new Set<string>();
+  for (const r of rules) {
+    if (seen.has(r.id)) throw new RuleLoadError(file, 'duplicate rule id (ids must be unique)', r.id);
+    seen.add(r.id);
+  }
+  let extend: RuleFileConfig['extend'];
+  if (doc.extend !== undefined) {
+    const e = c.table(doc.extend, 'extend');
+    c.keys(e, EXTEND_KEYS, '[extend]');
+    extend = {
+      useDefault: e.useDefault === undefined ? undefined : c.bool(e.useDefault, 'extend.useDefault'),
+      path: c.str(e.path, 'extend.path'),
+      url: c.str(e.url, 'extend.url'),
+      disabledRules: c.strings(e.disabledRules, 'extend.disabledRules'),
+    };
+  }
+  return {
+    file,
+    title: c.str(doc.title, 'title'),
+    rules,
+    allowlists: parseAllowlists(c, doc, '', opts.checkRegexes !== false),
+    extend,
+    disabledRules: c.strings(doc.disabledRules, 'disabledRules'),
+    ignorePaths: c.strings(doc.ignorePaths, 'ignorePaths'),
+    limits: doc.limits === undefined ? undefined : c.table(doc.limits, 'limits'),
+  };
+}

@@ -1,0 +1,113 @@
+// Turns parsed rule files into what the scanner runs: one keyword automaton for all
+// rules, and per rule its regexes (compiled on first use, so a pre-commit scan that
+// never meets a rule's keywords never pays for compiling it).
+import type RE2 from 're2';
+import { KeywordMatcher } from './ahoCorasick.js';
+import { CompiledAllowlist } from './allowlist.js';
+import { RuleLoadError } from './errors.js';
+import { checkRegex, compileRegex, compileTester } from './regex.js';
+import type { AllowlistConfig, RuleConfig, RuleFileConfig } from './ruleConfig.js';
+import { VALIDATORS } from './validators.js';
+
+export class CompiledRule {
+  private re?: RE2;
+  private pathRe?: RE2 | null;
+  private lists?: CompiledAllowlist[];
+  readonly validator?: (secret: string) => boolean;
+
+  constructor(readonly config: RuleConfig, readonly index: number) {
+    this.validator = config.validate ? VALIDATORS[config.validate] : undefined;
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  /** The content regex (global, byte offsets on Buffers); undefined for path-only rules. */
+  get regex(): RE2 | undefined {
+    if (this.config.regex === undefined) return undefined;
+    if (!this.re) {
+      const problem = checkRegex(this.config.regex);
+      if (problem) throw new RuleLoadError(this.config.file, `regex does not compile: ${problem}`, this.config.id);
+      this.re = compileRegex(this.config.regex);
+    }
+    return this.re;
+  }
+
+  pathMatches(path: string): boolean {
+    if (this.config.path === undefined) return true;
+    if (this.pathRe === undefined) this.pathRe = compileTester(this.config.path);
+    return this.pathRe!.test(path);
+  }
+
+  get allowlists(): CompiledAllowlist[] {
+    if (!this.lists) this.lists = this.config.allowlists.map((a) => new CompiledAllowlist(a));
+    return this.lists;
+  }
+}
+
+export interface RuleSet {
+  rules: CompiledRule[];
+  /** Global allowlists (top-level [allowlist] / [[allowlists]] of every file). */
+  allowlists: CompiledAllowlist[];
+  /** Prefilter over every rule's keywords. */
+  keywords: KeywordMatcher;
+  /** keywordRules[k] = indexes of the rules that list keyword k. */
+  keywordRules: number[][];
+  /** Rules that run on every fragment (no keywords). */
+  alwaysRun: number[];
+  /** The files the set was built from (plain data: it can be sent to worker threads). */
+  files: RuleFileConfig[];
+  disabledRules: string[];
+}
+
+export interface BuildRuleSetOptions {
+  disabledRules?: string[];
+}
+
+/** Merges rule files; a later file's rule with the same id is a duplicate error. */
+export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions = {}): RuleSet {
+  const disabled = new Set([
+    ...(opts.disabledRules ?? []),
+    ...files.flatMap((f) => [...f.disabledRules, ...(f.extend?.disabledRules ?? [])]),
+  ]);
+  const seen = new Map<string, string>();
+  const configs: RuleConfig[] = [];
+  for (const f of files) {
+    for (const r of f.rules) {
+      const first = seen.get(r.id);
+      if (first !== undefined) throw new RuleLoadError(f.file, `duplicate rule id (already defined in ${first})`, r.id);
+      seen.set(r.id, f.file);
+      if (!disabled.has(r.id)) configs.push(r);
+    }
+  }
+  const rules = configs.map((c, i) => new CompiledRule(c, i));
+  const keywordIds = new Map<string, number>();
+  const keywordRules: number[][] = [];
+  const alwaysRun: number[] = [];
+  for (const rule of rules) {
+    if (rule.config.keywords.length === 0) {
+      if (rule.config.regex !== undefined) alwaysRun.push(rule.index);
+      continue;
+    }
+    for (const kw of new Set(rule.config.keywords)) {
+      let id = keywordIds.get(kw);
+      if (id === undefined) {
+        id = keywordRules.length;
+        keywordIds.set(kw, id);
+        keywordRules.push([]);
+      }
+      keywordRules[id].push(rule.index);
+    }
+  }
+  const globalLists: AllowlistConfig[] = files.flatMap((f) => f.allowlists);
+  return {
+    rules,
+    allowlists: globalLists.map((a) => new CompiledAllowlist(a)),
+    keywords: new KeywordMatcher([...keywordIds.keys()]),
+    keywordRules,
+    alwaysRun,
+    files,
+    disabledRules: [...(opts.disabledRules ?? [])],
+  };
+}

@@ -1,0 +1,211 @@
+// The engine: a fragment in, findings out. Pure (no I/O). The hot path is
+//   size/binary checks -> one keyword pass -> only the hit rules' RE2 regexes
+// and everything per-finding (line numbers, allowlists, hashing) happens only for hits.
+import type { Minimatch } from 'minimatch';
+import { compileGlob } from './allowlist.js';
+import { isBinary } from './binary.js';
+import { findEncoded, type Codec } from './decode.js';
+import { shannonEntropy } from './entropy.js';
+import { fingerprintOf, hashSecret, redact } from './fingerprint.js';
+import { LineIndex } from './lineIndex.js';
+import { matchRule, type RawHit } from './matchRule.js';
+import type { CompiledRule, RuleSet } from './ruleSet.js';
+import { attachSecret } from './secret.js';
+import type { Finding, Fragment, SkippedFragment } from './types.js';
+
+export interface ScannerOptions {
+  /** Larger fragments are skipped and reported as 'too-large'. Default 10 MiB. */
+  maxFragmentBytes?: number;
+  /** How many layers of base64/hex/percent encoding to look inside. Default 2; 0 disables. */
+  decodeDepth?: number;
+  /** .keywardenignore entries; an entry without a commit part matches any commit. */
+  ignoreFingerprints?: Iterable<string>;
+  /** minimatch globs on fragment.path; matching fragments are skipped as 'ignored-path'. */
+  ignoreGlobs?: string[];
+}
+
+export interface FragmentScan {
+  findings: Finding[];
+  skipped?: SkippedFragment;
+}
+
+export const DEFAULT_MAX_FRAGMENT_BYTES = 10 * 1024 * 1024;
+const INLINE_IGNORE = [Buffer.from('keywarden:allow'), Buffer.from('gitleaks:allow')];
+const MAX_SEGMENTS = 256;
+const MAX_DECODED_BYTES = 1024 * 1024;
+
+/** A hit placed in the fragment: for decoded hits, the encoded text's span. */
+interface PlacedHit extends RawHit {
+  outerStart: number;
+  outerEnd: number;
+  decoded?: Codec[];
+  /** Text of the line the secret sits on, for line-target allowlists. */
+  lineText: () => string;
+}
+
+function lineAround(bytes: Buffer, off: number): string {
+  const s = bytes.lastIndexOf(10, off) + 1;
+  const e = bytes.indexOf(10, off);
+  return bytes.toString('utf8', s, e < 0 ? bytes.length : e);
+}
+
+export class Scanner {
+  private readonly maxBytes: number;
+  private readonly decodeDepth: number;
+  private readonly ignored: Set<string>;
+  private readonly ignoreGlobs: Minimatch[];
+  private readonly found: Uint8Array;
+  private readonly pathRules: CompiledRule[];
+
+  constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
+    this.maxBytes = options.maxFragmentBytes ?? DEFAULT_MAX_FRAGMENT_BYTES;
+    this.decodeDepth = options.decodeDepth ?? 2;
+    this.ignored = new Set(options.ignoreFingerprints ?? []);
+    this.ignoreGlobs = (options.ignoreGlobs ?? []).map(compileGlob);
+    this.found = new Uint8Array(rules.keywords.keywordCount);
+    this.pathRules = rules.rules.filter((r) => r.config.regex === undefined);
+  }
+
+  scanFragment(fragment: Fragment): FragmentScan {
+    const { path, text } = fragment;
+    const commit = fragment.commit?.sha;
+    const skip = (reason: SkippedFragment['reason'], bytes: number): FragmentScan => ({
+      findings: [],
+      skipped: { path, ...(commit ? { commit } : {}), reason, bytes },
+    });
+    if (this.ignoreGlobs.some((g) => g.match(path))) return skip('ignored-path', Buffer.byteLength(text));
+    if (this.rules.allowlists.some((a) => a.pathOnly && (a.pathAllowed(path) || a.commitAllowed(commit)))) {
+      return skip('ignored-path', Buffer.byteLength(text));
+    }
+    // UTF-8 is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot matter.
+    if (text.length > this.maxBytes || (text.length * 3 > this.maxBytes && Buffer.byteLength(text) > this.maxBytes)) {
+      return skip('too-large', Buffer.byteLength(text));
+    }
+    if (isBinary(text)) return skip('binary', Buffer.byteLength(text));
+
+    const bytes = Buffer.from(text, 'utf8');
+    const hits: PlacedHit[] = [];
+    this.collect(bytes, fragment, hits, [], this.decodeDepth, undefined);
+    for (const rule of this.pathRules) {
+      if (rule.pathMatches(path)) {
+        hits.push({ rule, secret: text, match: text, start: 0, end: Math.min(bytes.length, 1), outerStart: 0, outerEnd: 0, lineText: () => '' });
+      }
+    }
+    if (hits.length === 0) return { findings: [] };
+    return { findings: this.toFindings(hits, bytes, fragment) };
+  }
+
+  /** Runs the prefiltered rules over `bytes`, then looks inside encoded stretches. */
+  private collect(bytes: Buffer, fragment: Fragment, out: PlacedHit[], chain: Codec[], depth: number, outer?: { start: number; end: number }): void {
+    const { keywords, keywordRules, alwaysRun, rules } = this.rules;
+    const found = this.found;
+    found.fill(0);
+    const run = new Set<number>(alwaysRun);
+    if (keywords.scan(bytes, found) > 0) {
+      for (let k = 0; k < found.length; k++) if (found[k]) for (const r of keywordRules[k]) run.add(r);
+    }
+    const raw: RawHit[] = [];
+    for (const r of run) {
+      const rule = rules[r];
+      if (rule.config.path !== undefined && !rule.pathMatches(fragment.path)) continue;
+      matchRule(rule, bytes, raw);
+    }
+    for (const h of raw) {
+      out.push({
+        ...h,
+        outerStart: outer ? outer.start : h.start,
+        outerEnd: outer ? outer.end : h.end,
+        decoded: chain.length > 0 ? chain : undefined,
+        lineText: () => lineAround(bytes, h.start),
+      });
+    }
+    if (depth <= 0) return;
+    for (const seg of findEncoded(bytes, { maxSegments: MAX_SEGMENTS, maxDecodedBytes: MAX_DECODED_BYTES })) {
+      this.collect(seg.decoded, fragment, out, [...chain, seg.codec], depth - 1, outer ?? { start: seg.start, end: seg.end });
+    }
+  }
+
+  private toFindings(hits: PlacedHit[], bytes: Buffer, fragment: Fragment): Finding[] {
+    const index = new LineIndex(bytes, bytes.length === fragment.text.length, fragment);
+    const ignoredLines = new Set<number>();
+    for (const marker of INLINE_IGNORE) {
+      for (let i = bytes.indexOf(marker); i !== -1; i = bytes.indexOf(marker, i + marker.length)) ignoredLines.add(index.lineIndexOf(i));
+    }
+    const commit = fragment.commit?.sha;
+    const kept: Array<{ hit: PlacedHit; lineIndex: number; finding: Finding }> = [];
+    const seen = new Set<string>();
+    for (const hit of hits) {
+      const cfg = hit.rule.config;
+      if (cfg.skipReport) continue;
+      const isPathHit = cfg.regex === undefined;
+      const entropy = shannonEntropy(hit.secret);
+      if (!isPathHit) {
+        if (cfg.entropy !== undefined && entropy < cfg.entropy) continue;
+        if (hit.rule.validator && !hit.rule.validator(hit.secret)) continue;
+      }
+      const start = index.position(hit.outerStart);
+      if (!isPathHit && ignoredLines.has(start.lineIndex)) continue;
+      const candidate = {
+        path: fragment.path,
+        commit,
+        secret: hit.secret,
+        match: hit.match,
+        line: isPathHit ? () => '' : hit.decoded ? hit.lineText : () => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex)),
+      };
+      if (hit.rule.allowlists.some((a) => a.allows(candidate))) continue;
+      if (this.rules.allowlists.some((a) => a.allows(candidate))) continue;
+
+      const secretHash = hashSecret(hit.secret);
+      const fingerprint = fingerprintOf({ ruleId: cfg.id, path: fragment.path, secretHash, commit });
+      if (this.ignored.has(fingerprint) || (commit && this.ignored.has(fingerprintOf({ ruleId: cfg.id, path: fragment.path, secretHash })))) continue;
+      const key = `${cfg.id}\0${hit.outerStart}\0${secretHash}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+
+      const endColumn = isPathHit ? 1 : index.position(hit.outerEnd).column;
+      const publicKey = cfg.kind === 'public';
+      const finding: Finding = {
+        ruleId: cfg.id,
+        description: cfg.description,
+        path: fragment.path,
+        line: isPathHit ? index.fileLine(0) : start.line,
+        column: isPathHit ? 1 : start.column,
+        endColumn,
+        severity: publicKey ? 'info' : cfg.severity,
+        kind: cfg.kind,
+        ...(cfg.rotator && !publicKey ? { rotator: cfg.rotator } : {}),
+        entropy: Math.round(entropy * 1000) / 1000,
+        preview: redact(hit.secret),
+        secretHash,
+        fingerprint,
+        ...(commit ? { commit } : {}),
+        ...(fragment.commit?.author ? { author: fragment.commit.author } : {}),
+        ...(fragment.commit?.email ? { email: fragment.commit.email } : {}),
+        ...(fragment.commit?.date ? { date: fragment.commit.date } : {}),
+        ...(fragment.commit?.message ? { message: fragment.commit.message } : {}),
+        ...(hit.decoded ? { decoded: [...hit.decoded] } : {}),
+        ...(cfg.tags.length > 0 ? { tags: [...cfg.tags] } : {}),
+      };
+      attachSecret(finding, hit.secret);
+      kept.push({ hit, lineIndex: start.lineIndex, finding });
+    }
+    return dedupeGeneric(kept).map((k) => k.finding);
+  }
+}
+
+/** A generic rule's hit is dropped when a specific rule hit the same secret on the same line. */
+function dedupeGeneric<T extends { hit: PlacedHit; lineIndex: number; finding: Finding }>(kept: T[]): T[] {
+  const specific = kept.filter((k) => !k.hit.rule.config.generic);
+  if (specific.length === kept.length) return kept;
+  return kept.filter((k) => {
+    if (!k.hit.rule.config.generic) return true;
+    return !specific.some(
+      (s) =>
+        s.lineIndex === k.lineIndex &&
+        (s.finding.secretHash === k.finding.secretHash ||
+          (s.hit.outerStart < k.hit.outerEnd && k.hit.outerStart < s.hit.outerEnd) ||
+          k.hit.secret.includes(s.hit.secret) ||
+          s.hit.secret.includes(k.hit.secret)),
+    );
+  });
+}
