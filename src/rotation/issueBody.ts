@@ -76,8 +76,12 @@ function whereLines(job: RotateJobData): string[] {
   return lines;
 }
 
+function hasGraceDeadline(result: RotationResult): result is RotationResult & { oldKeyExpiresAt: string } {
+  return (result.outcome === 'rolled' || result.outcome === 'already_rolled') && !!result.oldKeyExpiresAt;
+}
+
 function deadlineLines(result: RotationResult, now: Date, verb: string): string[] {
-  if (!result.oldKeyExpiresAt) return [];
+  if (!hasGraceDeadline(result)) return [];
   const rolledAt = result.rolledAt ? formatUtc(result.rolledAt) : 'just now';
   return [
     `The key was ${verb} at **${rolledAt}**.`,
@@ -142,7 +146,7 @@ export function followUpComment(job: RotateJobData, result: RotationResult, now:
     `The same key was found again: \`${job.path}\`, line ${job.line}${job.commit ? ` (commit \`${job.commit.slice(0, 12)}\`)` : ''}.`,
     '',
     state[result.outcome] ?? '',
-    ...(result.oldKeyExpiresAt
+    ...(hasGraceDeadline(result)
       ? ['', `The old key stops working at **${formatUtc(result.oldKeyExpiresAt)}** (${formatRelative(result.oldKeyExpiresAt, now)}).`]
       : []),
   ].join('\n');
@@ -157,7 +161,7 @@ export function pullRequestComment(job: RotateJobData, result: RotationResult, i
     );
   } else {
     lines.push(`keywarden: this pull request leaked a secret key (\`${job.preview}\`, \`${job.path}\` line ${job.line}).`);
-    if (result.oldKeyExpiresAt) {
+    if (hasGraceDeadline(result)) {
       lines.push('', `It has been rolled. The old key stops working at **${formatUtc(result.oldKeyExpiresAt)}** (${formatRelative(result.oldKeyExpiresAt, now)}).`);
     }
     if (issueUrl) lines.push('', `Follow-up and what to do: ${issueUrl}`);

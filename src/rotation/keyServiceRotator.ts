@@ -86,7 +86,7 @@ export class KeyServiceRotator implements Rotator {
     }
     const { status, body } = await this.post(
       '/v1/leaks',
-      { tokenHash: req.secretHash, sourceUrl: req.sourceUrl, description: req.description },
+      { tokenHash: req.secretHash, sourceUrl: req.sourceUrl ?? 'unknown', description: req.description },
       { 'x-idempotency-key': req.idempotencyKey },
     );
     if (status >= 200 && status < 300) return parseLeakAnswer(body);
@@ -99,7 +99,8 @@ export class KeyServiceRotator implements Rotator {
     if (status < 200 || status >= 300) throw classifyFailure(status, body, this.opts.inProcessRetryMs);
     const graceUntil = graceEnd(body);
     if (!graceUntil) return null;
-    const graceStart = Date.parse(graceUntil) - this.opts.graceSeconds * 1000;
+    // The service says when it rolled; without that, the grace length tells when grace began.
+    const graceStart = Date.parse(str(body.rolledAt) ?? '') || Date.parse(graceUntil) - this.opts.graceSeconds * 1000;
     if (graceStart + this.opts.clockSkewMs < firstSentAt) return null;
     return {
       outcome: 'rolled',
@@ -201,7 +202,7 @@ export function parseLeakAnswer(body: Json): RotationResult {
     accountId: str(key.accountId) ?? str(body.accountId),
     mode: str(key.mode) ?? str(body.mode),
     rolledAt: str(body.rolledAt) ?? str(key.rolledAt),
-    oldKeyExpiresAt: str(previous.expiresAt) ?? str(body.expiresAt) ?? str(key.graceUntil) ?? str(key.expiresAt),
+    oldKeyExpiresAt: str(body.previousExpiresAt) ?? str(previous.expiresAt) ?? str(body.graceUntil) ?? str(body.expiredAt) ?? str(body.revokedAt),
     incidentId: str(obj(body.incident).id) ?? str(body.incidentId),
   };
 }
