@@ -6,6 +6,8 @@ import { blockingFindings, type ScanReport } from './model.js';
 export interface TextOptions {
   /** ANSI colours; the CLI turns them on only for a TTY without NO_COLOR. */
   color?: boolean;
+  /** --no-redact only: returns a finding's whole secret, shown under its preview. */
+  reveal?: (f: Finding) => string | undefined;
 }
 
 type Paint = (code: string, s: string) => string;
@@ -15,7 +17,7 @@ const SEVERITY_COLOR: Record<Severity, string> = { critical: '1;31', high: '31',
 export function formatText(report: ScanReport, options: TextOptions = {}): string {
   const paint: Paint = options.color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s;
   const out: string[] = [];
-  for (const f of report.findings) out.push(block(f, paint), '');
+  for (const f of report.findings) out.push(block(f, paint, options.reveal), '');
   if (report.findings.length > 0) {
     out.push(
       paint('2', 'To allow a false positive: add `keywarden:allow` in a comment on its line, or paste its fingerprint'),
@@ -27,12 +29,14 @@ export function formatText(report: ScanReport, options: TextOptions = {}): strin
   return out.join('\n') + '\n';
 }
 
-function block(f: Finding, paint: Paint): string {
+function block(f: Finding, paint: Paint, reveal?: TextOptions['reveal']): string {
   const lines = [
     `${paint('1', `${f.path}:${f.line}:${f.column}`)}  ${f.ruleId}  ${paint(SEVERITY_COLOR[f.severity], f.severity)} ${f.kind}`,
     `  ${f.description}`,
     `  preview:     ${f.preview}${f.decoded?.length ? `  (decoded: ${f.decoded.join(' > ')})` : ''}`,
   ];
+  const secret = reveal?.(f);
+  if (secret !== undefined) lines.push(`  secret:      ${paint('1;31', secret)}  (unredacted: --no-redact)`);
   if (f.commit) {
     const who = [f.author, f.email ? `<${f.email}>` : undefined].filter(Boolean).join(' ');
     const when = f.date ? ` ${f.date}` : '';

@@ -1,0 +1,115 @@
+// `keywarden scan`, the work: plan -> config and rules -> source -> engine -> report.
+// Returns the exit code: 0 no leaks, 1 leaks found (usage/runtime errors throw: exit 2).
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readBaseline } from '../config/baseline.js';
+import { effectiveRules } from '../config/effectiveRules.js';
+import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
+import { findRepoRoot, loadConfig } from '../config/loadConfig.js';
+import { loadBuiltinRuleFiles } from '../config/loadRules.js';
+import { blockingFindings, type ScanReport } from '../report/model.js';
+import { Scanner } from '../scan/index.js';
+import type { Finding, SkippedFragment } from '../scan/types.js';
+import { isSkipped } from '../sources/types.js';
+import { startProgress } from './progress.js';
+import { renderFor } from './renderFor.js';
+import type { ScanCommandOptions } from './scanCommand.js';
+import { planScan, type ScanPlan } from './scanPlan.js';
+import { itemsFor } from './scanSource.js';
+
+const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
+
+export async function runScan(path: string, options: ScanCommandOptions): Promise<number> {
+  const started = performance.now();
+  const plan = planScan(path, options);
+  if (!plan.redact) process.stderr.write('keywarden: warning: --no-redact shows whole secrets; never share this output\n');
+
+  const root = findRepoRoot(plan.dir);
+  const config = await loadConfig({ explicit: plan.config, rootDir: root });
+  const rules = effectiveRules(loadBuiltinRuleFiles(), config);
+  const ignored = await readIgnoreFile(join(root, IGNORE_FILE));
+  if (plan.baseline) ignored.push(...(await readBaseline(plan.baseline)));
+  const maxFileSize = plan.maxFileSize ?? config.limits.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  const scanner = new Scanner(rules, {
+    maxFragmentBytes: config.limits.maxFragmentBytes ?? Math.max(maxFileSize, 1),
+    decodeDepth: config.limits.decodeDepth,
+    ignoreFingerprints: ignored,
+    ignoreGlobs: config.ignorePaths,
+  });
+  const ignorePath = await pathFilter(config.ignorePaths);
+
+  const findings: Finding[] = [];
+  const skipped: SkippedFragment[] = [];
+  const counters = { commits: 0 };
+  let files = 0;
+  let bytes = 0;
+  const progress = await startProgress(plan.progress && (plan.mode === 'history' || plan.mode === 'directory'));
+  try {
+    for await (const item of itemsFor({ ...plan, maxFileSize }, ignorePath, counters)) {
+      if (isSkipped(item)) {
+        skipped.push(item);
+        continue;
+      }
+      const result = scanner.scanFragment(item);
+      if (result.skipped) {
+        skipped.push(result.skipped);
+        continue;
+      }
+      files++;
+      bytes += Buffer.byteLength(item.text);
+      findings.push(...result.findings);
+      if ((files & 63) === 0) progress.update(files, bytes, counters.commits);
+    }
+  } finally {
+    progress.stop();
+  }
+
+  const report: ScanReport = {
+    findings,
+    skipped,
+    stats: {
+      files,
+      bytes,
+      skipped: skipped.length,
+      durationMs: performance.now() - started,
+      ...(plan.mode === 'history' ? { commits: counters.commits } : {}),
+    },
+  };
+  await writeReport(plan, report);
+  if (files === 0 || bytes === 0) process.stderr.write(`keywarden: warning: scanned nothing (${files} files, ${bytes} bytes) — ${emptyHint(plan)}\n`);
+  const blocking = blockingFindings(findings);
+  if (blocking.length > 0 && plan.mode === 'staged') {
+    process.stderr.write(
+      `keywarden: commit blocked: ${blocking.length} leaked key${blocking.length === 1 ? '' : 's'} in the staged changes (see above). ` +
+        'Remove them, or allowlist a false positive with keywarden:allow on its line or its fingerprint in .keywardenignore.\n',
+    );
+  }
+  return blocking.length > 0 ? 1 : 0;
+}
+
+async function writeReport(plan: ScanPlan, report: ScanReport): Promise<void> {
+  const color = !plan.output && plan.format === 'text' && Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env);
+  const text = await renderFor(plan, report, color);
+  if (plan.output) await writeFile(plan.output, text);
+  else await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}
+
+async function pathFilter(globs: string[]): Promise<((path: string) => boolean) | undefined> {
+  if (globs.length === 0) return undefined;
+  const { Minimatch } = await import('minimatch');
+  const matchers = globs.map((g) => new Minimatch(g, { dot: true, matchBase: !g.includes('/') }));
+  return (p) => matchers.some((m) => m.match(p));
+}
+
+function emptyHint(plan: ScanPlan): string {
+  switch (plan.mode) {
+    case 'staged':
+      return 'is anything staged? (git add FILES first)';
+    case 'history':
+      return 'does the repository or range have commits with added text?';
+    case 'stdin':
+      return 'was anything piped in?';
+    case 'directory':
+      return `does ${plan.target} contain text files that are not ignored, binary or too large?`;
+  }
+}

@@ -1,0 +1,16 @@
+// The rules a scan runs: the built-in rules, with the user's config layered on top. A user
+// rule with a built-in rule's id replaces it (so a .gitleaks.toml can redefine a rule);
+// `[extend] useDefault = false` drops the built-ins altogether.
+import { buildRuleSet, type RuleFileConfig, type RuleSet } from '../scan/index.js';
+import type { KeywardenConfig } from './loadConfig.js';
+
+export function effectiveRules(builtin: RuleFileConfig[], config: KeywardenConfig): RuleSet {
+  const user = config.rules;
+  const own = new Set(user?.rules.map((r) => r.id) ?? []);
+  const base: RuleFileConfig[] = !config.useDefault
+    ? []
+    : own.size === 0
+      ? builtin
+      : builtin.map((f) => ({ ...f, rules: f.rules.filter((r) => !own.has(r.id)) }));
+  return buildRuleSet(user ? [...base, user] : base, { disabledRules: config.disabledRules });
+}
