@@ -28,7 +28,7 @@ function requireModeReach(caller: KeyRow, key: KeyRow): void {
 }
 
 const canSeeOwner = (caller: KeyRow, key: KeyRow): boolean =>
-  key.organization_id === caller.organization_id || caller.products === null || caller.products.includes('leak-reports');
+  key.organization_id === caller.organization_id || (caller.products?.includes('leak-reports') ?? false);
 
 export async function verifyToken(sql: Sql, caller: KeyRow, body: { token?: string; tokenHash?: string }, now: Date): Promise<Outcome> {
   if ((body.token === undefined) === (body.tokenHash === undefined)) throw validationFailed('Send exactly one of token or tokenHash.');
