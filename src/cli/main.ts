@@ -3,6 +3,7 @@
 // never pays for loading Probot, BullMQ or the key service.
 import { Command } from 'commander';
 import { registerScanCommand } from './scanCommand.js';
+import { registerHookCommand } from './hookCommand.js';
 
 const program = new Command();
 program
@@ -12,6 +13,7 @@ program
   .showHelpAfterError();
 
 registerScanCommand(program);
+registerHookCommand(program);
 
 program.exitOverride();
 try {
