@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { ROTATE_QUEUE } from './queues.js';
 import type { RotateJobState } from './rotateJob.js';
-import { redisConnection } from './rotateWorker.js';
+import { openRedis } from './redis.js';
 
 export interface DeadLetter {
   id: string;
@@ -23,7 +23,7 @@ export interface DeadLetter {
 }
 
 export function openRotateQueue(redis: string | RedisOptions, prefix?: string): Queue<RotateJobState> {
-  return new Queue<RotateJobState>(ROTATE_QUEUE, { connection: redisConnection(redis), ...(prefix ? { prefix } : {}) });
+  return new Queue<RotateJobState>(ROTATE_QUEUE, { connection: openRedis(redis), ...(prefix ? { prefix } : {}) });
 }
 
 export async function listDeadLetters(queue: Queue<RotateJobState>, limit = 100): Promise<DeadLetter[]> {

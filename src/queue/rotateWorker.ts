@@ -7,7 +7,9 @@
 // - SIGTERM closes the worker, which waits for in-flight jobs to finish;
 // - failed jobs are kept (ROTATE_JOB_OPTIONS.removeOnFail = false): the dead-letter view.
 import { Worker, type Job } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { openRedis } from './redis.js';
+import { rotationMetrics } from './metrics.js';
 import { pino, type Logger } from 'pino';
 import { ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from './queues.js';
 import { processRotateJob, type RotateJobDeps, type RotateJobReturn, type RotateJobState } from './rotateJob.js';
@@ -48,19 +50,14 @@ export function rotateBackoff(baseMs: number, maxMs: number) {
   };
 }
 
-export function redisConnection(redis: string | RedisOptions): Redis {
-  return typeof redis === 'string'
-    ? new Redis(redis, { maxRetriesPerRequest: null })
-    : new Redis({ ...redis, maxRetriesPerRequest: null });
-}
-
 export function startRotateWorker(opts: RotateWorkerOptions): RotateWorkerHandle {
   const log = opts.log ?? pino({ name: 'keywarden-rotate' });
-  const connection = redisConnection(opts.redis);
-  const lockConnection = redisConnection(opts.redis);
+  const connection = openRedis(opts.redis);
+  const lockConnection = openRedis(opts.redis);
   const prefix = opts.prefix ?? 'bull';
   const deps: RotateJobDeps = {
     ...opts,
+    metrics: opts.metrics ?? rotationMetrics,
     log,
     withLock: redisLock(lockConnection, { prefix: `${prefix}:keywarden` }),
   };
