@@ -21,7 +21,7 @@ describe.each(backends('auth'))('authentication ($name)', (backend) => {
 
   it('refuses missing headers with 401 MISSING_CREDENTIALS', async () => {
     const { creds } = await h.org();
-    for (const headers of [{}, { 'public-api-key': creds.publicKey }, { 'private-secret-key': creds.secretKey }]) {
+    for (const headers of <Record<string, string>[]>[{}, { 'public-api-key': creds.publicKey }, { 'private-secret-key': creds.secretKey }]) {
       const res = await h.call('GET', '/v1/keys', { headers });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ code: 'MISSING_CREDENTIALS', message: expect.any(String) });

@@ -134,3 +134,31 @@ export async function startHarness(backend: Backend, options: Partial<StartKeySe
 }
 
 export const pairOf = (body: { publicKey: string; secretKey: string }): Pair => ({ publicKey: body.publicKey, secretKey: body.secretKey });
+
+/** The same store, but queries matching `fail` throw while `armed` is true (fault injection). */
+export function faultyStore(store: KeyStore, fail: (sql: string) => boolean) {
+  const state = { armed: false };
+  const check = (text: string) => {
+    if (state.armed && fail(text)) throw new Error('injected database failure');
+  };
+  const wrap = <T extends { query: KeyStore['db']['query'] }>(sql: T): T =>
+    ({
+      ...sql,
+      query: (text: string, params?: unknown[]) => {
+        check(text);
+        return sql.query(text, params);
+      },
+    }) as T;
+  const db = {
+    ...store.db,
+    kind: store.db.kind,
+    query: (text: string, params?: unknown[]) => {
+      check(text);
+      return store.db.query(text, params);
+    },
+    exec: (text: string) => store.db.exec(text),
+    transaction: <T>(fn: (tx: any) => Promise<T>) => store.db.transaction((tx) => fn(wrap(tx))),
+    close: () => store.db.close(),
+  } as KeyStore['db'];
+  return { store: { db, pepper: store.pepper, close: store.close } as KeyStore, state };
+}
