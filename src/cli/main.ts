@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { registerScanCommand } from './scanCommand.js';
 import { registerHookCommand } from './hookCommand.js';
+import { registerDlqCommand } from './dlqCommand.js';
 
 const program = new Command();
 program
@@ -14,6 +15,7 @@ program
 
 registerScanCommand(program);
 registerHookCommand(program);
+registerDlqCommand(program);
 
 program.exitOverride();
 try {
