@@ -2,13 +2,17 @@
 import type { Command } from 'commander';
 
 export function registerHookCommand(program: Command): void {
-  const hook = program.command('hook').description('install or remove the git pre-commit hook that runs `keywarden scan --staged`');
+  const hook = program
+    .command('hook')
+    .description('install or remove the git pre-commit hook that runs `keywarden scan --staged`')
+    .exitOverride();
   hook
     .command('install')
     .description('write the pre-commit hook (honours core.hooksPath)')
     .argument('[repo]', 'repository directory', '.')
     .option('--force', 'replace an existing hook that is not keywarden\'s (it is kept as pre-commit.keywarden-backup)')
     .option('--chain', 'keep an existing hook and run it before keywarden')
+    .exitOverride()
     .action(async (repo: string, opts: { force?: boolean; chain?: boolean }) => {
       const { installHook } = await import('./hookInstall.js');
       if (opts.force && opts.chain) throw new Error('--force and --chain: pick one (replace the existing hook, or keep it)');
@@ -20,6 +24,7 @@ export function registerHookCommand(program: Command): void {
     .command('uninstall')
     .description('remove keywarden\'s pre-commit hook (restoring a chained one)')
     .argument('[repo]', 'repository directory', '.')
+    .exitOverride()
     .action(async (repo: string) => {
       const { uninstallHook } = await import('./hookInstall.js');
       const { hookPath, action } = await uninstallHook(repo);

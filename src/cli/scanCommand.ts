@@ -36,6 +36,9 @@ export function registerScanCommand(program: Command): void {
     .option('-c, --config <file>', 'config file (default: keywarden.toml or .keywarden.toml at the repo root; .gitleaks.toml works)')
     .option('--baseline <report.json>', 'report only findings whose fingerprint is not in this json report')
     .option('--no-progress', 'never show the progress bar (it only shows on a terminal anyway)')
+    // Usage errors must exit 2 (main.ts maps commander errors); subcommands do not inherit
+    // exitOverride when main sets it after registering them.
+    .exitOverride()
     .addHelpText(
       'after',
       '\nExit codes: 0 no leaks, 1 leaks found, 2 usage or runtime error.\n' +
