@@ -66,63 +66,61 @@ function decodePercent(bytes: Uint8Array, start: number, end: number): Buffer {
   return Buffer.from(out);
 }
 
+function isEscape(bytes: Uint8Array, i: number): boolean {
+  return bytes[i] === 37 && i + 2 < bytes.length && (CLASS[bytes[i + 1]] & HEX) !== 0 && (CLASS[bytes[i + 2]] & HEX) !== 0;
+}
+
 export function findEncoded(bytes: Buffer, limits: DecodeLimits): EncodedSegment[] {
   const out: EncodedSegment[] = [];
   let budget = limits.maxDecodedBytes;
-  const emit = (start: number, end: number, codec: Codec, decoded: Buffer): boolean => {
-    if (!looksLikeText(decoded)) return true;
+  const full = (): boolean => out.length >= limits.maxSegments || budget <= 0;
+  const emit = (start: number, end: number, codec: Codec, decoded: Buffer): void => {
+    if (!looksLikeText(decoded)) return;
     out.push({ start, end, codec, decoded });
     budget -= decoded.length;
-    return out.length < limits.maxSegments && budget > 0;
   };
 
+  // base64 / hex: tight loops over runs of the base64 alphabets; only long runs are examined.
   const n = bytes.length;
   let i = 0;
-  while (i < n) {
-    const cls = CLASS[bytes[i]];
-    if ((cls & (B64 | B64URL | URLCH)) === 0) {
-      i++;
-      continue;
-    }
-    // A run of URL-ish characters contains any base64/hex run as well; walk it once.
-    const runStart = i;
-    let escapes = 0;
-    let b64Start = -1;
+  while (i < n && !full()) {
+    while (i < n && (CLASS[bytes[i]] & (B64 | B64URL)) === 0) i++;
+    const start = i;
+    while (i < n && (CLASS[bytes[i]] & (B64 | B64URL)) !== 0) i++;
+    const len = i - start;
+    if (len < MIN_BASE64) continue;
     let allHex = true;
     let hasDigit = false;
-    let keepGoing = true;
-    for (; i <= n && keepGoing; i++) {
-      const c = i < n ? CLASS[bytes[i]] : 0;
-      const inB64 = (c & (B64 | B64URL)) !== 0;
-      if (inB64) {
-        if (b64Start < 0) {
-          b64Start = i;
-          allHex = true;
-          hasDigit = false;
-        }
-        if ((c & HEX) === 0) allHex = false;
-        if (c & DIGIT) hasDigit = true;
-        continue;
-      }
-      if (b64Start >= 0) {
-        let end = i;
-        while (end < n && bytes[end] === 61 && end - i < 2) end++; // '=' padding
-        const len = i - b64Start;
-        if (allHex && len >= MIN_HEX && len % 2 === 0) {
-          keepGoing = emit(b64Start, i, 'hex', Buffer.from(bytes.toString('latin1', b64Start, i), 'hex'));
-        } else if (len >= MIN_BASE64 && hasDigit && len % 4 !== 1 && budget > 0) {
-          keepGoing = emit(b64Start, end, 'base64', Buffer.from(bytes.toString('latin1', b64Start, end), 'base64'));
-        }
-        b64Start = -1;
-      }
-      if (i < n && bytes[i] === 37 && i + 2 < n && CLASS[bytes[i + 1]] & HEX && CLASS[bytes[i + 2]] & HEX) escapes++;
-      if ((c & URLCH) === 0) break;
+    for (let k = start; k < i; k++) {
+      const c = CLASS[bytes[k]];
+      if ((c & HEX) === 0) allHex = false;
+      if (c & DIGIT) hasDigit = true;
     }
-    if (keepGoing && escapes >= MIN_PERCENT_ESCAPES) {
-      keepGoing = emit(runStart, i, 'percent', decodePercent(bytes, runStart, i));
+    if (allHex && len >= MIN_HEX && len % 2 === 0) {
+      emit(start, i, 'hex', Buffer.from(bytes.toString('latin1', start, i), 'hex'));
+    } else if (hasDigit && len % 4 !== 1) {
+      let end = i;
+      while (end < n && bytes[end] === 61 && end - i < 2) end++; // '=' padding
+      emit(start, end, 'base64', Buffer.from(bytes.toString('latin1', start, end), 'base64'));
     }
-    if (!keepGoing) break;
-    i++;
+  }
+
+  // percent-encoding: only around '%' characters, found natively.
+  for (let p = bytes.indexOf(37); p !== -1 && !full(); ) {
+    if (!isEscape(bytes, p)) {
+      p = bytes.indexOf(37, p + 1);
+      continue;
+    }
+    let start = p;
+    while (start > 0 && (CLASS[bytes[start - 1]] & URLCH) !== 0) start--;
+    let end = p;
+    let escapes = 0;
+    while (end < n && (CLASS[bytes[end]] & URLCH) !== 0) {
+      if (isEscape(bytes, end)) escapes++;
+      end++;
+    }
+    if (escapes >= MIN_PERCENT_ESCAPES) emit(start, end, 'percent', decodePercent(bytes, start, end));
+    p = end < n ? bytes.indexOf(37, end) : -1;
   }
   return out;
 }

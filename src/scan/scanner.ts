@@ -193,19 +193,22 @@ export class Scanner {
   }
 }
 
-/** A generic rule's hit is dropped when a specific rule hit the same secret on the same line. */
+/**
+ * A generic rule's hit is dropped when a specific rule hit the same secret on the same
+ * line, or when another generic rule already reported it (one report per secret).
+ */
 function dedupeGeneric<T extends { hit: PlacedHit; lineIndex: number; finding: Finding }>(kept: T[]): T[] {
-  const specific = kept.filter((k) => !k.hit.rule.config.generic);
-  if (specific.length === kept.length) return kept;
-  return kept.filter((k) => {
-    if (!k.hit.rule.config.generic) return true;
-    return !specific.some(
-      (s) =>
-        s.lineIndex === k.lineIndex &&
-        (s.finding.secretHash === k.finding.secretHash ||
-          (s.hit.outerStart < k.hit.outerEnd && k.hit.outerStart < s.hit.outerEnd) ||
-          k.hit.secret.includes(s.hit.secret) ||
-          s.hit.secret.includes(k.hit.secret)),
-    );
-  });
+  const winners = kept.filter((k) => !k.hit.rule.config.generic);
+  if (winners.length === kept.length) return kept;
+  const same = (a: T, b: T): boolean =>
+    a.lineIndex === b.lineIndex &&
+    (a.finding.secretHash === b.finding.secretHash ||
+      (a.hit.outerStart < b.hit.outerEnd && b.hit.outerStart < a.hit.outerEnd) ||
+      a.hit.secret.includes(b.hit.secret) ||
+      b.hit.secret.includes(a.hit.secret));
+  for (const k of kept) {
+    if (k.hit.rule.config.generic && !winners.some((w) => same(w, k))) winners.push(k);
+  }
+  const keep = new Set(winners);
+  return kept.filter((k) => keep.has(k));
 }
