@@ -189,8 +189,15 @@ export class Scanner {
       attachSecret(finding, hit.secret);
       kept.push({ hit, lineIndex: start.lineIndex, finding });
     }
-    return dedupeGeneric(kept).map((k) => k.finding);
+    return dedupeGeneric(dropDecodedEchoes(kept)).map((k) => k.finding);
   }
+}
+
+/** Text readable both as-is and decoded (a token inside percent-encoding) is reported once, plainly. */
+function dropDecodedEchoes<T extends { hit: PlacedHit; lineIndex: number; finding: Finding }>(kept: T[]): T[] {
+  if (!kept.some((k) => k.hit.decoded)) return kept;
+  const plain = new Set(kept.filter((k) => !k.hit.decoded).map((k) => `${k.finding.ruleId}\0${k.finding.secretHash}\0${k.lineIndex}`));
+  return kept.filter((k) => !k.hit.decoded || !plain.has(`${k.finding.ruleId}\0${k.finding.secretHash}\0${k.lineIndex}`));
 }
 
 /**
