@@ -1,0 +1,82 @@
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { directoryItems, listFiles } from '../../src/sources/directory.js';
+import { stagedFragments } from '../../src/sources/staged.js';
+import { stdinItems } from '../../src/sources/stdin.js';
+import { isSkipped, type SourceItem } from '../../src/sources/types.js';
+import { makeGitRepo, makeTempDir } from './gitFixture.js';
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+const cleanups: (() => void)[] = [];
+afterAll(() => cleanups.forEach((c) => c()));
+
+describe('directoryItems', () => {
+  it('lists what git would commit (tracked + untracked, minus .gitignore), with unicode names', async () => {
+    const repo = makeGitRepo('src-dir');
+    cleanups.push(repo.cleanup);
+    repo.commit('init', { '.gitignore': '*.log\nout/\n', 'a.txt': 'a\n', 'sub/ünï code.txt': 'u\n' });
+    repo.write('new.txt', 'n\n');
+    repo.write('x.log', 'ignored\n');
+    repo.write('out/y.txt', 'ignored\n');
+    expect(await listFiles(repo.dir, true)).toEqual(['.gitignore', 'a.txt', 'new.txt', 'sub/ünï code.txt']);
+    const all = await listFiles(repo.dir, false);
+    expect(all).toEqual(['.gitignore', 'a.txt', 'new.txt', 'out/y.txt', 'sub/ünï code.txt', 'x.log']);
+    // a subdirectory of a repository: paths relative to it
+    expect(await listFiles(join(repo.dir, 'sub'), true)).toEqual(['ünï code.txt']);
+  });
+
+  it('reports binaries, large files and ignored paths as skipped, and skips symlinks', async () => {
+    const dir = makeTempDir('src-walk');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, 'd'));
+    writeFileSync(join(dir, 'd', 'text.txt'), 'hello\n');
+    writeFileSync(join(dir, 'bin.dat'), Buffer.from([1, 0, 2, 0, 3]));
+    writeFileSync(join(dir, 'big.txt'), 'x'.repeat(2000));
+    writeFileSync(join(dir, 'skip.me'), 'nope\n');
+    symlinkSync(join(dir, 'd', 'text.txt'), join(dir, 'link.txt'));
+    const items: SourceItem[] = await collect(directoryItems({ root: dir, maxFileSize: 1000, ignorePath: (p) => p.endsWith('.me') }));
+    const summary = items.map((i) => (isSkipped(i) ? `${i.path}:${i.reason}:${i.bytes}` : `${i.path}=${i.text}`));
+    expect(summary).toEqual(['big.txt:too-large:2000', 'bin.dat:binary:5', 'd/text.txt=hello\n', 'skip.me:ignored-path:5']);
+  });
+});
+
+describe('stagedFragments', () => {
+  it('yields only added lines of the index, with line numbers, ignoring unstaged edits', async () => {
+    const repo = makeGitRepo('src-staged');
+    cleanups.push(repo.cleanup);
+    repo.commit('init', { 'a.txt': '1\n2\n3\n', 'gone.txt': 'bye\n' });
+    repo.write('a.txt', '1\n2\nnew three\n3\nnew five\n');
+    repo.git('add', 'a.txt');
+    repo.write('a.txt', '1\n2\nnew three\n3\nnew five\nunstaged\n');
+    repo.git('rm', '-q', 'gone.txt');
+    repo.write('bin.png', Buffer.from([0, 1, 2, 0]));
+    repo.git('add', 'bin.png');
+    const binaries: string[] = [];
+    const frags = await collect(stagedFragments({ repoDir: repo.dir, onBinary: (b) => binaries.push(b.path) }));
+    expect(frags).toEqual([{ path: 'a.txt', text: 'new three\nnew five', lineNumbers: [3, 5] }]);
+    expect(binaries).toEqual(['bin.png']);
+  });
+
+  it('works before the first commit', async () => {
+    const repo = makeGitRepo('src-staged-fresh');
+    cleanups.push(repo.cleanup);
+    repo.write('first.txt', 'hello\n');
+    repo.git('add', 'first.txt');
+    expect(await collect(stagedFragments({ repoDir: repo.dir }))).toEqual([{ path: 'first.txt', text: 'hello', lineNumbers: [1] }]);
+  });
+});
+
+describe('stdinItems', () => {
+  it('reads text, skips binary and over-limit input', async () => {
+    expect(await collect(stdinItems(Readable.from([Buffer.from('a\n'), Buffer.from('b\n')])))).toEqual([{ path: '<stdin>', text: 'a\nb\n' }]);
+    expect(await collect(stdinItems(Readable.from([Buffer.from([0, 1, 0, 2])])))).toEqual([{ path: '<stdin>', reason: 'binary', bytes: 4 }]);
+    expect(await collect(stdinItems(Readable.from([Buffer.from('x'.repeat(50))]), 10))).toEqual([{ path: '<stdin>', reason: 'too-large', bytes: 50 }]);
+  });
+});
