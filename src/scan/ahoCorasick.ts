@@ -3,80 +3,102 @@
 // It answers "which keywords occur", which decides which rules' regexes run at all.
 
 export class KeywordMatcher {
-  /** delta[state * 256 + byte] = next state (failure links already folded in). */
+  /** Byte -> column of the transition table (bytes no keyword uses share column 0). */
+  private readonly classOf: Uint8Array;
+  private readonly width: number;
+  /**
+   * next = delta[(state >> 1) * width + classOf[byte]]; states are stored as id << 1, with
+   * the low bit set when keywords end there, so the hot loop tests a bit, not an array.
+   */
   private readonly delta: Int32Array;
-  /** For each state, the keyword ids that end there (including via suffix links). */
-  private readonly outputs: (number[] | undefined)[];
+  /** For each state id, the keyword ids that end there (including via suffix links). */
+  private readonly outputs: number[][];
   readonly keywordCount: number;
+  /** Byte length of each keyword. */
+  readonly lengths: number[];
 
   constructor(keywords: readonly string[]) {
     this.keywordCount = keywords.length;
+    const encoded = keywords.map((k) => Buffer.from(k.toLowerCase(), 'utf8'));
+    this.lengths = encoded.map((b) => b.length);
+    // Upper-case ASCII folds onto its lower-case letter's column.
+    const classOf = new Uint8Array(256);
+    let width = 1;
+    for (const kw of encoded) for (const b of kw) if (classOf[b] === 0) classOf[b] = width++;
+    for (let b = 65; b <= 90; b++) classOf[b] = classOf[b + 32];
+    if (width > 255) throw new Error('too many distinct keyword bytes');
+    this.classOf = classOf;
+    this.width = width;
+
     const goto: Map<number, number>[] = [new Map()];
     const out: number[][] = [[]];
-    keywords.forEach((kw, id) => {
+    encoded.forEach((kw, id) => {
       let s = 0;
-      for (const b of Buffer.from(kw.toLowerCase(), 'utf8')) {
-        let next = goto[s].get(b);
+      for (const b of kw) {
+        const c = classOf[b];
+        let next = goto[s].get(c);
         if (next === undefined) {
           next = goto.length;
           goto.push(new Map());
           out.push([]);
-          goto[s].set(b, next);
+          goto[s].set(c, next);
         }
         s = next;
       }
       out[s].push(id);
     });
     const n = goto.length;
-    const delta = new Int32Array(n * 256);
+    const next = new Int32Array(n * width);
     const fail = new Int32Array(n);
     const queue: number[] = [];
-    for (let b = 0; b < 256; b++) {
-      const t = goto[0].get(b);
+    for (let c = 1; c < width; c++) {
+      const t = goto[0].get(c);
       if (t !== undefined) {
-        delta[b] = t;
+        next[c] = t;
         queue.push(t);
       }
     }
     for (let qi = 0; qi < queue.length; qi++) {
       const s = queue[qi];
       if (out[fail[s]].length > 0) out[s] = out[s].concat(out[fail[s]]);
-      for (let b = 0; b < 256; b++) {
-        const t = goto[s].get(b);
+      for (let c = 1; c < width; c++) {
+        const t = goto[s].get(c);
         if (t !== undefined) {
-          fail[t] = delta[fail[s] * 256 + b];
-          delta[s * 256 + b] = t;
+          fail[t] = next[fail[s] * width + c];
+          next[s * width + c] = t;
           queue.push(t);
         } else {
-          delta[s * 256 + b] = delta[fail[s] * 256 + b];
+          next[s * width + c] = next[fail[s] * width + c];
         }
       }
     }
-    // Upper-case ASCII behaves as its lower-case letter.
-    for (let s = 0; s < n; s++) {
-      for (let b = 65; b <= 90; b++) delta[s * 256 + b] = delta[s * 256 + b + 32];
+    const delta = new Int32Array(n * width);
+    for (let i = 0; i < delta.length; i++) {
+      const t = next[i];
+      delta[i] = (t * width) << 1 | (out[t].length > 0 ? 1 : 0);
     }
     this.delta = delta;
-    this.outputs = out.map((o) => (o.length > 0 ? o : undefined));
+    this.outputs = out;
   }
 
-  /** Marks found[id] = 1 for every keyword present in bytes; returns how many distinct ones. */
-  scan(bytes: Uint8Array, found: Uint8Array): number {
-    const delta = this.delta;
-    const outputs = this.outputs;
+  /**
+   * Counts every keyword's occurrences in bytes into count[id] and records the end offsets
+   * of the first `cap` occurrences in positions[id]; returns how many distinct keywords occur.
+   */
+  scan(bytes: Uint8Array, count: Uint32Array, positions: number[][], cap: number): number {
+    const { delta, classOf, outputs, width } = this;
     let distinct = 0;
-    let s = 0;
+    let s = 0; // row offset << 1 | output bit
     for (let i = 0, n = bytes.length; i < n; i++) {
-      s = delta[(s << 8) | bytes[i]];
-      const o = outputs[s];
-      if (o !== undefined) {
+      s = delta[(s >> 1) + classOf[bytes[i]]];
+      if ((s & 1) !== 0) {
+        const o = outputs[(s >> 1) / width];
         for (let k = 0; k < o.length; k++) {
-          if (found[o[k]] === 0) {
-            found[o[k]] = 1;
-            distinct++;
-          }
+          const id = o[k];
+          const c = count[id]++;
+          if (c === 0) distinct++;
+          if (c < cap) positions[id].push(i);
         }
-        if (distinct === this.keywordCount) return distinct;
       }
     }
     return distinct;

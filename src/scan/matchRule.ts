@@ -11,21 +11,40 @@ export interface RawHit {
   end: number;
 }
 
+export interface MatchRange {
+  from: number;
+  to: number;
+  /** The range edges are artificial cuts, not line or text boundaries. */
+  cutStart?: boolean;
+  cutEnd?: boolean;
+}
+
 type IndexedMatch = RegExpExecArray & { indices?: Array<[number, number] | undefined> };
 
-export function matchRule(rule: CompiledRule, bytes: Buffer, out: RawHit[]): void {
+/**
+ * Appends the rule's hits in bytes[range] (default: all of it) to `out`. Returns false, having
+ * appended nothing, when a match touches a cut edge of the range: the caller must widen it.
+ */
+export function matchRule(rule: CompiledRule, bytes: Buffer, out: RawHit[], range?: MatchRange): boolean {
   const re = rule.regex;
-  if (!re) return;
+  if (!re) return true;
+  const base = range ? range.from : 0;
+  const view = range ? bytes.subarray(range.from, range.to) : bytes;
   const wanted = rule.config.secretGroup;
+  const mark = out.length;
   re.lastIndex = 0;
   for (;;) {
-    const m = re.exec(bytes as unknown as string) as IndexedMatch | null;
+    const m = re.exec(view as unknown as string) as IndexedMatch | null;
     if (!m) break;
     const whole = m[0] as unknown as Buffer;
     if (whole.length === 0) {
       re.lastIndex++;
-      if (re.lastIndex > bytes.length) break;
+      if (re.lastIndex > view.length) break;
       continue;
+    }
+    if (range && ((range.cutStart && m.index === 0) || (range.cutEnd && m.index + whole.length === view.length))) {
+      out.length = mark;
+      return false;
     }
     let g = 0;
     if (wanted !== undefined) g = wanted < m.length ? wanted : -1;
@@ -41,10 +60,11 @@ export function matchRule(rule: CompiledRule, bytes: Buffer, out: RawHit[]): voi
     if (!span || span[1] <= span[0]) continue;
     out.push({
       rule,
-      secret: bytes.toString('utf8', span[0], span[1]),
+      secret: view.toString('utf8', span[0], span[1]),
       match: whole.toString('utf8'),
-      start: span[0],
-      end: span[1],
+      start: base + span[0],
+      end: base + span[1],
     });
   }
+  return true;
 }

@@ -13,6 +13,7 @@ export class CompiledRule {
   private re?: RE2;
   private pathRe?: RE2 | null;
   private lists?: CompiledAllowlist[];
+  private window?: boolean;
   readonly validator?: (secret: string) => boolean;
 
   constructor(readonly config: RuleConfig, readonly index: number) {
@@ -32,6 +33,22 @@ export class CompiledRule {
       this.re = compileRegex(this.config.regex);
     }
     return this.re;
+  }
+
+  /**
+   * Whether the regex can run on windows around keywords: not when it may span many lines
+   * ((?s), \n, classes holding \s) or anchors to the text's start or end (^, $, \A, \z
+   * without (?m)). A heuristic on the source; wrong only towards running the whole fragment.
+   */
+  get windowable(): boolean {
+    if (this.window === undefined) {
+      const src = this.config.regex ?? '';
+      const multiline = /\(\?[a-zA-Z]*s|\\n|\\r|\[(?!\^)[^\]]*\\s/.test(src);
+      // `(?:[^x]|$)` (a terminator or the end) behaves the same at a window's line-end edge.
+      const anchored = !/\(\?[a-zA-Z]*m/.test(src) && /(?<![[\\])\^|(?<![\\|])\$|\\A|\\z/.test(src);
+      this.window = !multiline && !anchored;
+    }
+    return this.window;
   }
 
   pathMatches(path: string): boolean {
@@ -54,6 +71,8 @@ export interface RuleSet {
   keywords: KeywordMatcher;
   /** keywordRules[k] = indexes of the rules that list keyword k. */
   keywordRules: number[][];
+  /** ruleKeywords[r] = ids of rule r's keywords. */
+  ruleKeywords: number[][];
   /** Rules that run on every fragment (no keywords). */
   alwaysRun: number[];
   /** The files the set was built from (plain data: it can be sent to worker threads). */
@@ -85,6 +104,7 @@ export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions 
   const keywordIds = new Map<string, number>();
   const keywordRules: number[][] = [];
   const alwaysRun: number[] = [];
+  const ruleKeywords: number[][] = rules.map(() => []);
   for (const rule of rules) {
     if (rule.config.keywords.length === 0) {
       if (rule.config.regex !== undefined) alwaysRun.push(rule.index);
@@ -98,6 +118,7 @@ export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions 
         keywordRules.push([]);
       }
       keywordRules[id].push(rule.index);
+      ruleKeywords[rule.index].push(id);
     }
   }
   const globalLists: AllowlistConfig[] = files.flatMap((f) => f.allowlists);
@@ -106,6 +127,7 @@ export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions 
     allowlists: globalLists.map((a) => new CompiledAllowlist(a)),
     keywords: new KeywordMatcher([...keywordIds.keys()]),
     keywordRules,
+    ruleKeywords,
     alwaysRun,
     files,
     disabledRules: [...(opts.disabledRules ?? [])],

@@ -12,6 +12,7 @@ import { matchRule, type RawHit } from './matchRule.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
 import { attachSecret } from './secret.js';
 import type { Finding, Fragment, SkippedFragment } from './types.js';
+import { windowsAround, type ScanWindow } from './windows.js';
 
 export interface ScannerOptions {
   /** Larger fragments are skipped and reported as 'too-large'. Default 10 MiB. */
@@ -33,6 +34,10 @@ export const DEFAULT_MAX_FRAGMENT_BYTES = 10 * 1024 * 1024;
 const INLINE_IGNORE = [Buffer.from('keywarden:allow'), Buffer.from('gitleaks:allow')];
 const MAX_SEGMENTS = 256;
 const MAX_DECODED_BYTES = 1024 * 1024;
+/** Keyword occurrences remembered per fragment; a rule whose keyword occurs more often scans the whole fragment. */
+const POSITION_CAP = 512;
+/** Below this, one regex run over the whole fragment is as cheap as windows. */
+const WINDOW_MIN_BYTES = 16 * 1024;
 
 /** A hit placed in the fragment: for decoded hits, the encoded text's span. */
 interface PlacedHit extends RawHit {
@@ -54,7 +59,8 @@ export class Scanner {
   private readonly decodeDepth: number;
   private readonly ignored: Set<string>;
   private readonly ignoreGlobs: Minimatch[];
-  private readonly found: Uint8Array;
+  private readonly counts: Uint32Array;
+  private readonly positions: number[][];
   private readonly pathRules: CompiledRule[];
 
   constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
@@ -62,7 +68,8 @@ export class Scanner {
     this.decodeDepth = options.decodeDepth ?? 2;
     this.ignored = new Set(options.ignoreFingerprints ?? []);
     this.ignoreGlobs = (options.ignoreGlobs ?? []).map(compileGlob);
-    this.found = new Uint8Array(rules.keywords.keywordCount);
+    this.counts = new Uint32Array(rules.keywords.keywordCount);
+    this.positions = Array.from({ length: rules.keywords.keywordCount }, () => []);
     this.pathRules = rules.rules.filter((r) => r.config.regex === undefined);
   }
 
@@ -97,19 +104,29 @@ export class Scanner {
 
   /** Runs the prefiltered rules over `bytes`, then looks inside encoded stretches. */
   private collect(bytes: Buffer, fragment: Fragment, out: PlacedHit[], chain: Codec[], depth: number, outer?: { start: number; end: number }): void {
-    const { keywords, keywordRules, alwaysRun, rules } = this.rules;
-    const found = this.found;
-    found.fill(0);
+    const { keywords, keywordRules, ruleKeywords, alwaysRun, rules } = this.rules;
+    const { counts, positions } = this;
+    counts.fill(0);
     const run = new Set<number>(alwaysRun);
-    if (keywords.scan(bytes, found) > 0) {
-      for (let k = 0; k < found.length; k++) if (found[k]) for (const r of keywordRules[k]) run.add(r);
+    if (keywords.scan(bytes, counts, positions, POSITION_CAP) > 0) {
+      for (let k = 0; k < counts.length; k++) if (counts[k] > 0) for (const r of keywordRules[k]) run.add(r);
     }
     const raw: RawHit[] = [];
     for (const r of run) {
       const rule = rules[r];
       if (rule.config.path !== undefined && !rule.pathMatches(fragment.path)) continue;
-      matchRule(rule, bytes, raw);
+      const windows = bytes.length > WINDOW_MIN_BYTES && rule.windowable ? this.windowsFor(bytes, ruleKeywords[r]) : undefined;
+      if (!windows) {
+        matchRule(rule, bytes, raw);
+        continue;
+      }
+      const mark = raw.length;
+      if (!windows.every((w) => matchRule(rule, bytes, raw, { from: w.start, to: w.end, cutStart: w.cutStart, cutEnd: w.cutEnd }))) {
+        raw.length = mark;
+        matchRule(rule, bytes, raw);
+      }
     }
+    for (let k = 0; k < counts.length; k++) if (counts[k] > 0) positions[k].length = 0;
     for (const h of raw) {
       out.push({
         ...h,
@@ -123,6 +140,19 @@ export class Scanner {
     for (const seg of findEncoded(bytes, { maxSegments: MAX_SEGMENTS, maxDecodedBytes: MAX_DECODED_BYTES })) {
       this.collect(seg.decoded, fragment, out, [...chain, seg.codec], depth - 1, outer ?? { start: seg.start, end: seg.end });
     }
+  }
+
+  /** Windows around a rule's keywords; undefined when a keyword is too frequent to bother. */
+  private windowsFor(bytes: Buffer, keywordIds: number[]): ScanWindow[] | undefined {
+    const hits: Array<[number, number]> = [];
+    const lengths = this.rules.keywords.lengths;
+    for (const k of keywordIds) {
+      const c = this.counts[k];
+      if (c === 0) continue;
+      if (c > POSITION_CAP) return undefined;
+      for (const end of this.positions[k]) hits.push([end - lengths[k] + 1, lengths[k]]);
+    }
+    return windowsAround(bytes, hits);
   }
 
   private toFindings(hits: PlacedHit[], bytes: Buffer, fragment: Fragment): Finding[] {
