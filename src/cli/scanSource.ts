@@ -21,7 +21,10 @@ export async function* itemsFor(plan: ScanPlan, ignorePath: ((p: string) => bool
     }
     case 'directory': {
       const { directoryItems } = await import('../sources/directory.js');
-      yield* directoryItems({ root: plan.target, gitignore: plan.gitignore, maxFileSize: plan.maxFileSize, ignorePath });
+      const onUnreadable = (path: string, reason: string): void => {
+        process.stderr.write(`keywarden: warning: cannot read ${path} (${reason}); not scanned\n`);
+      };
+      yield* directoryItems({ root: plan.target, gitignore: plan.gitignore, maxFileSize: plan.maxFileSize, ignorePath, onUnreadable });
       return;
     }
     case 'staged': {

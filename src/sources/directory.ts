@@ -14,6 +14,8 @@ export interface DirectoryOptions {
   maxFileSize?: number;
   /** Paths (relative to root, `/`-separated) to leave out; reported as skipped. */
   ignorePath?: (path: string) => boolean;
+  /** A file that cannot be read (permissions, vanished): the scan goes on without it. */
+  onUnreadable?: (path: string, reason: string) => void;
 }
 
 const READ_AHEAD = 8;
@@ -55,7 +57,13 @@ async function readItem(full: string, path: string, opts: DirectoryOptions): Pro
   if (!info.isFile()) return undefined;
   if (opts.ignorePath?.(path)) return { path, reason: 'ignored-path', bytes: info.size };
   if (opts.maxFileSize !== undefined && info.size > opts.maxFileSize) return { path, reason: 'too-large', bytes: info.size };
-  const buf = await readFile(full);
+  let buf: Buffer;
+  try {
+    buf = await readFile(full);
+  } catch (err) {
+    opts.onUnreadable?.(path, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    return undefined;
+  }
   if (isBinary(buf)) return { path, reason: 'binary', bytes: buf.length };
   return { path, text: buf.toString('utf8') };
 }
