@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerScanCommand } from './scanCommand.js';
 import { registerHookCommand } from './hookCommand.js';
 import { registerDlqCommand } from './dlqCommand.js';
+import { registerKeyserviceCommand } from './keyserviceCommand.js';
 
 const program = new Command();
 program
@@ -16,6 +17,7 @@ program
 registerScanCommand(program);
 registerHookCommand(program);
 registerDlqCommand(program);
+registerKeyserviceCommand(program);
 
 program.exitOverride();
 try {

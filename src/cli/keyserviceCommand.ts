@@ -1,0 +1,144 @@
+// `keywarden keyservice`: runs the key service, and its `bootstrap` and `grant` helpers.
+// The service is imported lazily inside the actions so other subcommands never load it.
+import type { Command } from 'commander';
+
+interface StoreFlags {
+  dataDir?: string;
+  schema?: string;
+  insecureDevPepper?: boolean;
+}
+
+function addStoreOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'embedded database directory, when DATABASE_URL is unset', '.keywarden-data')
+    .option('--schema <name>', 'PostgreSQL schema to use (with DATABASE_URL)')
+    .option('--insecure-dev-pepper', 'allow DATABASE_URL without KEYSERVICE_PEPPER (local development only)');
+}
+
+async function openStoreFromFlags(flags: StoreFlags) {
+  const { openKeyStore } = await import('../keyservice/keyStore.js');
+  return openKeyStore({
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    schema: flags.schema,
+    dataDir: flags.dataDir,
+    insecureDevPepper: flags.insecureDevPepper,
+  });
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port "${value}": use 0-65535`);
+  return port;
+}
+
+/** Errors a user can meet are printed with their code, e.g. `ALREADY_BOOTSTRAPPED: ...`. */
+function withCode(err: unknown): Error {
+  const e = err as { code?: string; message?: string };
+  return e && typeof e.code === 'string' && /^[A-Z_]+$/.test(e.code) ? new Error(`${e.code}: ${e.message}`) : (err as Error);
+}
+
+export function registerKeyserviceCommand(program: Command): void {
+  const keyservice = addStoreOptions(
+    program
+      .command('keyservice')
+      .description('run the key service (API keys with roll, delete, expiry, scopes, leak reports)')
+      .option('--port <n>', 'port to listen on (env KEYSERVICE_PORT or PORT; default 8787)')
+      .option('--host <host>', 'address to listen on', '127.0.0.1'),
+  ).addHelpText(
+    'after',
+    `
+Environment:
+  DATABASE_URL              use PostgreSQL instead of the embedded PGlite database
+  KEYSERVICE_PEPPER         HMAC pepper for stored secrets (>= 32 chars); required with DATABASE_URL,
+                            generated into <data-dir>/pepper (0600) for the embedded database
+  KEYSERVICE_GRACE_SECONDS  how long a rolled key keeps working (default 43200 = 12 h)`,
+  );
+
+  keyservice.action(async (flags: StoreFlags & { port?: string; host: string }) => {
+    try {
+      const port = parsePort(flags.port) ?? parsePort(process.env.KEYSERVICE_PORT) ?? parsePort(process.env.PORT) ?? 8787;
+      const { startKeyService, graceSecondsFromEnv } = await import('../keyservice/server.js');
+      const graceSeconds = graceSecondsFromEnv();
+      const store = await openStoreFromFlags(flags);
+      const service = await startKeyService({ store, port, host: flags.host, graceSeconds, logger: true });
+      const backend = store.db.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${flags.dataDir}`;
+      process.stderr.write(`keywarden key service listening on ${service.url} — ${backend}, grace ${graceSeconds} s\n`);
+      const stop = async () => {
+        await service.close();
+        await store.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    } catch (err) {
+      throw withCode(err);
+    }
+  });
+
+  // Store options live on `keyservice` only; commander accepts them after the subcommand too.
+  keyservice
+    .command('bootstrap')
+    .description('create the first organization and its organization key pair, and print them once')
+    .option('--mode <mode>', 'test or live', 'live')
+    .option('--name <name>', 'organization name', 'default')
+    .option('--json', 'print JSON')
+  .action(async (_flags: unknown, command: Command) => {
+    const all = command.optsWithGlobals() as StoreFlags & { mode: string; name: string; json?: boolean };
+    if (all.mode !== 'test' && all.mode !== 'live') throw new Error('--mode must be test or live');
+    const store = await openStoreFromFlags(all);
+    try {
+      const { bootstrap } = await import('../keyservice/bootstrap.js');
+      const issued = await bootstrap(store, { mode: all.mode, name: all.name });
+      if (all.json) {
+        process.stdout.write(`${JSON.stringify(issued, null, 2)}\n`);
+      } else {
+        process.stdout.write(
+          [
+            `organization   ${issued.organization.id} (${issued.organization.name})`,
+            `key            ${issued.key.id} (${issued.key.mode}, organization level, all products)`,
+            `public-api-key     ${issued.key.publicKey}`,
+            `private-secret-key ${issued.key.secretKey}`,
+            '',
+            'The secret key is shown only now: store it in your secret manager.',
+            '',
+          ].join('\n'),
+        );
+      }
+    } catch (err) {
+      throw withCode(err);
+    } finally {
+      await store.close();
+    }
+  });
+
+  keyservice
+    .command('grant')
+    .description('create a customized organization key directly in the database, e.g. for the rotation bot')
+    .requiredOption('--products <list>', 'comma-separated products, e.g. leak-reports,keys')
+    .option('--name <name>', 'key name', 'rotation-bot')
+    .option('--member <member>', 'member the key belongs to')
+    .option('--mode <mode>', 'test or live', 'live')
+    .option('--organization <id>', 'organization id (needed when there are several)')
+    .option('--json', 'print JSON')
+  .action(async (_flags: unknown, command: Command) => {
+    const all = command.optsWithGlobals() as StoreFlags & { products: string; name: string; member?: string; mode: string; organization?: string; json?: boolean };
+    if (all.mode !== 'test' && all.mode !== 'live') throw new Error('--mode must be test or live');
+    const products = all.products.split(',').map((p) => p.trim()).filter(Boolean);
+    if (products.length === 0) throw new Error('--products needs at least one product');
+    const store = await openStoreFromFlags(all);
+    try {
+      const { grantKey } = await import('../keyservice/bootstrap.js');
+      const key = await grantKey(store, { products, name: all.name, member: all.member, mode: all.mode, organizationId: all.organization });
+      if (all.json) process.stdout.write(`${JSON.stringify(key, null, 2)}\n`);
+      else
+        process.stdout.write(
+          `key ${key.id} (${key.mode}; products ${products.join(', ')})\npublic-api-key     ${key.publicKey}\nprivate-secret-key ${key.secretKey}\n\nThe secret key is shown only now.\n`,
+        );
+    } catch (err) {
+      throw withCode(err);
+    } finally {
+      await store.close();
+    }
+  });
+}
