@@ -11,3 +11,5 @@ export type { FragmentScan, ScannerOptions } from './scanner.js';
 export { fingerprintOf, redact, hashSecret } from './fingerprint.js';
 export { isBinary } from './binary.js';
 export { shannonEntropy } from './entropy.js';
+export { ParallelScanner, WorkerUnavailableError } from './parallelScanner.js';
+export type { PoolOptions, RuleSource } from './parallelScanner.js';

@@ -1,0 +1,30 @@
+// Messages between ParallelScanner and its workers (structured-clone data only).
+import type { RuleFileConfig } from './ruleConfig.js';
+import type { Finding, Fragment, SkippedFragment } from './types.js';
+
+export interface WorkerOptions {
+  maxFragmentBytes?: number;
+  decodeDepth?: number;
+  ignoreFingerprints?: string[];
+  ignoreGlobs?: string[];
+}
+
+export interface WorkerInit {
+  files: RuleFileConfig[];
+  disabledRules: string[];
+  options: WorkerOptions;
+}
+
+export interface WorkerRequest {
+  batch: number;
+  fragments: Fragment[];
+}
+
+export type WorkerResult =
+  | { findings: Finding[]; skipped?: SkippedFragment; secrets: string[]; error?: undefined }
+  | { error: string };
+
+export interface WorkerReply {
+  batch: number;
+  results: WorkerResult[];
+}
