@@ -19,6 +19,10 @@ export const PATCH_CONFIG = [
   '-c', 'diff.mnemonicPrefix=false',
   '-c', 'color.ui=never',
   '-c', 'log.showSignature=false',
+  // A root commit's diff is part of the history; a user's log.showRoot=false would hide it.
+  '-c', 'log.showRoot=true',
+  // Paths always relative to the repository root, whatever directory git runs in.
+  '-c', 'diff.relative=false',
 ];
 
 /** Common flags for `git log -p` / `git diff` so that only our parser's format comes out. */

@@ -118,6 +118,22 @@ describe('gitHistoryFragments', () => {
     await expect(collect(gitHistoryFragments({ repoDir: repo.dir, range: 'nope..nada' }))).rejects.toThrow(/git log failed/);
   });
 
+  it('is not swayed by user git config (showRoot, relative, prefixes, colour, external diff)', async () => {
+    const r = makeGitRepo('config');
+    try {
+      const root = r.commit('root', { 'sub/x.txt': 'root line\n' });
+      r.commit('second', { 'sub/y.txt': 'second line\n', 'top.txt': 'top\n' });
+      for (const [k, v] of [['log.showRoot', 'false'], ['diff.relative', 'true'], ['diff.noprefix', 'true'], ['diff.mnemonicPrefix', 'true'], ['color.ui', 'always'], ['diff.external', 'false']]) {
+        r.git('config', k, v);
+      }
+      const frags = await collect(gitHistoryFragments({ repoDir: join(r.dir, 'sub') }));
+      expect(frags.map((f) => `${f.path}=${f.text}`).sort()).toEqual(['sub/x.txt=root line', 'sub/y.txt=second line', 'top.txt=top']);
+      expect(frags.find((f) => f.path === 'sub/x.txt')?.commit?.sha).toBe(root);
+    } finally {
+      r.cleanup();
+    }
+  });
+
   it('reports commits as they stream by', async () => {
     const seen: number[] = [];
     await collect(gitHistoryFragments({ repoDir: repo.dir, onCommit: (n) => seen.push(n) }));
