@@ -1,0 +1,148 @@
+// The engine against its peers on real third-party text: the project's node_modules,
+// copied to a temp dir (text files <= 1 MB, up to ~150 MB). Prints one table:
+// keywarden single-threaded and with the worker pool, secretlint's recommended preset
+// (time-capped; throughput on the part it finished), and `grep -rEi` over the union of
+// keywarden's keywords as the floor. Figures are wall-clock on a shared machine: noisy.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBuiltinRules } from '../src/config/loadRules.js';
+import { isBinary, ParallelScanner, Scanner } from '../src/scan/index.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MAX_FILE = 1024 * 1024;
+const CORPUS_CAP = 150 * 1024 * 1024;
+const SECRETLINT_CAP_MS = 60_000;
+
+interface Corpus {
+  dir: string;
+  files: string[];
+  bytes: number;
+}
+
+function buildCorpus(): Corpus {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-bench-'));
+  const files: string[] = [];
+  let bytes = 0;
+  const walk = (d: string): boolean => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        if (!walk(p)) return false;
+      } else if (e.isFile()) {
+        const size = statSync(p).size;
+        if (size === 0 || size > MAX_FILE) continue;
+        const buf = readFileSync(p);
+        if (isBinary(buf)) continue;
+        const rel = relative(ROOT, p);
+        const out = join(dir, rel);
+        mkdirSync(dirname(out), { recursive: true });
+        writeFileSync(out, buf);
+        files.push(out);
+        bytes += size;
+        if (bytes >= CORPUS_CAP) return false;
+      }
+    }
+    return true;
+  };
+  walk(join(ROOT, 'node_modules'));
+  return { dir, files, bytes };
+}
+
+interface Row {
+  tool: string;
+  bytes: number;
+  ms: number;
+  findings: number | string;
+  note?: string;
+}
+
+const mb = (b: number) => b / 1e6;
+const rate = (r: Row) => mb(r.bytes) / (r.ms / 1000);
+
+function keywardenSingle(c: Corpus): Row {
+  const scanner = new Scanner(loadBuiltinRules());
+  const start = performance.now();
+  let findings = 0;
+  for (const f of c.files) findings += scanner.scanFragment({ path: relative(c.dir, f), text: readFileSync(f, 'utf8') }).findings.length;
+  return { tool: 'keywarden (1 thread)', bytes: c.bytes, ms: performance.now() - start, findings };
+}
+
+async function keywardenPool(c: Corpus): Promise<Row> {
+  const threads = availableParallelism();
+  const pool = new ParallelScanner(loadBuiltinRules(), {}, { threads });
+  // Warm the workers (rule loading, JIT) outside the timed part, as the single-thread run is.
+  await Promise.all(c.files.slice(0, threads * 4).map((f) => pool.scanFragment({ path: f, text: readFileSync(f, 'utf8') })));
+  const start = performance.now();
+  const results = await Promise.all(c.files.map((f) => pool.scanFragment({ path: relative(c.dir, f), text: readFileSync(f, 'utf8') })));
+  const ms = performance.now() - start;
+  await pool.close();
+  return { tool: `keywarden (pool, ${threads} threads)`, bytes: c.bytes, ms, findings: results.reduce((n, r) => n + r.findings.length, 0) };
+}
+
+async function secretlint(c: Corpus): Promise<Row> {
+  const { lintSource } = (await import('@secretlint/core')) as unknown as {
+    lintSource: (a: unknown) => Promise<{ messages: unknown[] }>;
+  };
+  const { creator } = (await import('@secretlint/secretlint-rule-preset-recommend')) as unknown as { creator: unknown };
+  const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: creator }] };
+  const start = performance.now();
+  let bytes = 0;
+  let findings = 0;
+  let done = 0;
+  for (const f of c.files) {
+    if (performance.now() - start > SECRETLINT_CAP_MS) break;
+    const content = readFileSync(f, 'utf8');
+    const r = await lintSource({ source: { content, filePath: f, contentType: 'text' }, options: { config, maskSecrets: true } });
+    findings += r.messages.length;
+    bytes += Buffer.byteLength(content);
+    done++;
+  }
+  const ms = performance.now() - start;
+  const note = done < c.files.length ? `stopped at the ${SECRETLINT_CAP_MS / 1000}s cap after ${done}/${c.files.length} files` : undefined;
+  return { tool: 'secretlint (preset-recommend)', bytes, ms, findings, note };
+}
+
+function grepFloor(c: Corpus): Row {
+  const keywords = [...new Set(loadBuiltinRules().rules.flatMap((r) => r.config.keywords))];
+  const patternFile = join(c.dir, '..', `kw-bench-keywords-${process.pid}.txt`);
+  writeFileSync(patternFile, keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\n') + '\n');
+  const start = performance.now();
+  const r = spawnSync('grep', ['-rEic', '-f', patternFile, c.dir], { maxBuffer: 1 << 28, encoding: 'utf8' });
+  const ms = performance.now() - start;
+  rmSync(patternFile, { force: true });
+  const lines = r.stdout.split('\n').reduce((n, l) => n + (Number(l.slice(l.lastIndexOf(':') + 1)) || 0), 0);
+  return { tool: `grep -rEic (${keywords.length} keywords)`, bytes: c.bytes, ms, findings: `${lines} lines`, note: 'keyword lines, not findings' };
+}
+
+export async function run(): Promise<void> {
+  const t = performance.now();
+  const corpus = buildCorpus();
+  console.log(`corpus: ${corpus.files.length} text files, ${mb(corpus.bytes).toFixed(1)} MB from node_modules (copied in ${((performance.now() - t) / 1000).toFixed(1)}s)`);
+  let loadMs = performance.now();
+  loadBuiltinRules();
+  loadMs = performance.now() - loadMs;
+  try {
+    // Warm-up pass over a slice so the single-thread figure is not JIT start-up.
+    const warm = new Scanner(loadBuiltinRules());
+    for (const f of corpus.files.slice(0, 300)) warm.scanFragment({ path: f, text: readFileSync(f, 'utf8') });
+    const rows: Row[] = [keywardenSingle(corpus), await keywardenPool(corpus), await secretlint(corpus), grepFloor(corpus)];
+    const [single, pool, sl, grep] = rows;
+    console.log('');
+    console.log('| tool | MB | seconds | MB/s | findings | note |');
+    console.log('|---|---:|---:|---:|---:|---|');
+    for (const r of rows) {
+      console.log(`| ${r.tool} | ${mb(r.bytes).toFixed(1)} | ${(r.ms / 1000).toFixed(2)} | ${rate(r).toFixed(1)} | ${r.findings} | ${r.note ?? ''} |`);
+    }
+    const best = Math.max(rate(single), rate(pool));
+    console.log('');
+    console.log(`keywarden best ${best.toFixed(1)} MB/s (target >= 150)`);
+    console.log(`keywarden / secretlint: ${(best / rate(sl)).toFixed(0)}x (target >= 300x)`);
+    console.log(`keywarden / grep floor: ${(best / rate(grep)).toFixed(2)}x`);
+    console.log(`built-in rules: ${loadBuiltinRules().rules.length}, first load ${loadMs.toFixed(0)} ms; load average ${execFileSync('cat', ['/proc/loadavg']).toString().trim()}`);
+  } finally {
+    rmSync(corpus.dir, { recursive: true, force: true });
+  }
+}
