@@ -110,6 +110,6 @@ function emptyHint(plan: ScanPlan): string {
     case 'stdin':
       return 'was anything piped in?';
     case 'directory':
-      return `does ${plan.target} contain text files that are not ignored, binary or too large?`;
+      return `does ${plan.target} contain text files that are not gitignored (--no-gitignore), binary or too large?`;
   }
 }
