@@ -33,7 +33,7 @@ export async function createAccount(tx: Sql, caller: KeyRow, body: { name: strin
 
 export async function listAccounts(sql: Sql, caller: KeyRow): Promise<Outcome> {
   const rows = await sql.query<AccountRow>(
-    'SELECT * FROM accounts WHERE organization_id = $1 AND mode = $2 ORDER BY created_at, id',
+    'SELECT * FROM accounts WHERE organization_id = $1 AND mode = $2 ORDER BY created_at, seq',
     [caller.organization_id, caller.mode],
   );
   const reach = reachableAccounts(caller);

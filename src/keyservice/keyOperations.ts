@@ -143,7 +143,7 @@ export async function deleteKey(tx: Sql, caller: KeyRow, keyId: string, now: Dat
 }
 
 export async function listKeys(sql: Sql, caller: KeyRow, now: Date): Promise<Outcome> {
-  const rows = await sql.query<KeyRow>('SELECT * FROM api_keys WHERE organization_id = $1 AND mode = $2 ORDER BY created_at, id', [
+  const rows = await sql.query<KeyRow>('SELECT * FROM api_keys WHERE organization_id = $1 AND mode = $2 ORDER BY created_at, seq', [
     caller.organization_id,
     caller.mode,
   ]);

@@ -142,7 +142,7 @@ export async function listIncidents(sql: Sql, caller: KeyRow): Promise<Outcome> 
     `SELECT * FROM leak_incidents
       WHERE (reporter_organization_id = $1 AND reporter_mode = $2)
          OR (key_organization_id = $1 AND key_mode = $2)
-      ORDER BY created_at DESC, id LIMIT 1000`,
+      ORDER BY created_at DESC, seq DESC LIMIT 1000`,
     [caller.organization_id, caller.mode],
   );
   return {

@@ -16,6 +16,7 @@ CREATE TABLE organizations (
 -- Accounts carry a mode: an account made with a test key exists only in test mode.
 CREATE TABLE accounts (
   id text PRIMARY KEY,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
   organization_id text NOT NULL REFERENCES organizations(id),
   mode text NOT NULL CHECK (mode IN ('test', 'live')),
   name text NOT NULL,
@@ -23,10 +24,12 @@ CREATE TABLE accounts (
 );
 CREATE INDEX accounts_by_org_mode ON accounts (organization_id, mode);
 
+-- seq gives lists a stable order when several rows share a timestamp.
 -- One row per key pair. Secrets exist here only as HMAC (authentication) and SHA-256
 -- (leak reports and verify, which receive the scanner's plain SHA-256).
 CREATE TABLE api_keys (
   id text PRIMARY KEY,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
   organization_id text NOT NULL REFERENCES organizations(id),
   account_id text REFERENCES accounts(id),
   level text NOT NULL CHECK (level IN ('organization', 'account')),
@@ -70,6 +73,7 @@ CREATE INDEX idempotency_records_by_expiry ON idempotency_records (expires_at);
 
 CREATE TABLE leak_incidents (
   id text PRIMARY KEY,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
   reporter_key_id text NOT NULL,
   reporter_organization_id text NOT NULL,
   reporter_mode text NOT NULL,
