@@ -1,6 +1,7 @@
 // `keywarden scan`, the work: plan -> config and rules -> source -> engine -> report.
 // Returns the exit code: 0 no leaks, 1 leaks found (usage/runtime errors throw: exit 2).
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { readBaseline } from '../config/baseline.js';
 import { effectiveRules } from '../config/effectiveRules.js';
@@ -8,14 +9,13 @@ import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
 import { findRepoRoot, loadConfig } from '../config/loadConfig.js';
 import { loadBuiltinRuleFiles } from '../config/loadRules.js';
 import { blockingFindings, type ScanReport } from '../report/model.js';
-import { Scanner } from '../scan/index.js';
-import type { Finding, SkippedFragment } from '../scan/types.js';
-import { isSkipped } from '../sources/types.js';
+import { Scanner, type ScannerOptions } from '../scan/index.js';
 import { startProgress } from './progress.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 import { planScan, type ScanPlan } from './scanPlan.js';
 import { itemsFor } from './scanSource.js';
+import { scanItems, type ScanOne, type ScanTotals } from './scanLoop.js';
 
 const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
 
@@ -30,39 +30,32 @@ export async function runScan(path: string, options: ScanCommandOptions): Promis
   const ignored = await readIgnoreFile(join(root, IGNORE_FILE));
   if (plan.baseline) ignored.push(...(await readBaseline(plan.baseline)));
   const maxFileSize = plan.maxFileSize ?? config.limits.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-  const scanner = new Scanner(rules, {
+  const scannerOptions: ScannerOptions = {
     maxFragmentBytes: config.limits.maxFragmentBytes ?? Math.max(maxFileSize, 1),
     decodeDepth: config.limits.decodeDepth,
     ignoreFingerprints: ignored,
     ignoreGlobs: config.ignorePaths,
-  });
+  };
   const ignorePath = await pathFilter(config.ignorePaths);
 
-  const findings: Finding[] = [];
-  const skipped: SkippedFragment[] = [];
+  const threads = plan.threads ?? (plan.mode === 'history' ? defaultThreads() : 0);
+  const pool = threads > 0 ? new (await import('../scan/parallelScanner.js')).ParallelScanner(rules, scannerOptions, { threads }) : undefined;
+  let scan: ScanOne;
+  if (pool) scan = (f) => pool.scanFragment(f);
+  else {
+    const scanner = new Scanner(rules, scannerOptions);
+    scan = (f) => scanner.scanFragment(f);
+  }
   const counters = { commits: 0 };
-  let files = 0;
-  let bytes = 0;
   const progress = await startProgress(plan.progress && (plan.mode === 'history' || plan.mode === 'directory'));
+  let totals: ScanTotals;
   try {
-    for await (const item of itemsFor({ ...plan, maxFileSize }, ignorePath, counters)) {
-      if (isSkipped(item)) {
-        skipped.push(item);
-        continue;
-      }
-      const result = scanner.scanFragment(item);
-      if (result.skipped) {
-        skipped.push(result.skipped);
-        continue;
-      }
-      files++;
-      bytes += Buffer.byteLength(item.text);
-      findings.push(...result.findings);
-      if ((files & 63) === 0) progress.update(files, bytes, counters.commits);
-    }
+    totals = await scanItems(itemsFor({ ...plan, maxFileSize }, ignorePath, counters), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
   } finally {
     progress.stop();
+    await pool?.close();
   }
+  const { findings, skipped, files, bytes } = totals;
 
   const report: ScanReport = {
     findings,
@@ -112,4 +105,13 @@ function emptyHint(plan: ScanPlan): string {
     case 'directory':
       return `does ${plan.target} contain text files that are not gitignored (--no-gitignore), binary or too large?`;
   }
+}
+
+/**
+ * Worker threads pay off only when cores are left over: git log and the main thread (which
+ * parses its output) already keep about two busy. Measured on 2 cores: no gain, more memory.
+ */
+function defaultThreads(): number {
+  const cores = availableParallelism();
+  return cores >= 4 ? Math.min(cores - 2, 8) : 0;
 }

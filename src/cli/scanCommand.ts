@@ -16,6 +16,7 @@ export interface ScanCommandOptions {
   config?: string;
   baseline?: string;
   progress: boolean;
+  threads?: string;
 }
 
 export function registerScanCommand(program: Command): void {
@@ -35,6 +36,7 @@ export function registerScanCommand(program: Command): void {
     .option('--no-redact', 'show whole secrets in the text report (local debugging only; refused when CI is set)')
     .option('-c, --config <file>', 'config file (default: keywarden.toml or .keywarden.toml at the repo root; .gitleaks.toml works)')
     .option('--baseline <report.json>', 'report only findings whose fingerprint is not in this json report')
+    .option('--threads <n>', 'scan in N worker threads (0: in-process; default: 0; for --git, cores - 2 when there are 4 or more)')
     .option('--no-progress', 'never show the progress bar (it only shows on a terminal anyway)')
     // Usage errors must exit 2 (main.ts maps commander errors); subcommands do not inherit
     // exitOverride when main sets it after registering them.

@@ -26,6 +26,8 @@ export interface ScanPlan {
   config?: string;
   baseline?: string;
   progress: boolean;
+  /** Worker threads; 0 scans in-process; undefined: the mode's default. */
+  threads?: number;
 }
 
 const usage = (message: string): ConfigError => new ConfigError('INVALID_OPTION', message);
@@ -40,6 +42,11 @@ export function planScan(path: string, o: ScanCommandOptions, env: NodeJS.Proces
   if (o.maxFileSize !== undefined) {
     maxFileSize = parseSize(o.maxFileSize);
     if (maxFileSize === undefined || maxFileSize === 0) throw usage(`--max-file-size: "${o.maxFileSize}" is not a size; use e.g. 1048576, 512KB or 1MB`);
+  }
+  let threads: number | undefined;
+  if (o.threads !== undefined) {
+    threads = Number(o.threads);
+    if (!/^\d+$/.test(o.threads) || threads > 64) throw usage(`--threads: "${o.threads}" is not a number of threads from 0 to 64`);
   }
   const mode: ScanMode = path === '-' ? 'stdin' : history ? 'history' : o.staged ? 'staged' : 'directory';
   let dir = resolve(path === '-' ? '.' : path);
@@ -70,5 +77,6 @@ export function planScan(path: string, o: ScanCommandOptions, env: NodeJS.Proces
     config: o.config,
     baseline: o.baseline,
     progress: o.progress,
+    threads,
   };
 }

@@ -147,6 +147,17 @@ describe('keywarden scan --git', () => {
     expect(r.stdout).toMatch(/1 file in 1 commit/);
   });
 
+  it('finds the same, in the same order, with a worker pool (--threads)', async () => {
+    const inProcess = await runCli(['scan', '--all', '--threads', '0', '-f', 'json'], { cwd: repo.dir });
+    const pooled = await runCli(['scan', '--all', '--threads', '2', '-f', 'json'], { cwd: repo.dir });
+    expect(pooled.code).toBe(1);
+    expect(json(pooled.stdout).findings).toEqual(json(inProcess.stdout).findings);
+    expect(json(pooled.stdout).findings).toHaveLength(3);
+    const bad = await runCli(['scan', '--git', '--threads', 'many'], { cwd: repo.dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--threads');
+  });
+
   it('exits 2 on a bad range', async () => {
     const r = await runCli(['scan', '--range', 'nope..nothing'], { cwd: repo.dir });
     expect(r.code).toBe(2);
