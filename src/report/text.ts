@@ -25,6 +25,7 @@ export function formatText(report: ScanReport, options: TextOptions = {}): strin
       '',
     );
   }
+  out.push(...skippedLines(report, paint));
   out.push(summary(report, paint));
   return out.join('\n') + '\n';
 }
@@ -45,6 +46,21 @@ function block(f: Finding, paint: Paint, reveal?: TextOptions['reveal']): string
   }
   lines.push(`  fingerprint: ${paint('36', f.fingerprint)}`);
   return lines.join('\n');
+}
+
+const SKIPPED_SHOWN = 10;
+
+/** What was not scanned, so a clean result never hides uncovered files. */
+function skippedLines(report: ScanReport, paint: Paint): string[] {
+  if (report.skipped.length === 0) return [];
+  const lines = report.skipped.slice(0, SKIPPED_SHOWN).map((s) => {
+    const where = s.commit ? ` in ${s.commit.slice(0, 12)}` : '';
+    const size = s.bytes > 0 ? `, ${formatBytes(s.bytes)}` : '';
+    return paint('2', `skipped: ${s.path}${where} (${s.reason}${size})`);
+  });
+  const more = report.skipped.length - SKIPPED_SHOWN;
+  if (more > 0) lines.push(paint('2', `skipped: … and ${more} more`));
+  return lines;
 }
 
 function summary(report: ScanReport, paint: Paint): string {

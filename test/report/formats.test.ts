@@ -87,7 +87,12 @@ describe('text report', () => {
 
   it('colours only when asked, and says so when nothing leaked', () => {
     expect(formatText(sampleReport(), { color: true })).toContain('\x1b[1;31mcritical\x1b[0m');
-    expect(formatText(sampleReport([]))).toBe('keywarden: no leaks found (3 files, 2.0 KiB, 1 skipped, 13 ms)\n');
+    expect(formatText(sampleReport([]))).toBe('skipped: big.bin (binary, 10 B)\nkeywarden: no leaks found (3 files, 2.0 KiB, 1 skipped, 13 ms)\n');
+    const many = sampleReport([]);
+    many.skipped = Array.from({ length: 12 }, (_, i) => ({ path: `f${i}`, commit: 'abcdef0123456789', reason: 'too-large' as const, bytes: 0 }));
+    const lines = formatText(many).split('\n');
+    expect(lines[0]).toBe('skipped: f0 in abcdef012345 (too-large)');
+    expect(lines[10]).toBe('skipped: … and 2 more');
   });
 });
 
