@@ -43,9 +43,16 @@ export class CompiledRule {
   get windowable(): boolean {
     if (this.window === undefined) {
       const src = this.config.regex ?? '';
-      const multiline = /\(\?[a-zA-Z]*s|\\n|\\r|\[(?!\^)[^\]]*\\s/.test(src);
-      // `(?:[^x]|$)` (a terminator or the end) behaves the same at a window's line-end edge.
-      const anchored = !/\(\?[a-zA-Z]*m/.test(src) && /(?<![[\\])\^|(?<![\\|])\$|\\A|\\z/.test(src);
+      // Escapes other than \n \r \s \A \z are neutralised, then character classes judged.
+      const plain = src.replace(/\\./g, (e) => (['\\n', '\\r', '\\s', '\\A', '\\z'].includes(e) ? e : '__'));
+      const multiline = /\(\?[a-zA-Z]*s/.test(src) || /\[(?!\^)[^\]]*\\[nrs]/.test(plain) || /\\[nr]/.test(plain.replace(/\[\^[^\]]*\]/g, '_'));
+      // Anchors only count outside character classes, and not as `(?:^|[^x])` / `(?:[^x]|$)`
+      // (the text's end or a separator): windows end at line breaks, which are separators.
+      const outsideClasses = plain
+        .replace(/\[\^?\]?[^\]]*\]/g, '_')
+        .replace(/\((?:\?:)?\^\|/g, '(')
+        .replace(/\|\$\)/g, ')');
+      const anchored = !/\(\?[a-zA-Z]*m/.test(src) && /\^|\$|\\A|\\z/.test(outsideClasses);
       this.window = !multiline && !anchored;
     }
     return this.window;

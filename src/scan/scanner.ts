@@ -37,7 +37,7 @@ const MAX_DECODED_BYTES = 1024 * 1024;
 /** Keyword occurrences remembered per fragment; a rule whose keyword occurs more often scans the whole fragment. */
 const POSITION_CAP = 512;
 /** Below this, one regex run over the whole fragment is as cheap as windows. */
-const WINDOW_MIN_BYTES = 16 * 1024;
+const WINDOW_MIN_BYTES = 4 * 1024;
 
 /** A hit placed in the fragment: for decoded hits, the encoded text's span. */
 interface PlacedHit extends RawHit {
