@@ -7,6 +7,7 @@ import type { KeyMode } from './keyFormat.js';
 import { insertKey } from './keyModel.js';
 import { issuedView } from './keyOperations.js';
 import type { KeyStore } from './keyStore.js';
+import type { Sql } from './database.js';
 
 export interface IssuedCredentials {
   organization: { id: string; name: string; createdAt: string };
@@ -21,38 +22,44 @@ export interface OrganizationKeyOptions {
 
 /** Creates an organization with an uncustomized organization key. */
 export async function createOrganizationWithKey(store: KeyStore, options: OrganizationKeyOptions = {}): Promise<IssuedCredentials> {
+  return store.db.transaction((tx) => insertOrganizationWithKey(tx, store.pepper, options));
+}
+
+async function insertOrganizationWithKey(tx: Sql, pepper: Buffer, options: OrganizationKeyOptions): Promise<IssuedCredentials> {
   const now = options.now ?? new Date();
-  return store.db.transaction(async (tx) => {
-    const organization = await insertOrganization(tx, options.name ?? 'default', now);
-    const issued = await insertKey(
-      tx,
-      store.pepper,
-      {
-        organizationId: organization.id,
-        accountId: null,
-        level: 'organization',
-        mode: options.mode ?? 'live',
-        name: 'bootstrap',
-        member: null,
-        products: null,
-        accounts: null,
-        expiresAt: null,
-        createdBy: null,
-        revealed: true,
-      },
-      now,
-    );
-    return { organization, key: issuedView(issued, now) };
-  });
+  const organization = await insertOrganization(tx, options.name ?? 'default', now);
+  const issued = await insertKey(
+    tx,
+    pepper,
+    {
+      organizationId: organization.id,
+      accountId: null,
+      level: 'organization',
+      mode: options.mode ?? 'live',
+      name: 'bootstrap',
+      member: null,
+      products: null,
+      accounts: null,
+      expiresAt: null,
+      createdBy: null,
+      revealed: true,
+    },
+    now,
+  );
+  return { organization, key: issuedView(issued, now) };
 }
 
 /** The first organization and key; refuses when any organization exists already. */
 export async function bootstrap(store: KeyStore, options: OrganizationKeyOptions = {}): Promise<IssuedCredentials> {
-  const existing = await store.db.query('SELECT id FROM organizations LIMIT 1');
-  if (existing.length > 0) {
-    throw new KeyServiceError(409, 'ALREADY_BOOTSTRAPPED', 'An organization exists already; bootstrap prints its first key only once. Create further keys with POST /v1/keys or `keywarden keyservice grant`.');
-  }
-  return createOrganizationWithKey(store, options);
+  return store.db.transaction(async (tx) => {
+    // Two bootstraps racing against one PostgreSQL must not both create a first organization.
+    await tx.query('SELECT pg_advisory_xact_lock(72347002)');
+    const existing = await tx.query('SELECT id FROM organizations LIMIT 1');
+    if (existing.length > 0) {
+      throw new KeyServiceError(409, 'ALREADY_BOOTSTRAPPED', 'An organization exists already; bootstrap prints its first key only once. Create further keys with POST /v1/keys or `keywarden keyservice grant`.');
+    }
+    return insertOrganizationWithKey(tx, store.pepper, options);
+  });
 }
 
 export interface GrantOptions {

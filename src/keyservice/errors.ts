@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'REQUEST_IN_PROCESS'
   | 'ALREADY_BOOTSTRAPPED'
   | 'PEPPER_REQUIRED'
+  | 'DATA_DIR_IN_USE'
   | 'INTERNAL_ERROR';
 
 export class KeyServiceError extends Error {

@@ -2,7 +2,7 @@
 // the pepper that keys the secret HMACs. The pepper deliberately lives outside the database:
 // a stolen dump alone does not let anyone test guesses against the stored HMACs.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPgDatabase, openPgliteDatabase, type Database } from './database.js';
 import { KeyServiceError } from './errors.js';
@@ -35,16 +35,68 @@ const INSECURE_DEV_PEPPER = 'keywarden-insecure-development-pepper-do-not-use';
 
 export async function openKeyStore(options: OpenKeyStoreOptions = {}): Promise<KeyStore> {
   const pepper = resolvePepper(options);
-  const db = options.databaseUrl
-    ? await openPgDatabase({ connectionString: options.databaseUrl, schema: options.schema })
-    : await openPgliteDatabase(options.memory ? undefined : join(options.dataDir ?? DEFAULT_DATA_DIR, 'pglite'));
+  const embeddedDir = options.databaseUrl || options.memory ? undefined : (options.dataDir ?? DEFAULT_DATA_DIR);
+  const unlock = embeddedDir ? lockDataDir(embeddedDir) : () => undefined;
+  let db: Database;
+  try {
+    db = options.databaseUrl
+      ? await openPgDatabase({ connectionString: options.databaseUrl, schema: options.schema })
+      : await openPgliteDatabase(embeddedDir ? join(embeddedDir, 'pglite') : undefined);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   try {
     await migrate(db);
   } catch (err) {
     await db.close().catch(() => undefined);
+    unlock();
     throw err;
   }
-  return { db, pepper, close: () => db.close() };
+  return {
+    db,
+    pepper,
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
+    },
+  };
+}
+
+/**
+ * PGlite is a single-process database: a second process opening the same directory (say,
+ * `keyservice grant` while the service runs) would corrupt it. A pid lock file prevents that;
+ * a lock left by a process that died is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(readFileSync(file, 'utf8'));
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      throw new KeyServiceError(500, 'DATA_DIR_IN_USE', `${dataDir} is in use by process ${holder}${holder === process.pid ? ' (this one)' : ''}; stop it first, or create keys through the running service (POST /v1/keys).`);
+    }
+    rmSync(file, { force: true });
+  }
+  throw new KeyServiceError(500, 'DATA_DIR_IN_USE', `Could not lock ${dataDir}; another process keeps taking it.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A fresh in-memory store (PGlite, random pepper). */

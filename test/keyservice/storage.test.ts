@@ -108,6 +108,8 @@ describe('embedded store and bootstrap', () => {
       const first = await bootstrap(store, { mode: 'test' });
       expect(first.key.secretKey.startsWith('kwsk_test_')).toBe(true);
       await expect(bootstrap(store)).rejects.toMatchObject({ code: 'ALREADY_BOOTSTRAPPED' });
+      // PGlite is single-process: a second opener is refused while the first holds the directory.
+      await expect(openKeyStore({ dataDir: dir })).rejects.toMatchObject({ code: 'DATA_DIR_IN_USE' });
       await store.close();
       expect(statSync(join(dir, 'pepper')).mode & 0o777).toBe(0o600);
 
