@@ -46,6 +46,8 @@ export class PatchParser {
   private newRemaining = 0;
   private oldRemaining = 0;
   private combined = false;
+  /** Marker columns per line in a combined diff: one per parent. */
+  private parents = 1;
 
   constructor(options: PatchParserOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -112,6 +114,7 @@ export class PatchParser {
     const m = HUNK_HEADER.exec(line);
     if (!m) return;
     this.state = 'hunk';
+    this.parents = /^@+/.exec(line)![0].length - 1;
     this.nextLine = Number(m[1]);
     this.newRemaining = m[2] === undefined ? 1 : Number(m[2]);
     // For combined diffs (merges with --cc) old counts vary per parent; track only new lines.
@@ -141,11 +144,9 @@ export class PatchParser {
   private pushCombinedLine(line: string): void {
     // Combined diffs carry one marker column per parent; a line is new only when it is new
     // against every parent ("++"), i.e. the merge itself introduced it.
-    const markers = line.match(/^[ +-]+/)?.[0] ?? '';
-    const n = Math.max(2, markers.length);
-    const prefix = line.slice(0, n);
+    const prefix = line.slice(0, this.parents);
     if (prefix.includes('-')) return;
-    if (/^\++$/.test(prefix)) this.addLine(line.slice(n));
+    if (prefix === '+'.repeat(this.parents)) this.addLine(line.slice(this.parents));
     else this.nextLine++;
     this.newRemaining--;
   }
