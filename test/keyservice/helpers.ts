@@ -162,3 +162,35 @@ export function faultyStore(store: KeyStore, fail: (sql: string) => boolean) {
   } as KeyStore['db'];
   return { store: { db, pepper: store.pepper, close: store.close } as KeyStore, state };
 }
+
+/** The same store, but the first query matching `match` inside a transaction waits for `release()`. */
+export function gatedStore(store: KeyStore, match: (sql: string) => boolean) {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let signal!: () => void;
+  const reached = new Promise<void>((resolve) => (signal = resolve));
+  let used = false;
+  const db = {
+    ...store.db,
+    kind: store.db.kind,
+    query: (text: string, params?: unknown[]) => store.db.query(text, params),
+    exec: (text: string) => store.db.exec(text),
+    transaction: <T>(fn: (tx: any) => Promise<T>) =>
+      store.db.transaction((tx) =>
+        fn({
+          ...tx,
+          query: async (text: string, params?: unknown[]) => {
+            if (!used && match(text)) {
+              used = true;
+              signal();
+              await gate;
+            }
+            return tx.query(text, params);
+          },
+          exec: (text: string) => tx.exec(text),
+        }),
+      ),
+    close: () => store.db.close(),
+  } as KeyStore['db'];
+  return { store: { db, pepper: store.pepper, close: store.close } as KeyStore, reached, release: () => open() };
+}

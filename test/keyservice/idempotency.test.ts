@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKeyService } from '../../src/keyservice/server.js';
-import { backends, clientFor, faultyStore, pairOf, startHarness, type Harness, type Pair } from './helpers.js';
+import { backends, clientFor, faultyStore, gatedStore, pairOf, startHarness, type Harness, type Pair } from './helpers.js';
 
 describe.each(backends('idem'))('X-Idempotency-Key ($name)', (backend) => {
   let h: Harness;
@@ -166,6 +166,32 @@ describe.each(backends('idem'))('X-Idempotency-Key ($name)', (backend) => {
     expect(blocked.body.code).toBe('REQUEST_IN_PROCESS');
     h.clock.advance(60_001);
     expect((await h.call('POST', '/v1/accounts', { creds, idem, body: { name: 'x' } })).status).toBe(201);
+  });
+
+  // PGlite runs one transaction at a time, so a duplicate cannot even be claimed while the first
+  // request's transaction is open there; on PostgreSQL it can, and must be refused.
+  it.skipIf(backend.name === 'pglite')('answers 400 REQUEST_IN_PROCESS while the first request is mid-transaction', async () => {
+    const gated = gatedStore(h.store, (sql) => sql.startsWith('INSERT INTO api_keys'));
+    const service = await startKeyService({ store: gated.store, now: h.clock.now, rateLimit: { maxFailures: 1000 } });
+    try {
+      const call = clientFor(service.url);
+      const { creds } = await h.org();
+      const key = await freshKey(creds);
+      const idem = randomUUID();
+      const first = call('POST', `/v1/keys/${key.id}/roll`, { creds, idem });
+      await gated.reached;
+      const duplicate = await call('POST', `/v1/keys/${key.id}/roll`, { creds, idem });
+      expect(duplicate.status).toBe(400);
+      expect(duplicate.body.code).toBe('REQUEST_IN_PROCESS');
+      gated.release();
+      const done = await first;
+      expect(done.status).toBe(200);
+      const replay = await call('POST', `/v1/keys/${key.id}/roll`, { creds, idem });
+      expect(replay.body).toEqual(done.body);
+    } finally {
+      gated.release();
+      await service.close();
+    }
   });
 
   describe('with injected database failures', () => {
