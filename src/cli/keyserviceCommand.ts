@@ -52,16 +52,17 @@ Environment:
   DATABASE_URL              use PostgreSQL instead of the embedded PGlite database
   KEYSERVICE_PEPPER         HMAC pepper for stored secrets (>= 32 chars); required with DATABASE_URL,
                             generated into <data-dir>/pepper (0600) for the embedded database
-  KEYSERVICE_GRACE_SECONDS  how long a rolled key keeps working (default 43200 = 12 h)`,
+  KEYSERVICE_GRACE_SECONDS  how long a rolled key keeps working (default 43200 = 12 h)
+  KEYSERVICE_TRUST_PROXY    behind a reverse proxy: true, a hop count, or trusted addresses/CIDRs`,
   );
 
   keyservice.action(async (flags: StoreFlags & { port?: string; host: string }) => {
     try {
       const port = parsePort(flags.port) ?? parsePort(process.env.KEYSERVICE_PORT) ?? parsePort(process.env.PORT) ?? 8787;
-      const { startKeyService, graceSecondsFromEnv } = await import('../keyservice/server.js');
+      const { startKeyService, graceSecondsFromEnv, trustProxyFromEnv } = await import('../keyservice/server.js');
       const graceSeconds = graceSecondsFromEnv();
       const store = await openStoreFromFlags(flags);
-      const service = await startKeyService({ store, port, host: flags.host, graceSeconds, logger: true });
+      const service = await startKeyService({ store, port, host: flags.host, graceSeconds, logger: true, trustProxy: trustProxyFromEnv() });
       const backend = store.db.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${flags.dataDir}`;
       process.stderr.write(`keywarden key service listening on ${service.url} — ${backend}, grace ${graceSeconds} s\n`);
       const stop = async () => {

@@ -3,7 +3,7 @@
 // counted by the rate limiter.
 import { KeyServiceError } from './errors.js';
 import { hexDigestsEqual, hmacHex } from './hashing.js';
-import { parseToken } from './keyFormat.js';
+import { parseToken, TOKEN_PATTERN } from './keyFormat.js';
 import { statusAt, type KeyRow } from './keyModel.js';
 import type { KeyStore } from './keyStore.js';
 import type { AuthRateLimiter } from './rateLimiter.js';
@@ -19,7 +19,9 @@ const DUMMY_HMAC = '0'.repeat(64);
 
 export async function authenticate(store: KeyStore, limiter: AuthRateLimiter, creds: Credentials, now: Date): Promise<KeyRow> {
   const { ip, publicKey, secretKey } = creds;
-  const wait = limiter.retryAfterSeconds(ip, publicKey);
+  // Only well-formed public keys get a bucket of their own, so junk headers cannot grow memory.
+  const limitedKey = publicKey !== undefined && TOKEN_PATTERN.test(publicKey) ? publicKey : undefined;
+  const wait = limiter.retryAfterSeconds(ip, limitedKey);
   if (wait > 0) {
     throw new KeyServiceError(429, 'RATE_LIMITED', `Too many failed authentication attempts; retry after ${wait} s.`, {
       'retry-after': String(wait),
@@ -30,7 +32,7 @@ export async function authenticate(store: KeyStore, limiter: AuthRateLimiter, cr
     limiter.recordSuccess(ip, publicKey as string);
     return key;
   } catch (err) {
-    if (err instanceof KeyServiceError && err.status === 401) limiter.recordFailure(ip, publicKey);
+    if (err instanceof KeyServiceError && err.status === 401) limiter.recordFailure(ip, limitedKey);
     throw err;
   }
 }

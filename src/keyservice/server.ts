@@ -1,6 +1,6 @@
 // The key service's HTTP server: fastify, one `{code, message}` error shape for everything
 // (validation, unknown routes, unexpected failures), and logs that never carry a secret.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { KeyServiceError } from './errors.js';
 import { openMemoryKeyStore, type KeyStore } from './keyStore.js';
 import { AuthRateLimiter, type RateLimiterOptions } from './rateLimiter.js';
@@ -20,6 +20,11 @@ export interface KeyServiceOptions {
   rateLimit?: RateLimiterOptions;
   /** After how long an unfinished idempotent request stops blocking its key (crash recovery). */
   idempotencyStaleSeconds?: number;
+  /**
+   * fastify's trustProxy, for running behind a reverse proxy: without it every client has the
+   * proxy's IP, and the per-IP limit on failed authentication would lump them together.
+   */
+  trustProxy?: boolean | number | string;
 }
 
 /** Paths that must never reach a log line. */
@@ -32,6 +37,14 @@ export const LOG_REDACT_PATHS = [
   'token',
   '*.token',
 ];
+
+/** KEYSERVICE_TRUST_PROXY: `true`, a hop count, or comma-separated addresses/CIDRs. */
+export function trustProxyFromEnv(env: NodeJS.ProcessEnv = process.env): boolean | number | string {
+  const raw = env.KEYSERVICE_TRUST_PROXY;
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
 
 export function graceSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.KEYSERVICE_GRACE_SECONDS;
@@ -49,6 +62,7 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
       : { ...(options.logger === true ? {} : options.logger), redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } };
   const app = Fastify({
     logger,
+    trustProxy: (options.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatToken } from '../../src/keyservice/keyFormat.js';
-import { backends, pairOf, startHarness, type Harness } from './helpers.js';
+import { startKeyService } from '../../src/keyservice/server.js';
+import { backends, clientFor, pairOf, startHarness, type Harness } from './helpers.js';
 
 describe.each(backends('auth'))('authentication ($name)', (backend) => {
   let h: Harness;
@@ -140,5 +141,23 @@ describe.each(backends('ratelimit'))('rate limiting of failed authentication ($n
     expect((await h.call('GET', '/v1/keys', { creds: proven.creds })).status).toBe(200);
     h.clock.advance(60_001);
     expect((await h.call('GET', '/v1/keys', { creds: victim.creds })).status).toBe(200);
+  });
+
+  it('behind a trusted proxy, limits per forwarded client IP', async () => {
+    const service = await startKeyService({ store: h.store, now: h.clock.now, trustProxy: true, rateLimit: { maxFailures: 2 } });
+    try {
+      const call = clientFor(service.url);
+      const a = await h.org();
+      const b = await h.org();
+      const guess = { publicKey: formatToken('public', 'live'), secretKey: formatToken('secret', 'live') };
+      const from = (ip: string) => ({ 'x-forwarded-for': ip });
+      const attacker = [];
+      for (let i = 0; i < 3; i++) attacker.push((await call('GET', '/v1/keys', { creds: guess, headers: from('203.0.113.9') })).status);
+      expect(attacker).toEqual([401, 401, 429]);
+      expect((await call('GET', '/v1/keys', { creds: a.creds, headers: from('203.0.113.9') })).status).toBe(429);
+      expect((await call('GET', '/v1/keys', { creds: b.creds, headers: from('198.51.100.7') })).status).toBe(200);
+    } finally {
+      await service.close();
+    }
   });
 });
