@@ -84,13 +84,25 @@ export class KeywordMatcher {
   /**
    * Counts every keyword's occurrences in bytes into count[id] and records the end offsets
    * of the first `cap` occurrences in positions[id]; returns how many distinct keywords occur.
+   * When `runs` is given, the same pass also collects [start, end) pairs of runs of bytes with
+   * runClass[byte] !== 0 at least minRun long (the decoder's candidates), saving it a pass.
    */
-  scan(bytes: Uint8Array, count: Uint32Array, positions: number[][], cap: number): number {
+  scan(bytes: Uint8Array, count: Uint32Array, positions: number[][], cap: number, runs?: { runClass: Uint8Array; minRun: number; out: number[] }): number {
     const { delta, classOf, outputs, width } = this;
+    const runClass = runs ? runs.runClass : ZERO_CLASS;
+    const minRun = runs ? runs.minRun : Infinity;
     let distinct = 0;
     let s = 0; // row offset << 1 | output bit
-    for (let i = 0, n = bytes.length; i < n; i++) {
-      s = delta[(s >> 1) + classOf[bytes[i]]];
+    let run = 0;
+    const n = bytes.length;
+    for (let i = 0; i < n; i++) {
+      const b = bytes[i];
+      s = delta[(s >> 1) + classOf[b]];
+      if (runClass[b] !== 0) run++;
+      else {
+        if (run >= minRun) runs!.out.push(i - run, i);
+        run = 0;
+      }
       if ((s & 1) !== 0) {
         const o = outputs[(s >> 1) / width];
         for (let k = 0; k < o.length; k++) {
@@ -101,6 +113,9 @@ export class KeywordMatcher {
         }
       }
     }
+    if (run >= minRun) runs!.out.push(n - run, n);
     return distinct;
   }
 }
+
+const ZERO_CLASS = new Uint8Array(256);

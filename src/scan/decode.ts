@@ -70,7 +70,15 @@ function isEscape(bytes: Uint8Array, i: number): boolean {
   return bytes[i] === 37 && i + 2 < bytes.length && (CLASS[bytes[i + 1]] & HEX) !== 0 && (CLASS[bytes[i + 2]] & HEX) !== 0;
 }
 
-export function findEncoded(bytes: Buffer, limits: DecodeLimits): EncodedSegment[] {
+/** Bytes of the base64 alphabets (standard and url-safe): runs of these are the candidates. */
+export const BASE64_RUN_CLASS = new Uint8Array(256).map((_, b) => ((CLASS[b] & (B64 | B64URL)) !== 0 ? 1 : 0));
+export const MIN_RUN = MIN_BASE64;
+
+/**
+ * Encoded stretches in bytes. `runs` (flat [start, end) pairs of base64-alphabet runs of at
+ * least MIN_RUN bytes, as the keyword pass collects them) spares a second pass.
+ */
+export function findEncoded(bytes: Buffer, limits: DecodeLimits, runs?: number[]): EncodedSegment[] {
   const out: EncodedSegment[] = [];
   let budget = limits.maxDecodedBytes;
   const full = (): boolean => out.length >= limits.maxSegments || budget <= 0;
@@ -80,15 +88,22 @@ export function findEncoded(bytes: Buffer, limits: DecodeLimits): EncodedSegment
     budget -= decoded.length;
   };
 
-  // base64 / hex: tight loops over runs of the base64 alphabets; only long runs are examined.
+  // base64 / hex: only long runs of the base64 alphabets are examined.
   const n = bytes.length;
-  let i = 0;
-  while (i < n && !full()) {
-    while (i < n && (CLASS[bytes[i]] & (B64 | B64URL)) === 0) i++;
-    const start = i;
-    while (i < n && (CLASS[bytes[i]] & (B64 | B64URL)) !== 0) i++;
+  if (!runs) {
+    runs = [];
+    let i = 0;
+    while (i < n) {
+      while (i < n && BASE64_RUN_CLASS[bytes[i]] === 0) i++;
+      const start = i;
+      while (i < n && BASE64_RUN_CLASS[bytes[i]] !== 0) i++;
+      if (i - start >= MIN_BASE64) runs.push(start, i);
+    }
+  }
+  for (let r = 0; r < runs.length && !full(); r += 2) {
+    const start = runs[r];
+    const i = runs[r + 1];
     const len = i - start;
-    if (len < MIN_BASE64) continue;
     let allHex = true;
     let hasDigit = false;
     for (let k = start; k < i; k++) {

@@ -4,7 +4,7 @@
 import type { Minimatch } from 'minimatch';
 import { compileGlob } from './allowlist.js';
 import { isBinary } from './binary.js';
-import { findEncoded, type Codec } from './decode.js';
+import { BASE64_RUN_CLASS, findEncoded, MIN_RUN, type Codec } from './decode.js';
 import { shannonEntropy } from './entropy.js';
 import { fingerprintOf, hashSecret, redact } from './fingerprint.js';
 import { LineIndex } from './lineIndex.js';
@@ -108,7 +108,8 @@ export class Scanner {
     const { counts, positions } = this;
     counts.fill(0);
     const run = new Set<number>(alwaysRun);
-    if (keywords.scan(bytes, counts, positions, POSITION_CAP) > 0) {
+    const decodeRuns = depth > 0 ? { runClass: BASE64_RUN_CLASS, minRun: MIN_RUN, out: [] as number[] } : undefined;
+    if (keywords.scan(bytes, counts, positions, POSITION_CAP, decodeRuns) > 0) {
       for (let k = 0; k < counts.length; k++) if (counts[k] > 0) for (const r of keywordRules[k]) run.add(r);
     }
     const raw: RawHit[] = [];
@@ -137,7 +138,7 @@ export class Scanner {
       });
     }
     if (depth <= 0) return;
-    for (const seg of findEncoded(bytes, { maxSegments: MAX_SEGMENTS, maxDecodedBytes: MAX_DECODED_BYTES })) {
+    for (const seg of findEncoded(bytes, { maxSegments: MAX_SEGMENTS, maxDecodedBytes: MAX_DECODED_BYTES }, decodeRuns?.out)) {
       this.collect(seg.decoded, fragment, out, [...chain, seg.codec], depth - 1, outer ?? { start: seg.start, end: seg.end });
     }
   }
