@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ROTATE_JOB_OPTIONS, ROTATE_QUEUE, type RotateJobData } from '../src/queue/queues.js';
+import { NOTIFY_QUEUE } from '../src/queue/rotateJob.js';
 import { startGitHubStandIn } from '../test/support/githubStandIn.js';
 import { matchOperation } from '../test/support/openapiContract.js';
 import { FaultProxy } from '../test/rotation/faultProxy.js';
@@ -64,6 +65,8 @@ function startWorker(name: string): ChildProcess {
 
 const queue = new Queue<RotateJobData>(ROTATE_QUEUE, { connection: new Redis(redis.url, { maxRetriesPerRequest: null }), prefix });
 queue.on('error', () => undefined);
+const notifyQueue = new Queue(NOTIFY_QUEUE, { connection: new Redis(redis.url, { maxRetriesPerRequest: null }), prefix });
+notifyQueue.on('error', () => undefined);
 
 say(`issuing ${LEAKS} live secret keys in the key service`);
 const secrets: string[] = [];
@@ -80,7 +83,9 @@ await queue.addBulk(jobs.map((data) => ({ name: data.rotator, data, opts: { ...R
 
 async function counts() {
   try {
-    return await queue.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized');
+    const states = ['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized'] as const;
+    const [r, n] = await Promise.all([queue.getJobCounts(...states), notifyQueue.getJobCounts(...states)]);
+    return { ...r, notify: n };
   } catch {
     return null;
   }
@@ -94,7 +99,7 @@ let last = '';
 while (Date.now() - t0 < TIMEOUT_MS) {
   const c = await counts();
   if (c) {
-    const line = `completed=${c.completed} failed=${c.failed} active=${c.active} waiting=${c.waiting} delayed=${c.delayed}`;
+    const line = `rotate: completed=${c.completed} failed=${c.failed} active=${c.active} waiting=${c.waiting} delayed=${c.delayed} | notify: completed=${c.notify.completed} failed=${c.notify.failed} active=${c.notify.active} waiting=${c.notify.waiting} delayed=${c.notify.delayed}`;
     if (line !== last) say(line);
     last = line;
     if (!killedWorker && c.completed >= LEAKS * 0.2 && c.active > 0) {
@@ -112,7 +117,7 @@ while (Date.now() - t0 < TIMEOUT_MS) {
       startWorker('C');
       events.push(`worker C started (after ${c.completed} completed)`);
     }
-    if (c.completed + c.failed >= LEAKS && c.active === 0) break;
+    if (c.completed + c.failed >= LEAKS && c.active === 0 && c.notify.completed + c.notify.failed >= c.completed && c.notify.active === 0) break;
   }
   await sleep(250);
 }
@@ -128,7 +133,7 @@ const rolledOnce = rolls.filter((n) => n === 1).length;
 checks.push(['every key rolled exactly once (key service DB)', rolledOnce === LEAKS && (await ks.totalRolls()) === LEAKS, `${rolledOnce}/${LEAKS} rolled once; total rolls ${await ks.totalRolls()}; max per key ${Math.max(...rolls)}`]);
 const issueCounts = jobs.map((j) => gh.state.issues.filter((i) => i.body.includes(`keywarden:secret-hash=${j.secretHash}`)).length);
 checks.push(['exactly one issue per leak', issueCounts.every((n) => n === 1) && gh.state.issues.length === LEAKS, `${issueCounts.filter((n) => n === 1).length}/${LEAKS} with one issue; ${gh.state.issues.length} issues in all`]);
-checks.push(['zero lost jobs', final?.completed === LEAKS && final.failed === 0, `completed=${final?.completed} failed=${final?.failed}`]);
+checks.push(['zero lost jobs', final?.completed === LEAKS && final.failed === 0 && final.notify.completed === LEAKS && final.notify.failed === 0, `rotate completed=${final?.completed} failed=${final?.failed}; notify completed=${final?.notify.completed} failed=${final?.notify.failed}`]);
 checks.push(['no OpenAPI violations', gh.violations.length === 0, `${gh.violations.length} violations${gh.violations[0] ? `: ${gh.violations[0]}` : ''}`]);
 
 // Secrets: worker logs, every Redis value, every request to the key service and GitHub.
@@ -176,6 +181,7 @@ for (const [name, ok, detail] of checks) console.log(`| ${name} | ${ok ? 'PASS' 
 for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
 await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : null)));
 await queue.close().catch(() => undefined);
+await notifyQueue.close().catch(() => undefined);
 await gh.close();
 await proxy.close();
 await ks.close();

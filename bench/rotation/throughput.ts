@@ -26,7 +26,8 @@ export interface ThroughputResult {
 
 export async function measureThroughput(opts: { redisUrl: string; ks: KeyServiceHarness; gh: GitHubStandIn; ghToken: string; workers: number; jobs: number }): Promise<ThroughputResult> {
   const prefix = `kw-bench-tp-${randomUUID().slice(0, 8)}`;
-  const queue = new Queue<RotateJobData>(ROTATE_QUEUE, { connection: openRedis(opts.redisUrl), prefix });
+  const connection = openRedis(opts.redisUrl);
+  const queue = new Queue<RotateJobData>(ROTATE_QUEUE, { connection, prefix });
   const events = new QueueEvents(ROTATE_QUEUE, { connection: { url: opts.redisUrl }, prefix });
   await events.waitUntilReady();
   const keys = [];
@@ -54,5 +55,6 @@ export async function measureThroughput(opts: { redisUrl: string; ks: KeyService
   await events.close();
   await queue.obliterate({ force: true });
   await queue.close();
+  await connection.quit();
   return { workers: opts.workers, jobs: opts.jobs, seconds, perSecond: opts.jobs / seconds };
 }

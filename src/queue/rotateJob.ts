@@ -1,8 +1,12 @@
-// What one rotate job does: ask the rotator about the key, then tell the owner. Two phases,
-// each safe to repeat: the rotation result is saved into the job before any GitHub call, so a
-// retry caused by GitHub (a 502, a rate limit, a crash) never calls the key service again; and
-// the GitHub side finds its own earlier issue and comments by their markers.
-import { UnrecoverableError, type Job } from 'bullmq';
+// What one leak goes through, in two queued steps so that rolling never waits for GitHub:
+//   `rotate`: ask the rotator about the key; save its answer in the job; queue the `notify`
+//             step (job id from the leak, so a retry or re-run never queues it twice);
+//   `notify`: tell the owner (issue, comments), retried on its own.
+// GitHub spaces content-creating requests seconds apart (and so does Octokit's throttling),
+// so a burst of leaks would otherwise hold the rotate slots and delay the rolls behind it.
+// Each step is safe to repeat: a rotate retry reuses the saved answer instead of calling the
+// key service again; notify finds its own earlier issue and comments by their markers.
+import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { RotateJobData } from './queues.js';
 import { RotationError, type RotationResult, type RotatorRegistry } from '../rotation/rotator.js';
@@ -19,8 +23,30 @@ export interface RotateJobState extends RotateJobData {
 
 export interface RotateJobReturn {
   outcome: RotationResult['outcome'];
+  /** Id of the queued notify job, when the owner is to be told. */
+  notifyJobId?: string;
+}
+
+export interface NotifyJobReturn {
+  outcome: RotationResult['outcome'];
   issue?: number;
   issueCreated?: boolean;
+  pullRequestCommented?: boolean;
+}
+
+/** The second step's queue. Its jobs carry the rotate job's data plus the rotation answer. */
+export const NOTIFY_QUEUE = 'rotate-notify';
+
+export const NOTIFY_JOB_OPTIONS: JobsOptions = {
+  attempts: 12,
+  backoff: { type: 'rotate', delay: 2_000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: false,
+};
+
+/** Outcomes the owner hears about. `unknown` / `unsupported`: the finding stands in the check run. */
+export function needsNotice(outcome: RotationResult['outcome']): boolean {
+  return outcome !== 'unknown' && outcome !== 'unsupported';
 }
 
 export interface RotationMetrics {
@@ -31,6 +57,7 @@ export interface RotationMetrics {
 
 export interface RotateJobDeps {
   registry: RotatorRegistry;
+  notifyQueue?: Queue<RotateJobState>;
   github(installationId: number): Promise<GitHubClient>;
   /** Labels and fallback assignees from the repository's config. */
   issueSettings?(job: RotateJobData): Promise<{ labels?: string[]; assignees?: string[]; rotation?: boolean }>;
@@ -80,30 +107,38 @@ export async function processRotateJob(job: Job<RotateJobState>, deps: RotateJob
   const log = deps.log.child({ jobId: job.id, repo: `${data.owner}/${data.repo}`, rule: data.ruleId, secretHash: data.secretHash, attempt: job.attemptsMade + 1 });
   const result = await rotateOnce(job, deps);
   log.info({ outcome: result.outcome, via: result.via, keyId: result.keyId, oldKeyExpiresAt: result.oldKeyExpiresAt }, 'rotation answered');
+  if (!needsNotice(result.outcome)) {
+    log.info({}, 'not rotated: the finding stands');
+    return { outcome: result.outcome };
+  }
+  if (!deps.notifyQueue) {
+    await processNotice({ ...data, rotation: result }, deps, log);
+    return { outcome: result.outcome };
+  }
+  const notifyJobId = `notify-${data.idempotencyKey}`;
+  await deps.notifyQueue.add('notify', { ...data, rotation: result }, { ...NOTIFY_JOB_OPTIONS, jobId: notifyJobId });
+  return { outcome: result.outcome, notifyJobId };
+}
 
+export async function processNotifyJob(job: Job<RotateJobState>, deps: RotateJobDeps): Promise<NotifyJobReturn> {
+  const data = job.data;
+  const log = deps.log.child({ jobId: job.id, repo: `${data.owner}/${data.repo}`, rule: data.ruleId, secretHash: data.secretHash, attempt: job.attemptsMade + 1 });
+  return processNotice(data, deps, log);
+}
+
+async function processNotice(data: RotateJobState, deps: RotateJobDeps, log: RotateJobDeps['log']): Promise<NotifyJobReturn> {
+  const result = data.rotation;
+  if (!result) throw new UnrecoverableError('NOTIFY_WITHOUT_ROTATION: a notify job must carry the rotation answer');
   const settings = (await deps.issueSettings?.(data)) ?? {};
   const issueOpts = { labels: settings.labels, assignees: settings.assignees, now: deps.now, retry: deps.githubRetry, withLock: deps.withLock };
-  let issue: OwnerIssueResult | undefined;
-  switch (result.outcome) {
-    case 'rolled':
-    case 'already_rolled':
-    case 'revoked':
-    case 'expired': {
-      const gh = await deps.github(data.installationId);
-      issue = await ensureOwnerIssue(gh, data, result, issueOpts);
-      log.info({ issue: issue.number, created: issue.created, commented: issue.commented, pr: issue.pullRequestCommented }, 'owner told');
-      break;
-    }
-    case 'public': {
-      // The check run already shows the finding as neutral; on a PR, say why nothing happened.
-      const gh = await deps.github(data.installationId);
-      const noted = await notePublicKeyOnPullRequest(gh, data, result, issueOpts);
-      log.info({ noted }, 'public key: nothing rotated');
-      break;
-    }
-    default:
-      // unknown / unsupported: not ours to roll; the finding stands in the check run.
-      log.info({}, 'not rotated: the finding stands');
+  const gh = await deps.github(data.installationId);
+  if (result.outcome === 'public') {
+    // The check run already shows the finding as neutral; on a PR, say why nothing happened.
+    const noted = await notePublicKeyOnPullRequest(gh, data, result, issueOpts);
+    log.info({ noted }, 'public key: nothing rotated');
+    return { outcome: result.outcome, pullRequestCommented: noted };
   }
-  return { outcome: result.outcome, issue: issue?.number, issueCreated: issue?.created };
+  const issue: OwnerIssueResult = await ensureOwnerIssue(gh, data, result, issueOpts);
+  log.info({ issue: issue.number, created: issue.created, commented: issue.commented, pr: issue.pullRequestCommented }, 'owner told');
+  return { outcome: result.outcome, issue: issue.number, issueCreated: issue.created, pullRequestCommented: issue.pullRequestCommented };
 }

@@ -1,4 +1,5 @@
-// The rotate worker: BullMQ wiring around processRotateJob.
+// The rotate worker: BullMQ wiring around processRotateJob (the `rotate` queue: roll) and
+// processNotifyJob (the `rotate-notify` queue: tell the owner), both in every rotate worker.
 // - ioredis with maxRetriesPerRequest: null, as BullMQ requires for blocking commands, so a
 //   Redis restart pauses the worker instead of failing jobs;
 // - WORKER_LOCK_OPTIONS: a job whose worker was killed is picked up again within ~10 s;
@@ -6,25 +7,27 @@
 //   (REQUEST_IN_PROCESS: a few seconds);
 // - SIGTERM closes the worker, which waits for in-flight jobs to finish;
 // - failed jobs are kept (ROTATE_JOB_OPTIONS.removeOnFail = false): the dead-letter view.
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { openRedis } from './redis.js';
 import { rotationMetrics } from './metrics.js';
 import { pino, type Logger } from 'pino';
 import { ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from './queues.js';
-import { processRotateJob, type RotateJobDeps, type RotateJobReturn, type RotateJobState } from './rotateJob.js';
+import { NOTIFY_QUEUE, processNotifyJob, processRotateJob, type NotifyJobReturn, type RotateJobDeps, type RotateJobReturn, type RotateJobState } from './rotateJob.js';
 import { redisLock } from './rotateLock.js';
 import { RotationError } from '../rotation/rotator.js';
 import { jitteredBackoff, type GitHubRetryOptions } from '../rotation/githubRetry.js';
 
 export const ROTATE_BACKOFF_TYPE = 'rotate';
 
-export interface RotateWorkerOptions extends Omit<RotateJobDeps, 'log' | 'withLock'> {
+export interface RotateWorkerOptions extends Omit<RotateJobDeps, 'log' | 'withLock' | 'notifyQueue'> {
   /** redis://… URL or ioredis options. */
   redis: string | RedisOptions;
   /** BullMQ key prefix (tests use a unique one per file). */
   prefix?: string;
   concurrency?: number;
+  /** Parallel owner notifications (GitHub paces content creation anyway). */
+  notifyConcurrency?: number;
   log?: Logger;
   /** Install a SIGTERM/SIGINT handler that closes the worker gracefully (default true). */
   handleSignals?: boolean;
@@ -37,6 +40,7 @@ export interface RotateWorkerOptions extends Omit<RotateJobDeps, 'log' | 'withLo
 
 export interface RotateWorkerHandle {
   worker: Worker<RotateJobState, RotateJobReturn>;
+  notifyWorker: Worker<RotateJobState, NotifyJobReturn>;
   close(): Promise<void>;
 }
 
@@ -55,40 +59,47 @@ export function startRotateWorker(opts: RotateWorkerOptions): RotateWorkerHandle
   const connection = openRedis(opts.redis);
   const lockConnection = openRedis(opts.redis);
   const prefix = opts.prefix ?? 'bull';
+  const notifyQueue = new Queue<RotateJobState>(NOTIFY_QUEUE, { connection: lockConnection, prefix });
   const deps: RotateJobDeps = {
     ...opts,
     metrics: opts.metrics ?? rotationMetrics,
     log,
+    notifyQueue,
     withLock: redisLock(lockConnection, { prefix: `${prefix}:keywarden` }),
   };
-
-  const worker = new Worker<RotateJobState, RotateJobReturn>(
-    ROTATE_QUEUE,
-    (job: Job<RotateJobState>) => processRotateJob(job, deps),
-    {
-      connection,
-      prefix,
-      concurrency: opts.concurrency ?? 4,
-      ...WORKER_LOCK_OPTIONS,
-      ...opts.lock,
-      settings: { backoffStrategy: rotateBackoff(opts.backoffBaseMs ?? 1_000, opts.backoffMaxMs ?? 60_000) },
-    },
-  );
-
-  worker.on('failed', (job, err) => {
-    if (!job) return;
-    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
-    log[final ? 'error' : 'warn'](
-      { jobId: job.id, secretHash: job.data.secretHash, attempt: job.attemptsMade, code: (err as { code?: string }).code, final },
-      final ? `rotation failed for good (dead-letter): ${err.message}` : `rotation attempt failed, will retry: ${err.message}`,
-    );
+  const common = {
+    connection,
+    prefix,
+    ...WORKER_LOCK_OPTIONS,
+    ...opts.lock,
+    settings: { backoffStrategy: rotateBackoff(opts.backoffBaseMs ?? 1_000, opts.backoffMaxMs ?? 60_000) },
+  };
+  const worker = new Worker<RotateJobState, RotateJobReturn>(ROTATE_QUEUE, (job: Job<RotateJobState>) => processRotateJob(job, deps), {
+    ...common,
+    concurrency: opts.concurrency ?? 4,
   });
-  worker.on('error', (err) => log.warn({ err: { message: err.message, name: err.name } }, 'rotate worker connection error'));
+  const notifyWorker = new Worker<RotateJobState, NotifyJobReturn>(NOTIFY_QUEUE, (job: Job<RotateJobState>) => processNotifyJob(job, deps), {
+    ...common,
+    concurrency: opts.notifyConcurrency ?? 4,
+  });
+
+  for (const w of [worker, notifyWorker] as Worker<RotateJobState>[]) {
+    w.on('failed', (job, err) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+      log[final ? 'error' : 'warn'](
+        { queue: w.name, jobId: job.id, secretHash: job.data.secretHash, attempt: job.attemptsMade, code: (err as { code?: string }).code, final },
+        final ? `${w.name} failed for good (dead-letter): ${err.message}` : `${w.name} attempt failed, will retry: ${err.message}`,
+      );
+    });
+    w.on('error', (err) => log.warn({ queue: w.name, err: { message: err.message, name: err.name } }, 'rotate worker connection error'));
+  }
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await worker.close();
+      await Promise.all([worker.close(), notifyWorker.close()]);
+      await notifyQueue.close();
       await Promise.allSettled([connection.quit(), lockConnection.quit()]);
     })();
     return closing;
@@ -101,5 +112,5 @@ export function startRotateWorker(opts: RotateWorkerOptions): RotateWorkerHandle
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  return { worker, close };
+  return { worker, notifyWorker, close };
 }

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { ROTATE_JOB_OPTIONS, ROTATE_QUEUE, type RotateJobData } from '../../src/queue/queues.js';
 import { startRotateWorker, type RotateWorkerHandle } from '../../src/queue/rotateWorker.js';
+import { NOTIFY_QUEUE, type NotifyJobReturn } from '../../src/queue/rotateJob.js';
 import { listDeadLetters, retryDeadLetters } from '../../src/queue/rotateDeadLetter.js';
 import { openRedis } from '../../src/queue/redis.js';
 import { RotatorRegistry } from '../../src/rotation/rotator.js';
@@ -28,6 +29,8 @@ let proxy: FaultProxy;
 let gh: GitHubStandIn;
 let queue: Queue<RotateJobData>;
 let events: QueueEvents;
+let notifyQueue: Queue;
+let notifyEvents: QueueEvents;
 let handle: RotateWorkerHandle;
 const logLines: string[] = [];
 
@@ -44,6 +47,9 @@ beforeAll(async () => {
   queue = new Queue<RotateJobData>(ROTATE_QUEUE, { connection, prefix });
   events = new QueueEvents(ROTATE_QUEUE, { connection: REDIS, prefix });
   await events.waitUntilReady();
+  notifyQueue = new Queue(NOTIFY_QUEUE, { connection, prefix });
+  notifyEvents = new QueueEvents(NOTIFY_QUEUE, { connection: REDIS, prefix });
+  await notifyEvents.waitUntilReady();
   const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
   handle = startRotateWorker({
     redis: REDIS,
@@ -63,6 +69,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await handle?.close();
   await events?.close();
+  await notifyEvents?.close();
+  await notifyQueue?.obliterate({ force: true }).catch(() => undefined);
+  await notifyQueue?.close();
   await queue?.obliterate({ force: true }).catch(() => undefined);
   await queue?.close();
   await gh?.close();
@@ -79,6 +88,17 @@ async function enqueue(data: RotateJobData) {
   return queue.add(data.rotator, data, { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${data.idempotencyKey}` });
 }
 
+/** Waits for the notify step of this leak and returns its result. */
+async function notified(data: RotateJobData): Promise<NotifyJobReturn> {
+  const id = `notify-${data.idempotencyKey}`;
+  for (let i = 0; i < 300; i++) {
+    const job = await notifyQueue.getJob(id);
+    if (job) return (await job.waitUntilFinished(notifyEvents, 30_000)) as NotifyJobReturn;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no notify job ${id}`);
+}
+
 function issuesFor(secretHash: string) {
   return gh.state.issues.filter((i) => i.body.includes(`keywarden:secret-hash=${secretHash}`));
 }
@@ -89,7 +109,8 @@ describe('rotate worker', () => {
     const data = rotateJobFor(key.secretKey);
     const job = await enqueue(data);
     const ret = await job.waitUntilFinished(events, 30_000);
-    expect(ret).toMatchObject({ outcome: 'rolled', issueCreated: true });
+    expect(ret).toMatchObject({ outcome: 'rolled', notifyJobId: `notify-${data.idempotencyKey}` });
+    expect(await notified(data)).toMatchObject({ outcome: 'rolled', issueCreated: true });
     expect(await ks.rollsOf(data.secretHash)).toBe(1);
     expect(issuesFor(data.secretHash)).toHaveLength(1);
     expect(issuesFor(data.secretHash)[0].labels).toContain('security');
@@ -98,22 +119,37 @@ describe('rotate worker', () => {
     expect(JSON.stringify(stored?.data)).not.toContain(key.secretKey);
   });
 
-  it('a GitHub outage after the roll fails the attempt; the retry opens the issue without calling the key service again', async () => {
+  it('a GitHub outage does not delay the roll; the notify step retries until the issue is open, without calling the key service again', async () => {
     const key = await ks.issueKey('live');
     const data = rotateJobFor(key.secretKey);
     gh.setFaults({ share: 1, kinds: ['502'] });
     const job = await enqueue(data);
+    expect((await job.waitUntilFinished(events, 30_000)).outcome).toBe('rolled');
+    expect(await ks.rollsOf(data.secretHash)).toBe(1);
     await new Promise<void>((resolve) => {
-      const check = async () => ((await queue.getJob(job.id!))?.attemptsMade ?? 0) >= 1;
+      const check = async () => ((await notifyQueue.getJob(`notify-${data.idempotencyKey}`))?.attemptsMade ?? 0) >= 1;
       const timer = setInterval(() => void check().then((done) => done && (clearInterval(timer), resolve())), 50);
     });
+    expect(issuesFor(data.secretHash)).toHaveLength(0);
     gh.setFaults(null);
-    const ret = await job.waitUntilFinished(events, 30_000);
-    expect(ret.outcome).toBe('rolled');
+    expect((await notified(data)).issueCreated).toBe(true);
     const leakCalls = proxy.records.filter((r) => r.path === '/v1/leaks' && r.headers['x-idempotency-key'] === data.idempotencyKey);
     expect(leakCalls).toHaveLength(1);
     expect(issuesFor(data.secretHash)).toHaveLength(1);
     expect(await ks.rollsOf(data.secretHash)).toBe(1);
+  });
+
+  it('a re-run of a finished rotate job neither rolls again nor queues a second notice', async () => {
+    const key = await ks.issueKey('live');
+    const data = rotateJobFor(key.secretKey);
+    const first = await enqueue(data);
+    await first.waitUntilFinished(events, 30_000);
+    await notified(data);
+    // The app re-queues the same leak (a re-delivered webhook): the job id collapses it; and a
+    // forced re-run with a new id still finds the saved state in the service and on GitHub.
+    await queue.add(data.rotator, data, { ...ROTATE_JOB_OPTIONS, jobId: `rotate-rerun-${data.idempotencyKey}` }).then((j) => j.waitUntilFinished(events, 30_000));
+    expect(await ks.rollsOf(data.secretHash)).toBe(1);
+    expect(issuesFor(data.secretHash)).toHaveLength(1);
   });
 
   it('5xx, timeouts and REQUEST_IN_PROCESS are retried; each key is rolled exactly once', async () => {
@@ -125,6 +161,7 @@ describe('rotate worker', () => {
     expect(results.map((r) => r.outcome)).toEqual(keys.map(() => 'rolled'));
     for (const k of keys) {
       const data = rotateJobFor(k.secretKey);
+      await notified(data);
       expect(await ks.rollsOf(data.secretHash)).toBe(1);
       expect(issuesFor(data.secretHash)).toHaveLength(1);
     }
@@ -133,13 +170,15 @@ describe('rotate worker', () => {
 
   it('an unknown key is not rotated and opens no issue; a public key in a PR gets a note', async () => {
     const unknown = rotateJobFor('kwsk_live_thisisnotakeythatexists000000000000');
-    expect((await (await enqueue(unknown)).waitUntilFinished(events, 30_000)).outcome).toBe('unknown');
+    const unknownRet = await (await enqueue(unknown)).waitUntilFinished(events, 30_000);
+    expect(unknownRet).toEqual({ outcome: 'unknown' });
     expect(issuesFor(unknown.secretHash)).toHaveLength(0);
 
     const key = await ks.issueKey('live');
     gh.addPull('octo-org', 'shop', { number: 42, baseSha: 'b'.repeat(40), headSha: 'c'.repeat(40) });
     const pub = rotateJobFor(key.publicKey, { kind: 'public', pullRequest: { number: 42 } });
     expect((await (await enqueue(pub)).waitUntilFinished(events, 30_000)).outcome).toBe('public');
+    expect((await notified(pub)).pullRequestCommented).toBe(true);
     expect(gh.state.issueComments.filter((c) => c.issue_number === 42 && c.body.includes('public'))).toHaveLength(1);
   });
 
