@@ -81,11 +81,12 @@ gh.setFaults({ share: GITHUB_FAULT_SHARE, kinds: ['502', 'secondary-403', 'secon
 say(`enqueueing ${LEAKS} rotate jobs`);
 await queue.addBulk(jobs.map((data) => ({ name: data.rotator, data, opts: { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${data.idempotencyKey}` } })));
 
-async function counts() {
+type Counts = Record<'completed' | 'failed' | 'active' | 'waiting' | 'delayed' | 'prioritized', number>;
+async function counts(): Promise<(Counts & { notify: Counts }) | null> {
   try {
     const states = ['completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized'] as const;
     const [r, n] = await Promise.all([queue.getJobCounts(...states), notifyQueue.getJobCounts(...states)]);
-    return { ...r, notify: n };
+    return { ...(r as Counts), notify: n as Counts };
   } catch {
     return null;
   }
