@@ -1,13 +1,14 @@
-// The dead-letter view: rotate jobs that failed for good (attempts used up, or a permanent
-// error such as a 4xx from the key service) stay in BullMQ's failed set, because
-// ROTATE_JOB_OPTIONS.removeOnFail is false. This lists them and sends them back to the queue.
+// The dead-letter view: rotate and notify jobs that failed for good (attempts used up, or a
+// permanent error such as a 4xx from the key service) stay in BullMQ's failed set, because
+// their removeOnFail is false. This lists them and sends them back to their queue.
 import { Queue } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { ROTATE_QUEUE } from './queues.js';
-import type { RotateJobState } from './rotateJob.js';
+import { NOTIFY_QUEUE, type RotateJobState } from './rotateJob.js';
 import { openRedis } from './redis.js';
 
 export interface DeadLetter {
+  queue: string;
   id: string;
   repo: string;
   path: string;
@@ -22,13 +23,16 @@ export interface DeadLetter {
   outcome?: string;
 }
 
-export function openRotateQueue(redis: string | RedisOptions, prefix?: string): Queue<RotateJobState> {
-  return new Queue<RotateJobState>(ROTATE_QUEUE, { connection: openRedis(redis), ...(prefix ? { prefix } : {}) });
+export const DEAD_LETTER_QUEUES = [ROTATE_QUEUE, NOTIFY_QUEUE] as const;
+
+export function openRotateQueue(redis: string | RedisOptions, prefix?: string, name: string = ROTATE_QUEUE): Queue<RotateJobState> {
+  return new Queue<RotateJobState>(name, { connection: openRedis(redis), ...(prefix ? { prefix } : {}) });
 }
 
 export async function listDeadLetters(queue: Queue<RotateJobState>, limit = 100): Promise<DeadLetter[]> {
   const jobs = await queue.getFailed(0, Math.max(0, limit - 1));
   return jobs.map((job) => ({
+    queue: queue.name,
     id: String(job.id),
     repo: `${job.data.owner}/${job.data.repo}`,
     path: job.data.path,
