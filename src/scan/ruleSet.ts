@@ -14,6 +14,8 @@ export class CompiledRule {
   private pathRe?: RE2 | null;
   private lists?: CompiledAllowlist[];
   private window?: boolean;
+  private lastPath?: string;
+  private lastPathMatched = false;
   readonly validator?: (secret: string) => boolean;
 
   constructor(readonly config: RuleConfig, readonly index: number) {
@@ -28,9 +30,11 @@ export class CompiledRule {
   get regex(): RE2 | undefined {
     if (this.config.regex === undefined) return undefined;
     if (!this.re) {
-      const problem = checkRegex(this.config.regex);
-      if (problem) throw new RuleLoadError(this.config.file, `regex does not compile: ${problem}`, this.config.id);
-      this.re = compileRegex(this.config.regex);
+      try {
+        this.re = compileRegex(this.config.regex);
+      } catch {
+        throw new RuleLoadError(this.config.file, `regex does not compile: ${checkRegex(this.config.regex)}`, this.config.id);
+      }
     }
     return this.re;
   }
@@ -60,8 +64,12 @@ export class CompiledRule {
 
   pathMatches(path: string): boolean {
     if (this.config.path === undefined) return true;
+    // Decoded stretches of one fragment ask again for the same path.
+    if (path === this.lastPath) return this.lastPathMatched;
     if (this.pathRe === undefined) this.pathRe = compileTester(this.config.path);
-    return this.pathRe!.test(path);
+    this.lastPath = path;
+    this.lastPathMatched = this.pathRe!.test(path);
+    return this.lastPathMatched;
   }
 
   get allowlists(): CompiledAllowlist[] {
