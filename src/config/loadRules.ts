@@ -1,11 +1,12 @@
 // Reads rule files from disk. The built-in rules live in <package root>/rules/*.toml,
 // which is ../../rules from both src/config (vitest, tsx) and dist/config (the CLI).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuleLoadError } from '../scan/errors.js';
 import { parseRuleFile, type ParseRuleFileOptions, type RuleFileConfig } from '../scan/ruleConfig.js';
 import { buildRuleSet, type BuildRuleSetOptions, type RuleSet } from '../scan/ruleSet.js';
+import { readRulesCache, rulesCacheKey, writeRulesCache } from './rulesCache.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BUILTIN_RULES_DIR = join(PACKAGE_ROOT, 'rules');
@@ -37,7 +38,15 @@ let builtinFiles: RuleFileConfig[] | undefined;
  * keeps start-up cheap for the pre-commit hook.
  */
 export function loadBuiltinRuleFiles(): RuleFileConfig[] {
-  builtinFiles ??= builtinRulePaths().map((p) => readRuleFile(p, { requireExamples: true, checkRegexes: false }));
+  if (builtinFiles) return builtinFiles;
+  const paths = builtinRulePaths();
+  const sources = paths.map((p) => ({ name: relative(PACKAGE_ROOT, p), text: readFileSync(p, 'utf8') }));
+  const key = rulesCacheKey(sources);
+  const cacheDir = join(PACKAGE_ROOT, 'dist');
+  const cached = readRulesCache(cacheDir, key);
+  if (cached) return (builtinFiles = cached);
+  builtinFiles = sources.map((s) => parseRuleFile(s.text, s.name, { requireExamples: true, checkRegexes: false }));
+  if (existsSync(cacheDir)) writeRulesCache(cacheDir, key, builtinFiles);
   return builtinFiles;
 }
 
