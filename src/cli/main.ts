@@ -6,6 +6,8 @@ import { registerScanCommand } from './scanCommand.js';
 import { registerHookCommand } from './hookCommand.js';
 import { registerDlqCommand } from './dlqCommand.js';
 import { registerKeyserviceCommand } from './keyserviceCommand.js';
+import { registerServeCommand } from './serveCommand.js';
+import { registerWorkerCommand } from './workerCommand.js';
 
 const program = new Command();
 program
@@ -18,6 +20,8 @@ registerScanCommand(program);
 registerHookCommand(program);
 registerDlqCommand(program);
 registerKeyserviceCommand(program);
+registerServeCommand(program);
+registerWorkerCommand(program);
 
 program.exitOverride();
 try {

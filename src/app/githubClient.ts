@@ -1,0 +1,49 @@
+// GitHub clients for the scan worker: one Probot per process (app JWT + installation token
+// cache), installation clients on demand. Probot's throttling plugin is turned off here: it
+// only logs secondary limits by default and spaces writes a second apart; instead every
+// request goes through withGitHubRetry, which retries 5xx and secondary rate limits
+// (403/429 with retry-after) with jittered exponential backoff.
+import { Probot, ProbotOctokit } from 'probot';
+import type { Logger } from 'pino';
+import { withGitHubRetry, type GitHubRetryOptions } from '../rotation/githubRetry.js';
+
+export type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
+
+export interface GitHubAppOptions {
+  appId: string | number;
+  privateKey: string;
+  baseUrl?: string;
+  log: Logger;
+  retry?: GitHubRetryOptions;
+}
+
+export interface GitHubApp {
+  /** An Octokit authenticated as the installation, with retries. */
+  installation(installationId: number): Promise<InstallationOctokit>;
+  /** A short-lived installation token, for git over HTTPS. Never log it. */
+  installationToken(octokit: InstallationOctokit): Promise<string>;
+}
+
+const RetryingOctokit = ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } });
+
+export function gitHubApp(opts: GitHubAppOptions): GitHubApp {
+  const probot = new Probot({
+    appId: opts.appId,
+    privateKey: opts.privateKey,
+    baseUrl: opts.baseUrl,
+    log: opts.log.child({ name: 'github' }) as never,
+    Octokit: RetryingOctokit,
+  });
+  return {
+    async installation(installationId) {
+      const octokit = (await probot.auth(installationId)) as InstallationOctokit;
+      octokit.hook.wrap('request', (request, options) => withGitHubRetry(async () => request(options), opts.retry));
+      return octokit;
+    },
+    async installationToken(octokit) {
+      const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
+      if (!auth.token) throw new Error('GitHub returned no installation token');
+      return auth.token;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// On a pull request: ONE review per scan, with a comment on each leaking line (`line` and
+// `side: RIGHT`, never the deprecated `position`). Leaks already commented on (a hidden marker
+// in earlier review comments) and leaks from the baseline are not commented again.
+import type { Finding } from '../../scan/index.js';
+import type { InstallationOctokit } from '../githubClient.js';
+import { howToSilence, isBlocking, LEAK_MARKER_RE, leakId, leakMarker, whyItMatters } from './findingText.js';
+
+export interface PrReviewInput {
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  headSha: string;
+  findings: Finding[];
+  /** leakIds known from the installation baseline: not commented on PRs. */
+  baseline: ReadonlySet<string>;
+}
+
+export interface PrReviewResult {
+  reviewId?: number;
+  commented: number;
+  alreadyCommented: number;
+  /** Comments GitHub refused to anchor (line not in the diff), listed in the review body instead. */
+  unanchored: number;
+}
+
+export function commentBody(f: Finding): string {
+  const level = isBlocking(f) ? '**Leaked secret**' : 'Public or low-severity key';
+  return [
+    `${level}: ${f.description} \`${f.preview}\` (rule \`${f.ruleId}\`).`,
+    '',
+    whyItMatters(f),
+    '',
+    howToSilence(f),
+    leakMarker(f),
+  ].join('\n');
+}
+
+async function commentedLeaks(octokit: InstallationOctokit, i: PrReviewInput): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, { owner: i.owner, repo: i.repo, pull_number: i.pullNumber, per_page: 100 });
+  for (const c of comments) for (const m of (c.body ?? '').matchAll(LEAK_MARKER_RE)) seen.add(m[1]);
+  return seen;
+}
+
+export async function publishPrReview(octokit: InstallationOctokit, i: PrReviewInput): Promise<PrReviewResult> {
+  const already = await commentedLeaks(octokit, i);
+  const fresh = new Map<string, Finding>();
+  let alreadyCommented = 0;
+  for (const f of i.findings) {
+    const id = leakId(f);
+    if (i.baseline.has(id)) continue;
+    if (already.has(id)) {
+      alreadyCommented++;
+      continue;
+    }
+    if (!fresh.has(id)) fresh.set(id, f);
+  }
+  if (fresh.size === 0) return { commented: 0, alreadyCommented, unanchored: 0 };
+  const list = [...fresh.values()];
+  const summary = `keywarden found ${list.length} new leak${list.length === 1 ? '' : 's'} in this pull request. See the \`keywarden\` check for details.`;
+  const comments = list.map((f) => ({ path: f.path, line: f.line, side: 'RIGHT' as const, body: commentBody(f) }));
+  try {
+    const { data } = await octokit.rest.pulls.createReview({ owner: i.owner, repo: i.repo, pull_number: i.pullNumber, commit_id: i.headSha, event: 'COMMENT', body: summary, comments });
+    return { reviewId: data.id, commented: list.length, alreadyCommented, unanchored: 0 };
+  } catch (err) {
+    // 422: a line is no longer in the PR's diff (a later commit removed it). Say it in the body.
+    if ((err as { status?: number }).status !== 422) throw err;
+    const body = [summary, '', ...list.map((f) => `- \`${f.path}\` line ${f.line}: ${commentBody(f).replace(/\n+/g, ' ')}`)].join('\n');
+    const { data } = await octokit.rest.pulls.createReview({ owner: i.owner, repo: i.repo, pull_number: i.pullNumber, commit_id: i.headSha, event: 'COMMENT', body });
+    return { reviewId: data.id, commented: 0, alreadyCommented, unanchored: list.length };
+  }
+}

@@ -1,0 +1,116 @@
+// `keywarden serve`: one HTTP server (fastify) for webhooks, health and metrics.
+// Webhooks bypass fastify's body parsing: Probot's node middleware reads the RAW body and
+// verifies X-Hub-Signature-256 against it; a bad signature is answered 400 before any handler
+// runs, so it never queues work. Everything else is a fastify route, so other parts (the
+// queue dashboard) can add theirs through `extraRoutes`.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Queue } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
+import { pino, type Logger } from 'pino';
+import { keywardenApp } from './index.js';
+import { ROTATE_QUEUE, SCAN_QUEUE, type RotateJobData, type ScanJobData } from '../queue/queues.js';
+import { enqueueScan } from '../queue/scanJobs.js';
+import { openRedis } from '../queue/redis.js';
+import { collectProcessMetrics, registry, unwatchQueueDepths, watchQueueDepths, webhooksTotal } from '../queue/metrics.js';
+
+export const WEBHOOK_PATH = '/api/github/webhooks';
+
+export interface ServerQueues {
+  scan: Queue<ScanJobData>;
+  rotate: Queue<RotateJobData>;
+}
+
+export interface ServerOptions {
+  appId: string | number;
+  privateKey: string;
+  webhookSecret: string;
+  redis: string | RedisOptions;
+  /** BullMQ key prefix (tests use a unique one). */
+  prefix?: string;
+  /** REST API root, for the Octokit Probot builds (handlers make no calls; kept consistent). */
+  baseUrl?: string;
+  /** Web root used to build clone URLs from repository names (installation events). */
+  webUrl?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  log?: Logger;
+  /** The seam for more routes on this server (the queue dashboard). Runs before listen. */
+  extraRoutes?: (app: FastifyInstance, ctx: { queues: ServerQueues; log: Logger }) => Promise<void> | void;
+}
+
+export interface RunningServer {
+  url: string;
+  queues: ServerQueues;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? pino({ name: 'keywarden-serve', level: process.env.LOG_LEVEL ?? 'info' });
+  const connection = openRedis(opts.redis);
+  const prefix = opts.prefix ?? 'bull';
+  const queues: ServerQueues = {
+    scan: new Queue<ScanJobData>(SCAN_QUEUE, { connection, prefix }),
+    rotate: new Queue<RotateJobData>(ROTATE_QUEUE, { connection, prefix }),
+  };
+  watchQueueDepths(queues.scan, queues.rotate);
+  collectProcessMetrics();
+
+  const probot = new Probot({
+    appId: opts.appId,
+    privateKey: opts.privateKey,
+    secret: opts.webhookSecret,
+    baseUrl: opts.baseUrl,
+    log: log.child({ name: 'probot' }) as never,
+    Octokit: ProbotOctokit,
+  });
+  const webhooks = await createNodeMiddleware(
+    keywardenApp({
+      enqueue: (data) => enqueueScan(queues.scan, data),
+      webUrl: opts.webUrl,
+      onDelivery: (event, action) => webhooksTotal.inc({ event, action }),
+    }),
+    { probot, webhooksPath: WEBHOOK_PATH },
+  );
+
+  const app = Fastify({
+    loggerInstance: log.child({ name: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    serverFactory: (handler) =>
+      createServer((req: IncomingMessage, res: ServerResponse) => {
+        if (req.url?.split('?')[0].replace(/\/+$/, '') === WEBHOOK_PATH) {
+          void webhooks(req, res, () => handler(req, res));
+          return;
+        }
+        handler(req, res);
+      }),
+  });
+  app.get('/healthz', async (_req, reply) => {
+    // Healthy means we can take webhooks: that needs Redis.
+    const redisOk = await connection.ping().then(() => true, () => false);
+    return reply.code(redisOk ? 200 : 503).send({ status: redisOk ? 'ok' : 'redis unavailable' });
+  });
+  app.get('/metrics', async (_req, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
+  await opts.extraRoutes?.(app, { queues, log });
+
+  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 3000 });
+  const { address, port } = app.server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  let closed: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${port}`,
+    queues,
+    close() {
+      closed ??= (async () => {
+        await app.close();
+        unwatchQueueDepths(queues.scan, queues.rotate);
+        await Promise.allSettled([queues.scan.close(), queues.rotate.close()]);
+        await connection.quit().catch(() => undefined);
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// `keywarden worker`: consumes the `scan` and/or `rotate` queues. Scale by running more.
+// Heavy modules are imported when the command runs; the rotate worker is the rotation
+// module's (src/queue/rotateWorkerFromEnv.ts), loaded only when asked for.
+import type { Command } from 'commander';
+
+const KNOWN_QUEUES = ['scan', 'rotate'] as const;
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run queue workers: scan pushes and pull requests, rotate leaked keys')
+    .option('--queues <list>', 'comma-separated queues to consume: scan, rotate', 'scan,rotate')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH   the GitHub App's settings
+  REDIS_URL            queue backend (default redis://127.0.0.1:6379)
+  GHE_HOST / GITHUB_API_URL   GitHub Enterprise Server host / full REST API root
+  SCAN_CONCURRENCY     scan jobs at once per process (default 2)
+  SCAN_MAX_COMMITS, SCAN_MAX_BYTES   caps per scan job (default 500 commits, 50 MiB)
+  METRICS_PORT         serve /metrics of this process on this port
+  KEYSERVICE_URL, KEYSERVICE_PUBLIC_KEY, KEYSERVICE_SECRET_KEY   rotation (rotate queue)
+SIGTERM lets in-flight jobs finish, then exits.`,
+    )
+    .action(async (opts: { queues: string }) => {
+      const queues = opts.queues.split(',').map((q) => q.trim()).filter(Boolean);
+      const unknown = queues.filter((q) => !(KNOWN_QUEUES as readonly string[]).includes(q));
+      if (unknown.length > 0 || queues.length === 0) {
+        throw Object.assign(new Error(`unknown queue(s) ${unknown.join(', ') || '(none)'}: use --queues scan,rotate`), { code: 'USAGE' });
+      }
+      const { pino } = await import('pino');
+      const { appEnv } = await import('../app/env.js');
+      const log = pino({ name: 'keywarden-worker', level: process.env.LOG_LEVEL ?? 'info' });
+      const env = appEnv(process.env, { webhookSecret: false });
+      const closers: Array<() => Promise<void>> = [];
+
+      if (queues.includes('scan')) {
+        const { startScanWorker } = await import('../queue/scanWorker.js');
+        const num = (v: string | undefined) => (v && Number.isInteger(Number(v)) && Number(v) > 0 ? Number(v) : undefined);
+        const scan = startScanWorker({
+          redis: env.redisUrl,
+          prefix: process.env.BULLMQ_PREFIX,
+          concurrency: num(process.env.SCAN_CONCURRENCY),
+          appId: env.appId,
+          privateKey: env.privateKey,
+          baseUrl: env.baseUrl,
+          webUrl: env.webUrl,
+          gheHost: env.gheHost,
+          maxCommits: num(process.env.SCAN_MAX_COMMITS),
+          maxBytes: num(process.env.SCAN_MAX_BYTES),
+          allowLocalClone: process.env.KEYWARDEN_ALLOW_FILE_CLONE === '1',
+          log,
+          handleSignals: false,
+        });
+        closers.push(scan.close);
+      }
+      if (queues.includes('rotate')) {
+        const { startRotateWorkerFromEnv } = await import('../queue/rotateWorkerFromEnv.js');
+        const rotate = await startRotateWorkerFromEnv({ log, handleSignals: false });
+        closers.push(rotate.close);
+      }
+      if (process.env.METRICS_PORT) {
+        const { createServer } = await import('node:http');
+        const { registry, collectProcessMetrics } = await import('../queue/metrics.js');
+        collectProcessMetrics();
+        const server = createServer((req, res) => {
+          if (req.url !== '/metrics') return void res.writeHead(404).end();
+          void registry.metrics().then((body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body));
+        }).listen(Number(process.env.METRICS_PORT), process.env.HOST ?? '127.0.0.1');
+        closers.push(() => new Promise<void>((r) => server.close(() => r())));
+      }
+      log.info({ queues }, 'keywarden worker started');
+      const stop = (signal: string) => {
+        log.info({ signal }, 'finishing in-flight jobs, then exiting');
+        void Promise.allSettled(closers.map((c) => c())).then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}
