@@ -1,10 +1,13 @@
 // A short Redis lock so that two rotate jobs for the same key in the same repository (the key
 // leaked in two files) cannot both search, both miss and both open an issue. The lock expires
-// by itself, so a worker killed while holding it delays the other job by at most `ttlMs`.
+// by itself, so a worker killed while holding it delays the other job by at most `ttlMs`; a
+// live holder keeps extending it, because GitHub's pacing of issue creation can make the
+// work inside take longer than any fixed TTL.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 export interface RedisLockOptions {
   prefix: string;
@@ -14,7 +17,8 @@ export interface RedisLockOptions {
 
 export function redisLock(redis: Redis, opts: RedisLockOptions) {
   const ttl = opts.ttlMs ?? 30_000;
-  const maxWait = opts.waitMs ?? 60_000;
+  // A waiter gives up (and its job retries later) rather than hold a worker slot forever.
+  const maxWait = opts.waitMs ?? 120_000;
   return async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const name = `${opts.prefix}:lock:${key}`;
     const token = randomUUID();
@@ -26,9 +30,11 @@ export function redisLock(redis: Redis, opts: RedisLockOptions) {
       }
       await new Promise((r) => setTimeout(r, delay));
     }
+    const keepAlive = setInterval(() => void redis.eval(EXTEND, 1, name, token, ttl).catch(() => undefined), Math.max(50, Math.floor(ttl / 3)));
     try {
       return await fn();
     } finally {
+      clearInterval(keepAlive);
       await redis.eval(RELEASE, 1, name, token).catch(() => undefined);
     }
   };
