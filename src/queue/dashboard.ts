@@ -1,12 +1,14 @@
-// The BullMQ dashboard (@bull-board) for the `scan` and `rotate` queues, mounted on the
+// The BullMQ dashboard (@bull-board) for the `scan`, `rotate` and `rotate-notify` queues, on the
 // `keywarden serve` Fastify server behind HTTP basic auth. It shows job data, which never
 // holds a secret, but it can also retry and delete jobs: so no credentials, no dashboard.
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
+import { ROTATE_QUEUE } from './queues.js';
+import { NOTIFY_QUEUE } from './rotateJob.js';
 
 export interface DashboardOptions {
   queues: Queue[];
@@ -49,7 +51,16 @@ export async function mountDashboard(app: FastifyInstance, opts: DashboardOption
   const basePath = opts.basePath ?? DASHBOARD_PATH;
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(basePath);
-  createBullBoard({ queues: opts.queues.map((q) => new BullMQAdapter(q)), serverAdapter });
+  // The rotate queue's second step (rotate-notify) lives beside it: show it too.
+  const rotate = opts.queues.find((q) => q.name === ROTATE_QUEUE);
+  const extra: Queue[] = [];
+  if (rotate && !opts.queues.some((q) => q.name === NOTIFY_QUEUE)) {
+    extra.push(new Queue(NOTIFY_QUEUE, { connection: rotate.opts.connection, prefix: rotate.opts.prefix }));
+    app.addHook('onClose', async () => {
+      await Promise.allSettled(extra.map((q) => q.close()));
+    });
+  }
+  createBullBoard({ queues: [...opts.queues, ...extra].map((q) => new BullMQAdapter(q)), serverAdapter });
 
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {

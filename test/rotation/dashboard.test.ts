@@ -36,13 +36,13 @@ describe('queue dashboard', () => {
     expect((await app.inject({ url: '/admin/queues/api/queues', headers: { authorization: basic('other', 's3cret-pass') } })).statusCode).toBe(401);
   });
 
-  it('shows the scan and rotate queues to the right user', async () => {
+  it('shows the scan, rotate and rotate-notify queues to the right user', async () => {
     const page = await app.inject({ url: '/admin/queues', headers: { authorization: basic('ops', 's3cret-pass') } });
     expect(page.statusCode).toBe(200);
     const api = await app.inject({ url: '/admin/queues/api/queues', headers: { authorization: basic('ops', 's3cret-pass') } });
     expect(api.statusCode).toBe(200);
     const names = (api.json() as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(['rotate', 'scan']);
+    expect(names).toEqual(['rotate', 'rotate-notify', 'scan']);
   });
 
   it('is not mounted without credentials', async () => {
