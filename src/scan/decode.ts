@@ -66,6 +66,27 @@ function decodePercent(bytes: Uint8Array, start: number, end: number): Buffer {
   return Buffer.from(out);
 }
 
+// Cheap checks before decoding, from the encodings' structure: in base64 of ASCII text the
+// first character of every 4-character group carries a byte's top 6 bits, so it is one of
+// I-Z a-f (bytes 0x20-0x7f) or C-D (tab, newline, carriage return); in hex of text every
+// byte's first digit is 0-7. Identifiers and random tokens fail this within a few groups.
+const B64_TEXT_LEAD = new Uint8Array(256);
+for (const c of 'IJKLMNOPQRSTUVWXYZabcdefCD') B64_TEXT_LEAD[c.charCodeAt(0)] = 1;
+
+function mayBeTextBase64(bytes: Uint8Array, start: number, end: number): boolean {
+  let misses = 0;
+  const groups = Math.ceil((end - start) / 4);
+  for (let k = start; k < end; k += 4) if (B64_TEXT_LEAD[bytes[k]] === 0 && ++misses > groups * 0.05 + 1) return false;
+  return true;
+}
+
+function mayBeTextHex(bytes: Uint8Array, start: number, end: number): boolean {
+  let misses = 0;
+  const pairs = (end - start) / 2;
+  for (let k = start; k < end; k += 2) if ((bytes[k] < 48 || bytes[k] > 55) && ++misses > pairs * 0.05 + 1) return false;
+  return true;
+}
+
 function isEscape(bytes: Uint8Array, i: number): boolean {
   return bytes[i] === 37 && i + 2 < bytes.length && (CLASS[bytes[i + 1]] & HEX) !== 0 && (CLASS[bytes[i + 2]] & HEX) !== 0;
 }
@@ -112,8 +133,9 @@ export function findEncoded(bytes: Buffer, limits: DecodeLimits, runs?: number[]
       if (c & DIGIT) hasDigit = true;
     }
     if (allHex && len >= MIN_HEX && len % 2 === 0) {
+      if (!mayBeTextHex(bytes, start, i)) continue;
       emit(start, i, 'hex', Buffer.from(bytes.toString('latin1', start, i), 'hex'));
-    } else if (hasDigit && len % 4 !== 1) {
+    } else if (hasDigit && len % 4 !== 1 && mayBeTextBase64(bytes, start, i)) {
       let end = i;
       while (end < n && bytes[end] === 61 && end - i < 2) end++; // '=' padding
       emit(start, end, 'base64', Buffer.from(bytes.toString('latin1', start, end), 'base64'));
