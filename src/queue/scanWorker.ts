@@ -12,6 +12,7 @@ import { processScanJob, type ScanJobReturn } from './scanJob.js';
 import { BaselineStore } from './baselineStore.js';
 import { scansTotal } from './metrics.js';
 import { gitHubApp } from '../app/githubClient.js';
+import { closeScanThread } from '../app/scanInThread.js';
 import type { GitHubRetryOptions } from '../rotation/githubRetry.js';
 
 export interface ScanWorkerOptions {
@@ -83,6 +84,7 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     closing ??= (async () => {
       await worker.close();
       await rotateQueue.close();
+      await closeScanThread();
       await Promise.allSettled([connection.quit(), producer.quit()]);
     })();
     return closing;
