@@ -41,6 +41,10 @@ export function gitHubApp(opts: GitHubAppOptions): GitHubApp {
       return octokit;
     },
     async installationToken(octokit) {
+      // octokit.auth() on its own asks api.github.com for the token whatever baseUrl is (the app
+      // auth strategy's request has no baseUrl under Probot); one request through the client's
+      // own hook fetches and caches the token against the right host first.
+      await octokit.request('GET /installation/repositories', { per_page: 1 });
       const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
       if (!auth.token) throw new Error('GitHub returned no installation token');
       return auth.token;

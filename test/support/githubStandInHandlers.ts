@@ -138,6 +138,7 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     state.tokens.add(token);
     return ok({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { contents: 'read', checks: 'write' }, repository_selection: 'all', installation_id: Number(params.installation_id) }, 201);
   },
+  'apps/list-repos-accessible-to-installation': () => ok({ total_count: 0, repositories: [] }),
   'apps/get-authenticated': () => ok({ id: 1, slug: 'keywarden', name: 'keywarden', owner: user('octo-org') }),
 
   'checks/create': ({ params, body, state, baseUrl }) => {
