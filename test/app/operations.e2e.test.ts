@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -128,6 +129,43 @@ describe('GitHub faults', () => {
     expect(runs[0].annotations).toHaveLength(60);
     expect(runs[0].conclusion).toBe('neutral');
     expect(gh.violations).toEqual([]);
+  });
+});
+
+function githubToken(): string {
+  const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  const random = Array.from({ length: 30 }, () => B62[Math.floor(Math.random() * 62)]).join('');
+  let v = crc32(random);
+  let sum = '';
+  for (let i = 0; i < 6; i++) {
+    sum = B62[v % 62] + sum;
+    v = Math.floor(v / 62);
+  }
+  return `ghp_${random}${sum}`;
+}
+
+describe('leaked GitHub token', () => {
+  it('is revoked from the scan worker, and the raw token goes nowhere else', async () => {
+    const repo = new TestRepo();
+    repos.push(repo);
+    const token = githubToken();
+    const base = repo.commit({ 'a.txt': 'a\n' }, 'base');
+    const head = repo.commit({ 'ci/deploy.sh': `export GITHUB_TOKEN=${token}\n` }, 'ci');
+    const p = pushExample();
+    Object.assign(p, { ref: 'refs/heads/main', before: base, after: head });
+    Object.assign(p.repository, { name: 'gh-token-repo', full_name: `${OWNER}/gh-token-repo`, clone_url: repo.cloneUrl, default_branch: 'main' });
+    await deliverWebhook(server.url, 'push', p, SECRET);
+    const result = await scanFinished('gh-token-repo', head);
+    expect(gh.state.revokedCredentials).toContain(token);
+    expect(result.revoked).toBe(1);
+    const carrying = gh.requestsContaining(token);
+    expect(carrying.map((r) => r.operationId)).toEqual(['credentials/revoke']);
+    expect(carrying[0].headers.authorization).toBeUndefined();
+    const run = gh.state.checkRuns.find((c) => c.repo === 'gh-token-repo');
+    expect(run?.conclusion).toBe('failure');
+    expect(run?.output?.summary).toMatch(/: revoked/);
+    const rotateJobs = await server.queues.rotate.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+    expect(rotateJobs.filter((j) => j.data.repo === 'gh-token-repo')).toEqual([]);
   });
 });
 
