@@ -1,0 +1,62 @@
+// .github/keywarden.yml, read through octokit.config.get (context.config's loader) against the
+// stand-in: org defaults from the `.github` repository, `_extends`, and every way a file can be
+// wrong turning into a reason instead of an exception.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProbotOctokit } from 'probot';
+import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig, parseRepoConfig } from '../../src/app/repoConfig.js';
+import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
+
+let gh: GitHubStandIn;
+let octokit: InstanceType<typeof ProbotOctokit>;
+
+beforeAll(async () => {
+  gh = await startGitHubStandIn();
+  const token = gh.state.newToken();
+  gh.state.tokens.add(token);
+  octokit = new ProbotOctokit({ baseUrl: gh.url, auth: { token }, throttle: { enabled: false }, retry: { enabled: false } } as never);
+});
+afterAll(async () => gh.close());
+
+describe('loadRepoConfig', () => {
+  it('returns the defaults when no file exists anywhere', async () => {
+    expect(await loadRepoConfig(octokit, 'org', 'none')).toEqual(DEFAULT_REPO_CONFIG);
+  });
+
+  it("falls back to the org's .github repository and follows _extends", async () => {
+    gh.setFile('org', '.github', '.github/keywarden.yml', 'rotation: false\nissues:\n  labels: [leak]\n');
+    expect(await loadRepoConfig(octokit, 'org', 'plain')).toMatchObject({ rotation: false, issues: { labels: ['leak'] } });
+    gh.setFile('org', 'app', '.github/keywarden.yml', '_extends: shared\ndisabledRules: [generic-api-key]\n');
+    gh.setFile('org', 'shared', '.github/keywarden.yml', 'ignorePaths: ["vendor/**"]\n');
+    expect(await loadRepoConfig(octokit, 'org', 'app')).toMatchObject({ disabledRules: ['generic-api-key'], ignorePaths: ['vendor/**'] });
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('turns broken YAML into a reason', async () => {
+    gh.setFile('org', 'broken', '.github/keywarden.yml', 'rotation: [unclosed\n');
+    const r = await loadRepoConfig(octokit, 'org', 'broken');
+    expect(r).toBeInstanceOf(InvalidRepoConfig);
+    expect((r as InvalidRepoConfig).reason).toMatch(/invalid YAML/);
+  });
+});
+
+describe('parseRepoConfig', () => {
+  it.each([
+    [{ rotation: 'yes' }, /rotation must be true or false/],
+    [{ rotaton: true }, /unknown key "rotaton"/],
+    [{ ignorePaths: 'vendor' }, /ignorePaths must be a list of strings/],
+    [{ allowlists: [{ regex: 'x' }] }, /allowlists\[0\]: unknown key "regex"/],
+    [{ allowlists: [{ condition: 'XOR' }] }, /condition must be OR or AND/],
+    [{ issues: { label: ['x'] } }, /issues: unknown key "label"/],
+    ['just text', /YAML mapping/],
+  ])('rejects %j', (raw, reason) => {
+    const r = parseRepoConfig(raw);
+    expect(r).toBeInstanceOf(InvalidRepoConfig);
+    expect((r as InvalidRepoConfig).reason).toMatch(reason);
+  });
+
+  it('accepts a full config', () => {
+    expect(parseRepoConfig({ rotation: false, disabledRules: ['a'], ignorePaths: ['b/**'], allowlists: [{ regexes: ['EXAMPLE'], stopwords: ['dummy'] }], issues: { labels: ['l'], assignees: ['octocat'] } })).toMatchObject({
+      rotation: false, disabledRules: ['a'], allowlists: [{ condition: 'OR', regexTarget: 'secret', regexes: ['EXAMPLE'], stopwords: ['dummy'] }], issues: { labels: ['l'], assignees: ['octocat'] },
+    });
+  });
+});
