@@ -78,7 +78,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const app = Fastify({
     loggerInstance: log.child({ name: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
     serverFactory: (handler) =>
       createServer((req: IncomingMessage, res: ServerResponse) => {
         if (req.url?.split('?')[0].replace(/\/+$/, '') === WEBHOOK_PATH) {
