@@ -14,7 +14,8 @@ import { bytesScannedTotal, findingsTotal, scansTotal } from './metrics.js';
 import type { GitHubApp } from '../app/githubClient.js';
 import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig } from '../app/repoConfig.js';
 import { planScan, type PlanLimits } from '../app/scanPlan.js';
-import { fetchCommits } from '../app/fetchCommits.js';
+import { fetchCommits, FetchError } from '../app/fetchCommits.js';
+import { ZERO_SHA } from '../app/handlers/payload.js';
 import { scanInThread } from '../app/scanInThread.js';
 import { publishCheckRun } from '../app/report/checkRun.js';
 import { publishPrReview } from '../app/report/prReview.js';
@@ -83,9 +84,19 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   const config = loaded instanceof InvalidRepoConfig ? { ...DEFAULT_REPO_CONFIG, rotation: false } : loaded;
   if (invalidConfig) log.warn({ reason: invalidConfig }, 'invalid .github/keywarden.yml; scanning with defaults');
 
-  const plan = planScan({ ...d, defaultBranch }, defaultBranch, deps.limits);
+  let plan = planScan({ ...d, defaultBranch }, defaultBranch, deps.limits);
   const token = await deps.github.installationToken(octokit);
-  const clone = await fetchCommits({ cloneUrl, token, wants: plan.wants, allowLocal: deps.allowLocalClone });
+  let clone;
+  try {
+    clone = await fetchCommits({ cloneUrl, token, wants: plan.wants, allowLocal: deps.allowLocalClone });
+  } catch (err) {
+    // A force push names a `before` the server no longer has: scan what the branch adds over
+    // the default branch instead, as for a new branch.
+    if (!(err instanceof FetchError) || d.event !== 'push' || !d.before || d.before === ZERO_SHA) throw err;
+    log.warn({ before: d.before }, 'push base not fetchable (force push?); scanning the branch against the default branch');
+    plan = planScan({ ...d, defaultBranch, before: ZERO_SHA }, defaultBranch, deps.limits);
+    clone = await fetchCommits({ cloneUrl, token, wants: plan.wants, allowLocal: deps.allowLocalClone });
+  }
   let result;
   try {
     result = await scanInThread({ repoDir: clone.dir, range: plan.range, config, maxCommits: plan.maxCommits, maxBytes: deps.limits.maxBytes });

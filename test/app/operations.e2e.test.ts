@@ -169,6 +169,22 @@ describe('leaked GitHub token', () => {
   });
 });
 
+describe('force push', () => {
+  it('scans the branch against the default branch when before is gone', async () => {
+    const repo = new TestRepo();
+    repos.push(repo);
+    repo.commit({ 'a.txt': 'a\n' }, 'base');
+    repo.branch('topic');
+    const head = repo.commit({ 'b.env': `SECRET_KEY=${formatToken('secret', 'test')}\n` }, 'leak');
+    const p = pushExample();
+    Object.assign(p, { ref: 'refs/heads/topic', before: 'f'.repeat(40), after: head, created: false });
+    Object.assign(p.repository, { name: 'forced-repo', full_name: `${OWNER}/forced-repo`, clone_url: repo.cloneUrl, default_branch: 'main' });
+    await deliverWebhook(server.url, 'push', p, SECRET);
+    const result = await scanFinished('forced-repo', head);
+    expect(result).toMatchObject({ commits: 1, findings: 1 });
+  });
+});
+
 describe('operations', () => {
   it('serves /healthz and /metrics with queue depths and scan counters', async () => {
     const health = await fetch(`${server.url}/healthz`);
