@@ -23,6 +23,10 @@ export interface ScanJobData {
   ref?: string;
   pullRequest?: { number: number; baseSha: string; headSha: string; htmlUrl?: string };
   deliveryId?: string;
+  /** GitHub login of each pushed commit's author (push payloads name them), so the owner's issue can be assigned. */
+  commitAuthors?: Record<string, string>;
+  /** Login to fall back on when a commit's author is unknown: the PR's author or the pusher. */
+  actorLogin?: string;
 }
 
 /** What the scan worker hands to the rotate worker: one job per leaked key. */

@@ -13,6 +13,8 @@ export interface RotateContext {
   repo: string;
   pullRequest?: { number: number; htmlUrl?: string };
   htmlUrlBase?: string;
+  commitAuthors?: Record<string, string>;
+  actorLogin?: string;
 }
 
 /** Rotators that consume the rotate queue. `github` is revoked in the scan worker instead (raw token needed). */
@@ -42,6 +44,8 @@ export function rotateJobFor(f: Finding, ctx: RotateContext): { name: string; da
     commit: f.commit,
     author: f.author,
     email: f.email,
+    // The owner's issue is assigned to whoever committed the key; the push or PR author is the next best guess.
+    authorLogin: (f.commit ? ctx.commitAuthors?.[f.commit] : undefined) ?? ctx.actorLogin,
     pullRequest: ctx.pullRequest,
     htmlUrl: ctx.htmlUrlBase && f.commit ? `${ctx.htmlUrlBase}/blob/${f.commit}/${f.path}#L${f.line}` : undefined,
   };

@@ -115,7 +115,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
     const htmlUrlBase = `${deps.webUrl ?? 'https://github.com'}/${d.owner}/${d.repo}`;
     const pullRequest = d.pullRequest ? { number: d.pullRequest.number, htmlUrl: d.pullRequest.htmlUrl } : undefined;
     for (const f of findings.filter(needsRotation)) {
-      const { name, data, opts } = rotateJobFor(f, { receivedAt: d.receivedAt, installationId: d.installationId, owner: d.owner, repo: d.repo, pullRequest, htmlUrlBase });
+      const { name, data, opts } = rotateJobFor(f, { receivedAt: d.receivedAt, installationId: d.installationId, owner: d.owner, repo: d.repo, pullRequest, htmlUrlBase, commitAuthors: d.commitAuthors, actorLogin: d.actorLogin });
       await deps.rotateQueue.add(name, data, opts);
       rotationsQueued++;
     }

@@ -48,6 +48,19 @@ describe('push', () => {
     expect(queued[0].before).toBe('0'.repeat(40));
   });
 
+  it("names each commit author's login and the pusher, so the owner issue can be assigned", async () => {
+    const p = pushExample();
+    const id = 'c'.repeat(40);
+    p.commits = [
+      { ...p.commits?.[0], id, author: { name: 'Mona', email: 'mona@example.com', username: 'mona-lisa' } },
+      { ...p.commits?.[0], id: 'd'.repeat(40), author: { name: 'Bad', email: 'x@example.com', username: '../etc' } },
+    ];
+    p.sender = { ...p.sender, login: 'octo-pusher' };
+    await receive('push', p);
+    expect(queued[0].commitAuthors).toEqual({ [id]: 'mona-lisa' });
+    expect(queued[0].actorLogin).toBe('octo-pusher');
+  });
+
   it('ignores tags and deleted branches', async () => {
     await receive('push', webhookExample('push', (p) => p.ref.startsWith('refs/tags/') && !p.deleted));
     await receive('push', webhookExample('push', (p) => p.deleted));

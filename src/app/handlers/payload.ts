@@ -49,6 +49,23 @@ export function repoOf(payload: Json): RepoRef | InvalidPayload {
   return { owner, repo, cloneUrl, defaultBranch };
 }
 
+/** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */
+export function login(v: unknown): string | undefined {
+  return typeof v === 'string' && /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(v) ? v : undefined;
+}
+
+/** sha → author login for the commits a push payload lists (GitHub lists at most 2048). */
+export function commitAuthorsOf(commits: unknown): Record<string, string> | undefined {
+  if (!Array.isArray(commits)) return undefined;
+  const out: Record<string, string> = {};
+  for (const c of commits) {
+    const id = sha(obj(c)?.id);
+    const user = login(obj(obj(c)?.author)?.username);
+    if (id && user) out[id] = user;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export function installationIdOf(payload: Json): number | InvalidPayload {
   return int(obj(payload.installation)?.id) ?? new InvalidPayload('no installation id (is this delivery for a GitHub App?)');
 }

@@ -1,6 +1,6 @@
 // pull_request opened / synchronize / reopened → one scan job over the PR's commits
 // (base..head). Other actions (labels, reviews, closing) change no code and are ignored.
-import { InvalidPayload, installationIdOf, int, obj, repoOf, sha, str } from './payload.js';
+import { InvalidPayload, installationIdOf, int, login, obj, repoOf, sha, str } from './payload.js';
 import type { DeliveryMeta, HandlerOutcome } from './push.js';
 
 export const SCANNED_PR_ACTIONS = ['opened', 'synchronize', 'reopened'] as const;
@@ -31,6 +31,7 @@ export function scanJobsForPullRequest(payload: unknown, meta: DeliveryMeta): Ha
       after: headSha,
       ref: str(obj(pr.head)?.ref),
       pullRequest: { number, baseSha, headSha, htmlUrl: str(pr.html_url) },
+      actorLogin: login(obj(pr.user)?.login),
     }],
   };
 }

@@ -1,7 +1,7 @@
 // push → one scan job over what the push adds (before..after). A branch deletion or a tag
 // adds no code to scan and yields no job.
 import type { ScanJobData } from '../../queue/queues.js';
-import { InvalidPayload, installationIdOf, obj, repoOf, sha, str, ZERO_SHA, type Json } from './payload.js';
+import { commitAuthorsOf, InvalidPayload, installationIdOf, login, obj, repoOf, sha, str, ZERO_SHA, type Json } from './payload.js';
 
 export interface DeliveryMeta {
   deliveryId?: string;
@@ -36,6 +36,8 @@ export function scanJobsForPush(payload: unknown, meta: DeliveryMeta): HandlerOu
       before,
       after,
       ref,
+      commitAuthors: commitAuthorsOf(p.commits),
+      actorLogin: login(obj(p.sender)?.login) ?? login(obj(p.pusher)?.name),
     }],
   };
 }
