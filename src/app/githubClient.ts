@@ -1,8 +1,10 @@
 // GitHub clients for the scan worker: one Probot per process (app JWT + installation token
-// cache), installation clients on demand. Probot's throttling plugin is turned off here: it
-// only logs secondary limits by default and spaces writes a second apart; instead every
-// request goes through withGitHubRetry, which retries 5xx and secondary rate limits
-// (403/429 with retry-after) with jittered exponential backoff.
+// cache), installation clients on demand. We pass `throttle: { enabled: false }`, but Probot
+// merges its own throttle defaults back in, so Octokit's write spacing stays on (measured: one
+// issue or comment creation every ~3 s per process). That spacing is what GitHub asks of
+// content-creating clients, so we keep it. Its secondary-limit handler only logs, though:
+// every request also goes through withGitHubRetry, which retries 5xx and secondary rate
+// limits (403/429 with retry-after) with jittered exponential backoff.
 import { Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
 import { withGitHubRetry, type GitHubRetryOptions } from '../rotation/githubRetry.js';
