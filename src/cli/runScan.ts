@@ -5,11 +5,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { readBaseline } from '../config/baseline.js';
 import { effectiveRules } from '../config/effectiveRules.js';
+import { cachedBuiltinRuleFiles } from '../config/builtinRuleFiles.js';
+import { defaultConfig, findConfigFile, findRepoRoot } from '../config/configFile.js';
 import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
-import { findRepoRoot, loadConfig } from '../config/loadConfig.js';
-import { loadBuiltinRuleFiles } from '../config/loadRules.js';
+import type { KeywardenConfig } from '../config/loadConfig.js';
+import type { RuleFileConfig } from '../scan/ruleConfig.js';
 import { blockingFindings, type ScanReport } from '../report/model.js';
-import { Scanner, type ScannerOptions } from '../scan/index.js';
+// Straight from the engine's modules, not its index: the index also loads the TOML rule
+// parser and the worker pool, which a pre-commit run does not need (start-up time).
+import { Scanner, type ScannerOptions } from '../scan/scanner.js';
 import { startProgress } from './progress.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
@@ -25,8 +29,8 @@ export async function runScan(path: string, options: ScanCommandOptions): Promis
   if (!plan.redact) process.stderr.write('keywarden: warning: --no-redact shows whole secrets; never share this output\n');
 
   const root = findRepoRoot(plan.dir);
-  const config = await loadConfig({ explicit: plan.config, rootDir: root });
-  const rules = effectiveRules(loadBuiltinRuleFiles(), config);
+  const config = await userConfig(plan.config ?? findConfigFile(root), root);
+  const rules = effectiveRules(await builtinRuleFiles(), config);
   const ignored = await readIgnoreFile(join(root, IGNORE_FILE));
   if (plan.baseline) ignored.push(...(await readBaseline(plan.baseline)));
   const maxFileSize = plan.maxFileSize ?? config.limits.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
@@ -78,6 +82,18 @@ export async function runScan(path: string, options: ScanCommandOptions): Promis
     );
   }
   return blocking.length > 0 ? 1 : 0;
+}
+
+// The TOML parser is loaded only when there is a config file to parse or the rules cache
+// is stale: the common pre-commit run has neither.
+async function userConfig(file: string | undefined, rootDir: string): Promise<KeywardenConfig> {
+  if (file === undefined) return defaultConfig();
+  const { loadConfig } = await import('../config/loadConfig.js');
+  return loadConfig({ explicit: file, rootDir });
+}
+
+async function builtinRuleFiles(): Promise<RuleFileConfig[]> {
+  return cachedBuiltinRuleFiles() ?? (await import('../config/loadRules.js')).loadBuiltinRuleFiles();
 }
 
 async function writeReport(plan: ScanPlan, report: ScanReport): Promise<void> {

@@ -1,7 +1,8 @@
 // The rules a scan runs: the built-in rules, with the user's config layered on top. A user
 // rule with a built-in rule's id replaces it (so a .gitleaks.toml can redefine a rule);
 // `[extend] useDefault = false` drops the built-ins altogether.
-import { buildRuleSet, type RuleFileConfig, type RuleSet } from '../scan/index.js';
+import type { RuleFileConfig } from '../scan/ruleConfig.js';
+import { buildRuleSet, type RuleSet } from '../scan/ruleSet.js';
 import type { KeywardenConfig } from './loadConfig.js';
 
 export function effectiveRules(builtin: RuleFileConfig[], config: KeywardenConfig): RuleSet {

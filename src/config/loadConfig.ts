@@ -2,14 +2,13 @@
 // `--config FILE` (an existing `.gitleaks.toml` works too). The rule parts (rules,
 // allowlists, disabledRules, ignorePaths, [extend]) are parsed and validated by the engine's
 // parseRuleFile; this module finds the file and checks the keywarden-only [limits].
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { parseRuleFile, type RuleFileConfig } from '../scan/index.js';
+import { parseRuleFile, type RuleFileConfig } from '../scan/ruleConfig.js';
+import { defaultConfig, findConfigFile } from './configFile.js';
 import { ConfigError } from './errors.js';
 import { parseSize } from './size.js';
 
-export const CONFIG_NAMES = ['keywarden.toml', '.keywarden.toml'] as const;
+export { CONFIG_NAMES, findRepoRoot } from './configFile.js';
 
 export interface Limits {
   maxFileSize?: number;
@@ -30,22 +29,9 @@ export interface KeywardenConfig {
 
 const LIMIT_KEYS = ['maxFileSize', 'maxFragmentBytes', 'decodeDepth'] as const;
 
-/** The nearest directory at or above `dir` that holds `.git`, else `dir` itself. */
-export function findRepoRoot(dir: string): string {
-  const start = resolve(dir);
-  for (let d = start; ; d = dirname(d)) {
-    if (existsSync(join(d, '.git'))) return d;
-    if (dirname(d) === d) return start;
-  }
-}
-
 export async function loadConfig(opts: { explicit?: string; rootDir: string }): Promise<KeywardenConfig> {
-  let file = opts.explicit;
-  if (file === undefined) {
-    const name = CONFIG_NAMES.find((n) => existsSync(join(opts.rootDir, n)));
-    if (name === undefined) return { disabledRules: [], ignorePaths: [], limits: {}, useDefault: true };
-    file = join(opts.rootDir, name);
-  }
+  const file = opts.explicit ?? findConfigFile(opts.rootDir);
+  if (file === undefined) return defaultConfig();
   let text: string;
   try {
     text = await readFile(file, 'utf8');

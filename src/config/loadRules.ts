@@ -1,23 +1,13 @@
-// Reads rule files from disk. The built-in rules live in <package root>/rules/*.toml,
-// which is ../../rules from both src/config (vitest, tsx) and dist/config (the CLI).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Reads rule files from disk. The built-in rules live in <package root>/rules/*.toml.
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { RuleLoadError } from '../scan/errors.js';
 import { parseRuleFile, type ParseRuleFileOptions, type RuleFileConfig } from '../scan/ruleConfig.js';
 import { buildRuleSet, type BuildRuleSetOptions, type RuleSet } from '../scan/ruleSet.js';
-import { readRulesCache, rulesCacheKey, writeRulesCache } from './rulesCache.js';
+import { builtinRuleSources, cachedBuiltinRuleFiles, RULES_CACHE_DIR } from './builtinRuleFiles.js';
+import { writeRulesCache } from './rulesCache.js';
 
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BUILTIN_RULES_DIR = join(PACKAGE_ROOT, 'rules');
-
-/** Paths of the built-in rule files, sorted (stable rule order). */
-export function builtinRulePaths(): string[] {
-  return readdirSync(BUILTIN_RULES_DIR)
-    .filter((f) => f.endsWith('.toml'))
-    .sort()
-    .map((f) => join(BUILTIN_RULES_DIR, f));
-}
+export { BUILTIN_RULES_DIR, builtinRulePaths, PACKAGE_ROOT } from './builtinRuleFiles.js';
 
 function readRuleFile(path: string, opts: ParseRuleFileOptions): RuleFileConfig {
   const shown = relative(process.cwd(), path) || path;
@@ -39,14 +29,11 @@ let builtinFiles: RuleFileConfig[] | undefined;
  */
 export function loadBuiltinRuleFiles(): RuleFileConfig[] {
   if (builtinFiles) return builtinFiles;
-  const paths = builtinRulePaths();
-  const sources = paths.map((p) => ({ name: relative(PACKAGE_ROOT, p), text: readFileSync(p, 'utf8') }));
-  const key = rulesCacheKey(sources);
-  const cacheDir = join(PACKAGE_ROOT, 'dist');
-  const cached = readRulesCache(cacheDir, key);
+  const from = builtinRuleSources();
+  const cached = cachedBuiltinRuleFiles(from);
   if (cached) return (builtinFiles = cached);
-  builtinFiles = sources.map((s) => parseRuleFile(s.text, s.name, { requireExamples: true, checkRegexes: false }));
-  if (existsSync(cacheDir)) writeRulesCache(cacheDir, key, builtinFiles);
+  builtinFiles = from.sources.map((s) => parseRuleFile(s.text, s.name, { requireExamples: true, checkRegexes: false }));
+  if (existsSync(RULES_CACHE_DIR)) writeRulesCache(RULES_CACHE_DIR, from.key, builtinFiles);
   return builtinFiles;
 }
 
