@@ -3,11 +3,6 @@
 // never pays for loading Probot, BullMQ or the key service.
 import { Command } from 'commander';
 import { registerScanCommand } from './scanCommand.js';
-import { registerHookCommand } from './hookCommand.js';
-import { registerDlqCommand } from './dlqCommand.js';
-import { registerKeyserviceCommand } from './keyserviceCommand.js';
-import { registerServeCommand } from './serveCommand.js';
-import { registerWorkerCommand } from './workerCommand.js';
 
 const program = new Command();
 program
@@ -17,11 +12,22 @@ program
   .showHelpAfterError();
 
 registerScanCommand(program);
-registerHookCommand(program);
-registerDlqCommand(program);
-registerKeyserviceCommand(program);
-registerServeCommand(program);
-registerWorkerCommand(program);
+// `keywarden scan ...` (the pre-commit hook runs it on every commit) needs no other command,
+// so their modules are not even loaded then; everything else (help included) sees them all.
+if (process.argv[2] !== 'scan') {
+  const [hook, dlq, keyservice, serve, worker] = await Promise.all([
+    import('./hookCommand.js'),
+    import('./dlqCommand.js'),
+    import('./keyserviceCommand.js'),
+    import('./serveCommand.js'),
+    import('./workerCommand.js'),
+  ]);
+  hook.registerHookCommand(program);
+  dlq.registerDlqCommand(program);
+  keyservice.registerKeyserviceCommand(program);
+  serve.registerServeCommand(program);
+  worker.registerWorkerCommand(program);
+}
 
 program.exitOverride();
 try {
