@@ -18,7 +18,7 @@ import { startProgress } from './progress.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 import { planScan, type ScanPlan } from './scanPlan.js';
-import { itemsFor } from './scanSource.js';
+import { itemsFor, startStaged } from './scanSource.js';
 import { scanItems, type ScanOne, type ScanTotals } from './scanLoop.js';
 
 const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -27,6 +27,9 @@ export async function runScan(path: string, options: ScanCommandOptions): Promis
   const started = performance.now();
   const plan = planScan(path, options);
   if (!plan.redact) process.stderr.write('keywarden: warning: --no-redact shows whole secrets; never share this output\n');
+
+  // Pre-commit: git computes the staged diff on the other core while we build the rules.
+  const stagedSource = plan.mode === 'staged' ? await startStaged(plan) : undefined;
 
   const root = findRepoRoot(plan.dir);
   const config = await userConfig(plan.config ?? findConfigFile(root), root);
@@ -54,7 +57,7 @@ export async function runScan(path: string, options: ScanCommandOptions): Promis
   const progress = await startProgress(plan.progress && (plan.mode === 'history' || plan.mode === 'directory'));
   let totals: ScanTotals;
   try {
-    totals = await scanItems(itemsFor({ ...plan, maxFileSize }, ignorePath, counters), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
+    totals = await scanItems(itemsFor({ ...plan, maxFileSize }, ignorePath, counters, stagedSource), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
   } finally {
     progress.stop();
     await pool?.close();

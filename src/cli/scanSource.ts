@@ -1,5 +1,5 @@
 // The source a plan asks for, as one stream of SourceItems (fragments or skipped notes).
-import type { SkippedFragment } from '../scan/types.js';
+import type { Fragment, SkippedFragment } from '../scan/types.js';
 import type { SourceItem } from '../sources/types.js';
 import type { ScanPlan } from './scanPlan.js';
 
@@ -7,12 +7,34 @@ export interface SourceCounters {
   commits: number;
 }
 
-export async function* itemsFor(plan: ScanPlan, ignorePath: ((p: string) => boolean) | undefined, counters: SourceCounters): AsyncGenerator<SourceItem> {
-  // Binary changes in a diff are noted as skipped; git gives no size for them, hence 0 bytes.
-  const binaries: SkippedFragment[] = [];
-  const onBinary = (b: { path: string; commit?: string }): void => {
+/** A source already started: git is running, its fragments and binary notes come as read. */
+export interface StartedSource {
+  fragments: AsyncIterable<Fragment>;
+  binaries: SkippedFragment[];
+}
+
+// Binary changes in a diff are noted as skipped; git gives no size for them, hence 0 bytes.
+function binaryNotes(binaries: SkippedFragment[]): (b: { path: string; commit?: string }) => void {
+  return (b) => {
     binaries.push({ path: b.path, ...(b.commit ? { commit: b.commit } : {}), reason: 'binary', bytes: 0 });
   };
+}
+
+/** Starts `git diff --cached` now, so that git works while the caller builds the rule set. */
+export async function startStaged(plan: ScanPlan): Promise<StartedSource> {
+  const { stagedFragments } = await import('../sources/staged.js');
+  const binaries: SkippedFragment[] = [];
+  return { fragments: stagedFragments({ repoDir: plan.dir, onBinary: binaryNotes(binaries) }), binaries };
+}
+
+export async function* itemsFor(
+  plan: ScanPlan,
+  ignorePath: ((p: string) => boolean) | undefined,
+  counters: SourceCounters,
+  started?: StartedSource,
+): AsyncGenerator<SourceItem> {
+  const binaries: SkippedFragment[] = [];
+  const onBinary = binaryNotes(binaries);
   switch (plan.mode) {
     case 'stdin': {
       const { stdinItems } = await import('../sources/stdin.js');
@@ -28,12 +50,12 @@ export async function* itemsFor(plan: ScanPlan, ignorePath: ((p: string) => bool
       return;
     }
     case 'staged': {
-      const { stagedFragments } = await import('../sources/staged.js');
-      for await (const f of stagedFragments({ repoDir: plan.dir, onBinary })) {
-        yield* binaries.splice(0);
+      const staged = started ?? (await startStaged(plan));
+      for await (const f of staged.fragments) {
+        yield* staged.binaries.splice(0);
         yield f;
       }
-      yield* binaries.splice(0);
+      yield* staged.binaries.splice(0);
       return;
     }
     case 'history': {

@@ -1,7 +1,8 @@
 // Runs git as a child process and streams its stdout as batches of lines. We spawn git
 // directly rather than through simple-git's buffered `raw()` so that a history of any size
 // flows through in constant memory, and so the pre-commit path loads nothing heavy.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 /** A git command failed; `code` is stable for callers and reports. */
 export class GitError extends Error {
@@ -43,18 +44,35 @@ const MAX_STDERR = 4096;
  * per-line cost synchronous; a line longer than a chunk is gathered in pieces and joined
  * once, so a multi-megabyte line costs linear time.
  */
-export async function* gitLines(args: string[], cwd: string): AsyncGenerator<string[]> {
+export function gitLines(args: string[], cwd: string): AsyncGenerator<string[]> {
+  // Spawned and listened to now, not on the first read: a caller can start git early and do
+  // other work (building the rule set) while git writes into the pipe.
   const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
+  const run: GitRun = { child, args, stderr: '', exited: undefined as unknown as GitRun['exited'] };
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
-    if (stderr.length < MAX_STDERR) stderr += d;
+    if (run.stderr.length < MAX_STDERR) run.stderr += d;
   });
-  const exited = new Promise<{ code: number | null; spawnError?: Error }>((resolve) => {
+  run.exited = new Promise((resolve) => {
     child.on('error', (e) => resolve({ code: null, spawnError: e }));
     child.on('close', (code) => resolve({ code }));
   });
   child.stdout.setEncoding('utf8');
+  // Without a listener, Node discards (resumes) a child's unread stdout when it exits; this
+  // one keeps the output buffered until readLines consumes it.
+  child.stdout.on('readable', () => {});
+  return readLines(run);
+}
+
+interface GitRun {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  args: string[];
+  stderr: string;
+  exited: Promise<{ code: number | null; spawnError?: Error }>;
+}
+
+async function* readLines(run: GitRun): AsyncGenerator<string[]> {
+  const { child, args, exited } = run;
   let finished = false;
   try {
     let pending: string[] = [];
@@ -79,7 +97,7 @@ export async function* gitLines(args: string[], cwd: string): AsyncGenerator<str
     finished = true;
     if (spawnError) throw new GitError(`could not run git (${spawnError.message}); is git installed and on PATH?`);
     if (code !== 0) {
-      const reason = stderr.trim().split('\n')[0] || `exit code ${code}`;
+      const reason = run.stderr.trim().split('\n')[0] || `exit code ${code}`;
       throw new GitError(`git ${subcommandOf(args)} failed: ${reason}`);
     }
   } finally {

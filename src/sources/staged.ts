@@ -10,12 +10,17 @@ export interface StagedOptions {
   onBinary?: (change: BinaryChange) => void;
 }
 
-export async function* stagedFragments(opts: StagedOptions): AsyncGenerator<Fragment> {
+/** Spawns git at once (so the caller can prepare while git works); fragments come as read. */
+export function stagedFragments(opts: StagedOptions): AsyncGenerator<Fragment> {
   // GIT_INDEX_FILE (set by `git commit -a` / `git commit PATH`) is inherited, so we see
   // exactly what is about to be committed.
   const args = [...PATCH_CONFIG, 'diff', '--cached', '-p', ...PATCH_FLAGS, '--'];
+  return parseStaged(gitLines(args, opts.repoDir), opts);
+}
+
+async function* parseStaged(output: AsyncGenerator<string[]>, opts: StagedOptions): AsyncGenerator<Fragment> {
   const parser = new PatchParser({ maxBytes: opts.maxBytes });
-  for await (const lines of gitLines(args, opts.repoDir)) {
+  for await (const lines of output) {
     for (const line of lines) parser.push(line);
     for (const b of parser.binaries.splice(0)) opts.onBinary?.(b);
     yield* parser.fragments.splice(0);
