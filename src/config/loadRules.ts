@@ -5,7 +5,7 @@ import { RuleLoadError } from '../scan/errors.js';
 import { parseRuleFile, type ParseRuleFileOptions, type RuleFileConfig } from '../scan/ruleConfig.js';
 import { buildRuleSet, type BuildRuleSetOptions, type RuleSet } from '../scan/ruleSet.js';
 import { builtinRuleSources, cachedBuiltinRuleFiles, RULES_CACHE_DIR } from './builtinRuleFiles.js';
-import { writeRulesCache } from './rulesCache.js';
+import { withoutExamples, writeRulesCache } from './rulesCache.js';
 
 export { BUILTIN_RULES_DIR, builtinRulePaths, PACKAGE_ROOT } from './builtinRuleFiles.js';
 
@@ -23,7 +23,8 @@ function readRuleFile(path: string, opts: ParseRuleFileOptions): RuleFileConfig 
 let builtinFiles: RuleFileConfig[] | undefined;
 
 /**
- * The built-in rule files, parsed. Regexes are not compiled here (the rule test compiles
+ * The built-in rule files, parsed, without their examples (the rule test reads those from the
+ * TOML itself). Regexes are not compiled here (the rule test compiles
  * every one of them, and the scanner compiles a rule only when its keywords occur), which
  * keeps start-up cheap for the pre-commit hook.
  */
@@ -32,7 +33,8 @@ export function loadBuiltinRuleFiles(): RuleFileConfig[] {
   const from = builtinRuleSources();
   const cached = cachedBuiltinRuleFiles(from);
   if (cached) return (builtinFiles = cached);
-  builtinFiles = from.sources.map((s) => parseRuleFile(s.text, s.name, { requireExamples: true, checkRegexes: false }));
+  // Same shape as a cache hit: the examples are checked here (requireExamples) and dropped.
+  builtinFiles = withoutExamples(from.sources.map((s) => parseRuleFile(s.text, s.name, { requireExamples: true, checkRegexes: false })));
   if (existsSync(RULES_CACHE_DIR)) writeRulesCache(RULES_CACHE_DIR, from.key, builtinFiles);
   return builtinFiles;
 }
