@@ -1,37 +1,46 @@
 // The `keywarden` command. Each subcommand lives in its own module and imports its heavy
 // dependencies lazily inside its action, so `keywarden scan --staged` (the pre-commit hook)
 // never pays for loading Probot, BullMQ or the key service.
-import { Command } from 'commander';
-import { registerScanCommand } from './scanCommand.js';
+import { HOOK_SCAN_OPTIONS, HOOK_SCAN_PATH, isHookScan } from './hookScan.js';
 
-const program = new Command();
-program
-  .name('keywarden')
-  .description('Find leaked API keys, and roll them before anyone can use them.')
-  .version('0.1.0')
-  .showHelpAfterError();
+async function runWithCommander(): Promise<void> {
+  const { Command } = await import('commander');
+  const { registerScanCommand } = await import('./scanCommand.js');
+  const program = new Command();
+  program
+    .name('keywarden')
+    .description('Find leaked API keys, and roll them before anyone can use them.')
+    .version('0.1.0')
+    .showHelpAfterError();
 
-registerScanCommand(program);
-// `keywarden scan ...` (the pre-commit hook runs it on every commit) needs no other command,
-// so their modules are not even loaded then; everything else (help included) sees them all.
-if (process.argv[2] !== 'scan') {
-  const [hook, dlq, keyservice, serve, worker] = await Promise.all([
-    import('./hookCommand.js'),
-    import('./dlqCommand.js'),
-    import('./keyserviceCommand.js'),
-    import('./serveCommand.js'),
-    import('./workerCommand.js'),
-  ]);
-  hook.registerHookCommand(program);
-  dlq.registerDlqCommand(program);
-  keyservice.registerKeyserviceCommand(program);
-  serve.registerServeCommand(program);
-  worker.registerWorkerCommand(program);
+  registerScanCommand(program);
+  // `keywarden scan ...` needs no other command, so their modules are not even loaded
+  // then; everything else (help included) sees them all.
+  if (process.argv[2] !== 'scan') {
+    const [hook, dlq, keyservice, serve, worker] = await Promise.all([
+      import('./hookCommand.js'),
+      import('./dlqCommand.js'),
+      import('./keyserviceCommand.js'),
+      import('./serveCommand.js'),
+      import('./workerCommand.js'),
+    ]);
+    hook.registerHookCommand(program);
+    dlq.registerDlqCommand(program);
+    keyservice.registerKeyserviceCommand(program);
+    serve.registerServeCommand(program);
+    worker.registerWorkerCommand(program);
+  }
+
+  program.exitOverride();
+  await program.parseAsync(process.argv);
 }
 
-program.exitOverride();
 try {
-  await program.parseAsync(process.argv);
+  // The pre-commit hook's exact arguments skip commander (see hookScan.ts).
+  if (isHookScan(process.argv.slice(2))) {
+    const { runScan } = await import('./runScan.js');
+    process.exitCode = await runScan(HOOK_SCAN_PATH, { ...HOOK_SCAN_OPTIONS });
+  } else await runWithCommander();
 } catch (err) {
   const e = err as { code?: string; exitCode?: number; message?: string };
   if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
