@@ -38,8 +38,13 @@ async function runWithCommander(): Promise<void> {
 try {
   // The pre-commit hook's exact arguments skip commander (see hookScan.ts).
   if (isHookScan(process.argv.slice(2))) {
+    // git starts first (small modules only), so it computes the staged diff while the
+    // engine modules load and the rule set is built.
+    const { planScan } = await import('./scanPlan.js');
+    const { startStaged } = await import('./scanSource.js');
+    const started = await startStaged(planScan(HOOK_SCAN_PATH, { ...HOOK_SCAN_OPTIONS }));
     const { runScan } = await import('./runScan.js');
-    process.exitCode = await runScan(HOOK_SCAN_PATH, { ...HOOK_SCAN_OPTIONS });
+    process.exitCode = await runScan(HOOK_SCAN_PATH, { ...HOOK_SCAN_OPTIONS }, started);
   } else await runWithCommander();
 } catch (err) {
   const e = err as { code?: string; exitCode?: number; message?: string };

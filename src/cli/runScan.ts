@@ -18,18 +18,19 @@ import { startProgress } from './progress.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 import { planScan, type ScanPlan } from './scanPlan.js';
-import { itemsFor, startStaged } from './scanSource.js';
+import { itemsFor, startStaged, type StartedSource } from './scanSource.js';
 import { scanItems, type ScanOne, type ScanTotals } from './scanLoop.js';
 
 const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
 
-export async function runScan(path: string, options: ScanCommandOptions): Promise<number> {
+/** `early`: the staged source, if the caller already started git (see main.ts). */
+export async function runScan(path: string, options: ScanCommandOptions, early?: StartedSource): Promise<number> {
   const started = performance.now();
   const plan = planScan(path, options);
   if (!plan.redact) process.stderr.write('keywarden: warning: --no-redact shows whole secrets; never share this output\n');
 
   // Pre-commit: git computes the staged diff on the other core while we build the rules.
-  const stagedSource = plan.mode === 'staged' ? await startStaged(plan) : undefined;
+  const stagedSource = plan.mode === 'staged' ? (early ?? (await startStaged(plan))) : undefined;
 
   const root = findRepoRoot(plan.dir);
   const config = await userConfig(plan.config ?? findConfigFile(root), root);
