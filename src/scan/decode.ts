@@ -87,19 +87,52 @@ function mayBeTextHex(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** Whether every byte in [start, end) has class `bit`. */
+function every(bytes: Uint8Array, start: number, end: number, bit: number): boolean {
+  for (let k = start; k < end; k++) if ((CLASS[bytes[k]] & bit) === 0) return false;
+  return true;
+}
+
+/** Whether some byte in [start, end) has class `bit`. */
+function some(bytes: Uint8Array, start: number, end: number, bit: number): boolean {
+  for (let k = start; k < end; k++) if ((CLASS[bytes[k]] & bit) !== 0) return true;
+  return false;
+}
+
 function isEscape(bytes: Uint8Array, i: number): boolean {
   return bytes[i] === 37 && i + 2 < bytes.length && (CLASS[bytes[i + 1]] & HEX) !== 0 && (CLASS[bytes[i + 2]] & HEX) !== 0;
 }
 
 /** Bytes of the base64 alphabets (standard and url-safe): runs of these are the candidates. */
-export const BASE64_RUN_CLASS = new Uint8Array(256).map((_, b) => ((CLASS[b] & (B64 | B64URL)) !== 0 ? 1 : 0));
-export const MIN_RUN = MIN_BASE64;
+/** -1 (all bits) for bytes of the base64 alphabets, 0 for others: a mask for run lengths. */
+const BASE64_RUN_MASK = new Int32Array(256).map((_, b) => ((CLASS[b] & (B64 | B64URL)) !== 0 ? -1 : 0));
+const MIN_RUN = MIN_BASE64;
 
 /**
- * Encoded stretches in bytes. `runs` (flat [start, end) pairs of base64-alphabet runs of at
- * least MIN_RUN bytes, as the keyword pass collects them) spares a second pass.
+ * [start, end) pairs of runs of base64-alphabet bytes at least MIN_RUN long. The run length
+ * is kept without branching on each byte's class: code alternates between identifier and
+ * punctuation bytes every few characters, and a branch per byte would be mispredicted on
+ * most of those switches. Only reaching MIN_RUN, which is rare, takes a branch.
  */
-export function findEncoded(bytes: Buffer, limits: DecodeLimits, runs?: number[]): EncodedSegment[] {
+export function base64Runs(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  const n = bytes.length;
+  let run = 0;
+  for (let i = 0; i < n; i++) {
+    run = (run + 1) & BASE64_RUN_MASK[bytes[i]];
+    if (run === MIN_RUN) {
+      let end = i + 1;
+      while (end < n && BASE64_RUN_MASK[bytes[end]] !== 0) end++;
+      out.push(i + 1 - MIN_RUN, end);
+      i = end;
+      run = 0;
+    }
+  }
+  return out;
+}
+
+/** Encoded stretches in bytes whose decoded form looks like text. */
+export function findEncoded(bytes: Buffer, limits: DecodeLimits): EncodedSegment[] {
   const out: EncodedSegment[] = [];
   let budget = limits.maxDecodedBytes;
   const full = (): boolean => out.length >= limits.maxSegments || budget <= 0;
@@ -111,31 +144,15 @@ export function findEncoded(bytes: Buffer, limits: DecodeLimits, runs?: number[]
 
   // base64 / hex: only long runs of the base64 alphabets are examined.
   const n = bytes.length;
-  if (!runs) {
-    runs = [];
-    let i = 0;
-    while (i < n) {
-      while (i < n && BASE64_RUN_CLASS[bytes[i]] === 0) i++;
-      const start = i;
-      while (i < n && BASE64_RUN_CLASS[bytes[i]] !== 0) i++;
-      if (i - start >= MIN_BASE64) runs.push(start, i);
-    }
-  }
+  const runs = base64Runs(bytes);
   for (let r = 0; r < runs.length && !full(); r += 2) {
     const start = runs[r];
     const i = runs[r + 1];
     const len = i - start;
-    let allHex = true;
-    let hasDigit = false;
-    for (let k = start; k < i; k++) {
-      const c = CLASS[bytes[k]];
-      if ((c & HEX) === 0) allHex = false;
-      if (c & DIGIT) hasDigit = true;
-    }
-    if (allHex && len >= MIN_HEX && len % 2 === 0) {
-      if (!mayBeTextHex(bytes, start, i)) continue;
-      emit(start, i, 'hex', Buffer.from(bytes.toString('latin1', start, i), 'hex'));
-    } else if (hasDigit && len % 4 !== 1 && mayBeTextBase64(bytes, start, i)) {
+    // Cheapest test first, each stopping at its first decisive byte: most runs are identifiers.
+    if (len >= MIN_HEX && len % 2 === 0 && every(bytes, start, i, HEX)) {
+      if (mayBeTextHex(bytes, start, i)) emit(start, i, 'hex', Buffer.from(bytes.toString('latin1', start, i), 'hex'));
+    } else if (len % 4 !== 1 && mayBeTextBase64(bytes, start, i) && some(bytes, start, i, DIGIT)) {
       let end = i;
       while (end < n && bytes[end] === 61 && end - i < 2) end++; // '=' padding
       emit(start, end, 'base64', Buffer.from(bytes.toString('latin1', start, end), 'base64'));

@@ -2,7 +2,7 @@
 // rules, and per rule its regexes (compiled on first use, so a pre-commit scan that
 // never meets a rule's keywords never pays for compiling it).
 import type RE2 from 're2';
-import { KeywordMatcher } from './ahoCorasick.js';
+import { KeywordPrefilter } from './keywordPrefilter.js';
 import { CompiledAllowlist } from './allowlist.js';
 import { RuleLoadError } from './errors.js';
 import { checkRegex, compileRegex, compileTester } from './regex.js';
@@ -83,7 +83,7 @@ export interface RuleSet {
   /** Global allowlists (top-level [allowlist] / [[allowlists]] of every file). */
   allowlists: CompiledAllowlist[];
   /** Prefilter over every rule's keywords. */
-  keywords: KeywordMatcher;
+  keywords: KeywordPrefilter;
   /** keywordRules[k] = indexes of the rules that list keyword k. */
   keywordRules: number[][];
   /** ruleKeywords[r] = ids of rule r's keywords. */
@@ -140,7 +140,7 @@ export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions 
   return {
     rules,
     allowlists: globalLists.map((a) => new CompiledAllowlist(a)),
-    keywords: new KeywordMatcher([...keywordIds.keys()]),
+    keywords: new KeywordPrefilter([...keywordIds.keys()]),
     keywordRules,
     ruleKeywords,
     alwaysRun,

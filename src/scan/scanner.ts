@@ -1,10 +1,11 @@
 // The engine: a fragment in, findings out. Pure (no I/O). The hot path is
 //   size/binary checks -> one keyword pass -> only the hit rules' RE2 regexes
 // and everything per-finding (line numbers, allowlists, hashing) happens only for hits.
+import { isAscii } from 'node:buffer';
 import type { Minimatch } from 'minimatch';
 import { compileGlob } from './allowlist.js';
 import { isBinary } from './binary.js';
-import { BASE64_RUN_CLASS, findEncoded, MIN_RUN, type Codec } from './decode.js';
+import { findEncoded, type Codec } from './decode.js';
 import { shannonEntropy } from './entropy.js';
 import { fingerprintOf, hashSecret, redact } from './fingerprint.js';
 import { LineIndex } from './lineIndex.js';
@@ -34,8 +35,6 @@ export const DEFAULT_MAX_FRAGMENT_BYTES = 10 * 1024 * 1024;
 const INLINE_IGNORE = [Buffer.from('keywarden:allow'), Buffer.from('gitleaks:allow')];
 const MAX_SEGMENTS = 256;
 const MAX_DECODED_BYTES = 1024 * 1024;
-/** Keyword occurrences remembered per fragment; a rule whose keyword occurs more often scans the whole fragment. */
-const POSITION_CAP = 512;
 /** Below this, one regex run over the whole fragment is as cheap as windows. */
 const WINDOW_MIN_BYTES = 4 * 1024;
 
@@ -46,6 +45,11 @@ interface PlacedHit extends RawHit {
   decoded?: Codec[];
   /** Text of the line the secret sits on, for line-target allowlists. */
   lineText: () => string;
+}
+
+/** A Buffer view of bytes (worker threads receive plain Uint8Arrays), without copying. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function lineAround(bytes: Buffer, off: number): string {
@@ -60,7 +64,8 @@ export class Scanner {
   private readonly ignored: Set<string>;
   private readonly ignoreGlobs: Minimatch[];
   private readonly counts: Uint32Array;
-  private readonly positions: number[][];
+  /** chunks[k]: start offsets of the prefilter chunks where keyword k occurs. */
+  private readonly chunks: number[][];
   private readonly pathRules: CompiledRule[];
 
   constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
@@ -69,33 +74,35 @@ export class Scanner {
     this.ignored = new Set(options.ignoreFingerprints ?? []);
     this.ignoreGlobs = (options.ignoreGlobs ?? []).map(compileGlob);
     this.counts = new Uint32Array(rules.keywords.keywordCount);
-    this.positions = Array.from({ length: rules.keywords.keywordCount }, () => []);
+    this.chunks = Array.from({ length: rules.keywords.keywordCount }, () => []);
     this.pathRules = rules.rules.filter((r) => r.config.regex === undefined);
   }
 
   scanFragment(fragment: Fragment): FragmentScan {
     const { path, text } = fragment;
+    const byteLength = (): number => (typeof text === 'string' ? Buffer.byteLength(text) : text.length);
     const commit = fragment.commit?.sha;
     const skip = (reason: SkippedFragment['reason'], bytes: number): FragmentScan => ({
       findings: [],
       skipped: { path, ...(commit ? { commit } : {}), reason, bytes },
     });
-    if (this.ignoreGlobs.some((g) => g.match(path))) return skip('ignored-path', Buffer.byteLength(text));
+    if (this.ignoreGlobs.some((g) => g.match(path))) return skip('ignored-path', byteLength());
     if (this.rules.allowlists.some((a) => a.pathOnly && (a.pathAllowed(path) || a.commitAllowed(commit)))) {
-      return skip('ignored-path', Buffer.byteLength(text));
+      return skip('ignored-path', byteLength());
     }
     // UTF-8 is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot matter.
-    if (text.length > this.maxBytes || (text.length * 3 > this.maxBytes && Buffer.byteLength(text) > this.maxBytes)) {
-      return skip('too-large', Buffer.byteLength(text));
+    if (text.length > this.maxBytes || (text.length * 3 > this.maxBytes && byteLength() > this.maxBytes)) {
+      return skip('too-large', byteLength());
     }
-    if (isBinary(text)) return skip('binary', Buffer.byteLength(text));
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : asBuffer(text);
+    if (isBinary(typeof text === 'string' ? text : bytes)) return skip('binary', bytes.length);
 
-    const bytes = Buffer.from(text, 'utf8');
     const hits: PlacedHit[] = [];
     this.collect(bytes, fragment, hits, [], this.decodeDepth, undefined);
     for (const rule of this.pathRules) {
       if (rule.pathMatches(path)) {
-        hits.push({ rule, secret: text, match: text, start: 0, end: Math.min(bytes.length, 1), outerStart: 0, outerEnd: 0, lineText: () => '' });
+        const whole = typeof text === 'string' ? text : bytes.toString('utf8');
+        hits.push({ rule, secret: whole, match: whole, start: 0, end: Math.min(bytes.length, 1), outerStart: 0, outerEnd: 0, lineText: () => '' });
       }
     }
     if (hits.length === 0) return { findings: [] };
@@ -105,18 +112,19 @@ export class Scanner {
   /** Runs the prefiltered rules over `bytes`, then looks inside encoded stretches. */
   private collect(bytes: Buffer, fragment: Fragment, out: PlacedHit[], chain: Codec[], depth: number, outer?: { start: number; end: number }): void {
     const { keywords, keywordRules, ruleKeywords, alwaysRun, rules } = this.rules;
-    const { counts, positions } = this;
+    const { counts, chunks } = this;
     counts.fill(0);
     const run = new Set<number>(alwaysRun);
-    const decodeRuns = depth > 0 ? { runClass: BASE64_RUN_CLASS, minRun: MIN_RUN, out: [] as number[] } : undefined;
-    if (keywords.scan(bytes, counts, positions, POSITION_CAP, decodeRuns) > 0) {
-      for (let k = 0; k < counts.length; k++) if (counts[k] > 0) for (const r of keywordRules[k]) run.add(r);
+    const distinct = keywords.scan(bytes, counts, chunks);
+    // -1: the prefilter gave up, so every keyword rule runs over the whole fragment.
+    if (distinct !== 0) {
+      for (let k = 0; k < counts.length; k++) if (distinct < 0 || counts[k] > 0) for (const r of keywordRules[k]) run.add(r);
     }
     const raw: RawHit[] = [];
     for (const r of run) {
       const rule = rules[r];
       if (rule.config.path !== undefined && !rule.pathMatches(fragment.path)) continue;
-      const windows = bytes.length > WINDOW_MIN_BYTES && rule.windowable ? this.windowsFor(bytes, ruleKeywords[r]) : undefined;
+      const windows = distinct > 0 && bytes.length > WINDOW_MIN_BYTES && rule.windowable ? this.windowsFor(bytes, ruleKeywords[r]) : undefined;
       if (!windows) {
         matchRule(rule, bytes, raw);
         continue;
@@ -127,7 +135,7 @@ export class Scanner {
         matchRule(rule, bytes, raw);
       }
     }
-    for (let k = 0; k < counts.length; k++) if (counts[k] > 0) positions[k].length = 0;
+    for (let k = 0; k < counts.length; k++) if (counts[k] > 0) chunks[k].length = 0;
     for (const h of raw) {
       out.push({
         ...h,
@@ -138,26 +146,25 @@ export class Scanner {
       });
     }
     if (depth <= 0) return;
-    for (const seg of findEncoded(bytes, { maxSegments: MAX_SEGMENTS, maxDecodedBytes: MAX_DECODED_BYTES }, decodeRuns?.out)) {
+    for (const seg of findEncoded(bytes, { maxSegments: MAX_SEGMENTS, maxDecodedBytes: MAX_DECODED_BYTES })) {
       this.collect(seg.decoded, fragment, out, [...chain, seg.codec], depth - 1, outer ?? { start: seg.start, end: seg.end });
     }
   }
 
-  /** Windows around a rule's keywords; undefined when a keyword is too frequent to bother. */
+  /** Windows around the chunks holding a rule's keywords; undefined when that is most of the fragment. */
   private windowsFor(bytes: Buffer, keywordIds: number[]): ScanWindow[] | undefined {
-    const hits: Array<[number, number]> = [];
-    const lengths = this.rules.keywords.lengths;
+    const spans: Array<[number, number]> = [];
+    const n = bytes.length;
+    const { keywords } = this.rules;
     for (const k of keywordIds) {
-      const c = this.counts[k];
-      if (c === 0) continue;
-      if (c > POSITION_CAP) return undefined;
-      for (const end of this.positions[k]) hits.push([end - lengths[k] + 1, lengths[k]]);
+      for (const start of this.chunks[k]) spans.push([start, keywords.chunkEnd(start, n) - start]);
     }
-    return windowsAround(bytes, hits);
+    return windowsAround(bytes, spans);
   }
 
   private toFindings(hits: PlacedHit[], bytes: Buffer, fragment: Fragment): Finding[] {
-    const index = new LineIndex(bytes, bytes.length === fragment.text.length, fragment);
+    const text = fragment.text;
+    const index = new LineIndex(bytes, typeof text === 'string' ? bytes.length === text.length : isAscii(bytes), fragment);
     const ignoredLines = new Set<number>();
     for (const marker of INLINE_IGNORE) {
       for (let i = bytes.indexOf(marker); i !== -1; i = bytes.indexOf(marker, i + marker.length)) ignoredLines.add(index.lineIndexOf(i));

@@ -20,7 +20,11 @@ export interface CommitInfo {
 /** A piece of text to scan, with where it came from. */
 export interface Fragment {
   path: string;
-  text: string;
+  /**
+   * The text, or its UTF-8 bytes. Sources that read bytes (files, git) pass them as they are:
+   * the engine scans bytes, so decoding to a string first would cost two conversions for nothing.
+   */
+  text: string | Uint8Array;
   commit?: CommitInfo;
   /**
    * File line number (1-based) of each line of `text`, for fragments that are not a

@@ -84,7 +84,7 @@ describe('gitHistoryFragments', () => {
       r.commit('main side', { 'm.txt': 'main line\n' });
       r.git('merge', '-q', '--no-ff', '-m', 'merge feature', 'feature');
       const frags = await collect(gitHistoryFragments({ repoDir: r.dir }));
-      const featureLines = frags.filter((f) => f.text.includes('feature line'));
+      const featureLines = frags.filter((f) => Buffer.from(f.text).toString().includes('feature line'));
       expect(featureLines).toHaveLength(1);
       expect(featureLines[0].commit?.sha).toBe(feat);
     } finally {
@@ -100,7 +100,7 @@ describe('gitHistoryFragments', () => {
       const frags = await collect(gitHistoryFragments({ repoDir: r.dir, maxBytes: 1000 }));
       expect(frags.length).toBeGreaterThan(5);
       expect(frags.every((f) => f.text.length <= 1000)).toBe(true);
-      expect(frags.flatMap((f) => f.text.split('\n'))).toEqual(lines);
+      expect(frags.flatMap((f) => Buffer.from(f.text).toString().split('\n'))).toEqual(lines);
       expect(frags.flatMap((f) => f.lineNumbers)).toEqual(lines.map((_, i) => i + 1));
     } finally {
       r.cleanup();
