@@ -65,7 +65,8 @@ async function readItem(full: string, path: string, opts: DirectoryOptions): Pro
     return undefined;
   }
   if (isBinary(buf)) return { path, reason: 'binary', bytes: buf.length };
-  return { path, text: buf.toString('utf8') };
+  // The engine scans bytes: decoding to a string here would only be encoded back.
+  return { path, text: buf };
 }
 
 /** Files under root, relative, `/`-separated, sorted. */
