@@ -35,21 +35,26 @@ async function runWithCommander(): Promise<void> {
   await program.parseAsync(process.argv);
 }
 
-try {
-  // The pre-commit hook's exact arguments skip commander (see hookScan.ts).
-  if (isHookScan(process.argv.slice(2))) {
-    // git starts first (small modules only), so it computes the staged diff while the
-    // engine modules load and the rule set is built.
-    const { planScan } = await import('./scanPlan.js');
-    const { startStaged } = await import('./scanSource.js');
-    const started = await startStaged(planScan(HOOK_SCAN_PATH, { ...HOOK_SCAN_OPTIONS }));
-    const { runScan } = await import('./runScan.js');
-    process.exitCode = await runScan(HOOK_SCAN_PATH, { ...HOOK_SCAN_OPTIONS }, started);
-  } else await runWithCommander();
-} catch (err) {
-  const e = err as { code?: string; exitCode?: number; message?: string };
-  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
-  if (e.code?.startsWith('commander.')) process.exit(2);
-  process.stderr.write(`keywarden: ${e.message ?? String(err)}\n`);
-  process.exit(2);
+// No top-level await: the build bundles this entry as CommonJS (scripts/bundleHook.mjs).
+async function main(): Promise<void> {
+  try {
+    // The pre-commit hook's exact arguments skip commander (see hookScan.ts).
+    if (isHookScan(process.argv.slice(2))) {
+      // git starts first (small modules only), so it computes the staged diff while the
+      // engine modules load and the rule set is built.
+      const { planScan } = await import('./scanPlan.js');
+      const { startStaged } = await import('./scanSource.js');
+      const started = await startStaged(planScan(HOOK_SCAN_PATH, { ...HOOK_SCAN_OPTIONS }));
+      const { runScan } = await import('./runScan.js');
+      process.exitCode = await runScan(HOOK_SCAN_PATH, { ...HOOK_SCAN_OPTIONS }, started);
+    } else await runWithCommander();
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+    if (e.code?.startsWith('commander.')) process.exit(2);
+    process.stderr.write(`keywarden: ${e.message ?? String(err)}\n`);
+    process.exit(2);
+  }
 }
+
+void main();

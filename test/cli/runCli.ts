@@ -1,5 +1,5 @@
 // Runs the built CLI (`node bin/keywarden.js`) as a user would. Needs dist/: `npm test`
-// builds it first (pretest); by hand, run `npx tsc -p tsconfig.build.json`.
+// builds it first (pretest); by hand, run `npm run build`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ export interface CliResult {
 }
 
 export function assertBuilt(): void {
-  if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (npm test does it)');
+  if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
 }
 
 export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; input?: string } ): Promise<CliResult> {

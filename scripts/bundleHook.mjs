@@ -1,0 +1,92 @@
+// Build step after tsc: bundles the CLI entry and the modules the pre-commit hook runs
+// (`keywarden scan --staged`) into one CommonJS file, dist/cli/main.bundle.cjs, which
+// bin/keywarden.js loads. Loading ~40 ES modules one by one (resolve, read, compile, link
+// each) cost the hook about as much as its whole scan; one file costs one read and compile.
+//
+// - Only the hook's modules are inlined: every other dynamic import (other commands,
+//   formats, sources, the worker pool, the TOML parser) stays an import of its dist/ file,
+//   so those keep their own module graph and their import.meta.url.
+// - CommonJS output keeps the hook's order of work: a package (re2) or Node module is
+//   required where the inlined module would have been evaluated, not hoisted to the top,
+//   so git still starts before the engine loads.
+// - Each inlined module sees the import.meta.url its dist/ file would have.
+import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SRC = join(ROOT, 'src');
+const DIST = join(ROOT, 'dist');
+const ENTRY = join(SRC, 'cli/main.ts');
+const OUTFILE = join(DIST, 'cli/main.bundle.cjs');
+
+/** What `import('../x.js')` from src/a/b.ts names: the source file, src/x.ts. */
+function sourceOf(importer, spec) {
+  return resolve(dirname(importer), spec).replace(/\.js$/, '.ts');
+}
+
+/** The dist/ file for a source file, as a path relative to the bundle. */
+function distSpecifier(sourceFile) {
+  const rel = relative(dirname(OUTFILE), join(DIST, relative(SRC, sourceFile))).replace(/\.ts$/, '.js');
+  return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+/**
+ * The dynamic imports of the hook's path, taken into the bundle with their static imports.
+ * Any other dynamic import stays external, unless its module is in the bundle already (one
+ * instance of every module, e.g. the secret registry in scan/secret).
+ */
+const HOOK_PATH = ['cli/scanPlan.ts', 'cli/scanSource.ts', 'cli/runScan.ts', 'sources/staged.ts', 'report/text.ts'].map((f) => join(SRC, f));
+
+function plugin(inline) {
+  return {
+    name: 'keywarden-hook-bundle',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const target = sourceOf(args.importer, args.path);
+        if (inline.has(target)) return undefined;
+        return { path: distSpecifier(target), external: true };
+      });
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        const url = JSON.stringify(relative(dirname(OUTFILE), join(DIST, relative(SRC, args.path))).replace(/\.ts$/, '.js'));
+        return { contents: text.replaceAll('import.meta.url', `__kwModuleUrl(${url})`), loader: 'ts' };
+      });
+    },
+  };
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+};
+
+// Pass 1: the static module graph of the entry and the hook's modules.
+const graph = await build({
+  ...common,
+  entryPoints: [ENTRY, ...HOOK_PATH],
+  outdir: join(DIST, '.bundle-graph'),
+  format: 'esm',
+  write: false,
+  metafile: true,
+  plugins: [plugin(new Set())],
+});
+const inline = new Set(Object.keys(graph.metafile.inputs).map((p) => resolve(ROOT, p)));
+
+// Pass 2: the bundle.
+await build({
+  ...common,
+  entryPoints: [ENTRY],
+  outfile: OUTFILE,
+  format: 'cjs',
+  sourcemap: true,
+  banner: {
+    js: '"use strict";\nconst __kwModuleUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;',
+  },
+  plugins: [plugin(inline)],
+});
