@@ -2,7 +2,7 @@
 // (commit, file), with new-file line numbers and the commit's author, date and message.
 // Memory stays flat: git's output is parsed as it arrives and never held whole.
 import type { Fragment } from '../scan/types.js';
-import { GitError, gitLines, PATCH_CONFIG, PATCH_FLAGS } from './gitProcess.js';
+import { GitError, gitChunks, PATCH_CONFIG, PATCH_FLAGS } from './gitProcess.js';
 import { COMMIT_FORMAT, PatchParser, type BinaryChange } from './patchParser.js';
 
 export interface GitHistoryOptions {
@@ -27,8 +27,8 @@ export async function* gitHistoryFragments(opts: GitHistoryOptions): AsyncGenera
   const parser = new PatchParser({ maxBytes: opts.maxBytes });
   let commits = 0;
   try {
-    for await (const lines of gitLines(args, opts.repoDir)) {
-      for (const line of lines) parser.push(line);
+    for await (const chunk of gitChunks(args, opts.repoDir)) {
+      parser.write(chunk);
       yield* drain(parser, opts);
       if (opts.onCommit && parser.commits !== commits) opts.onCommit((commits = parser.commits));
     }

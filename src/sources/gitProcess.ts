@@ -1,6 +1,6 @@
-// Runs git as a child process and streams its stdout as batches of lines. We spawn git
-// directly rather than through simple-git's buffered `raw()` so that a history of any size
-// flows through in constant memory, and so the pre-commit path loads nothing heavy.
+// Runs git as a child process and streams its stdout. We spawn git directly rather than
+// through simple-git's buffered `raw()` so that a history of any size flows through in
+// constant memory, and so the pre-commit path loads nothing heavy.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 
@@ -40,11 +40,10 @@ export const PATCH_FLAGS = [
 const MAX_STDERR = 4096;
 
 /**
- * Yields stdout in batches of complete lines (without the newline). Batching keeps the
- * per-line cost synchronous; a line longer than a chunk is gathered in pieces and joined
- * once, so a multi-megabyte line costs linear time.
+ * Yields stdout as it arrives, in raw chunks: patch parsing works on bytes, and most of the
+ * output (added lines) never needs to become a string.
  */
-export function gitLines(args: string[], cwd: string): AsyncGenerator<string[]> {
+export function gitChunks(args: string[], cwd: string): AsyncGenerator<Buffer> {
   // Spawned and listened to now, not on the first read: a caller can start git early and do
   // other work (building the rule set) while git writes into the pipe.
   const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -57,11 +56,10 @@ export function gitLines(args: string[], cwd: string): AsyncGenerator<string[]> 
     child.on('error', (e) => resolve({ code: null, spawnError: e }));
     child.on('close', (code) => resolve({ code }));
   });
-  child.stdout.setEncoding('utf8');
   // Without a listener, Node discards (resumes) a child's unread stdout when it exits; this
-  // one keeps the output buffered until readLines consumes it.
+  // one keeps the output buffered until readChunks consumes it.
   child.stdout.on('readable', () => {});
-  return readLines(run);
+  return readChunks(run);
 }
 
 interface GitRun {
@@ -71,28 +69,11 @@ interface GitRun {
   exited: Promise<{ code: number | null; spawnError?: Error }>;
 }
 
-async function* readLines(run: GitRun): AsyncGenerator<string[]> {
+async function* readChunks(run: GitRun): AsyncGenerator<Buffer> {
   const { child, args, exited } = run;
   let finished = false;
   try {
-    let pending: string[] = [];
-    for await (const chunk of child.stdout as AsyncIterable<string>) {
-      const nl = chunk.indexOf('\n');
-      if (nl === -1) {
-        pending.push(chunk);
-        continue;
-      }
-      const lines = chunk.split('\n');
-      const tail = lines.pop() as string;
-      if (pending.length > 0) {
-        pending.push(lines[0]);
-        lines[0] = pending.join('');
-        pending = [];
-      }
-      if (tail !== '') pending.push(tail);
-      yield lines;
-    }
-    if (pending.length > 0) yield [pending.join('')];
+    yield* child.stdout as AsyncIterable<Buffer>;
     const { code, spawnError } = await exited;
     finished = true;
     if (spawnError) throw new GitError(`could not run git (${spawnError.message}); is git installed and on PATH?`);
@@ -106,11 +87,11 @@ async function* readLines(run: GitRun): AsyncGenerator<string[]> {
   }
 }
 
-/** Runs git to completion and returns stdout; for small outputs only. */
+/** Runs git to completion and returns stdout without its final newline; for small outputs only. */
 export async function gitOutput(args: string[], cwd: string): Promise<string> {
-  const out: string[] = [];
-  for await (const lines of gitLines(args, cwd)) out.push(...lines);
-  return out.join('\n');
+  const out: Buffer[] = [];
+  for await (const chunk of gitChunks(args, cwd)) out.push(chunk);
+  return Buffer.concat(out).toString('utf8').replace(/\n$/, '');
 }
 
 function subcommandOf(args: string[]): string {

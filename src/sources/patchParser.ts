@@ -1,7 +1,11 @@
 // A streaming parser for git's patch output (`git log -p`, `git diff --cached`) that keeps
 // only added lines, with their new-file line numbers. It is a synchronous state machine fed
-// one line at a time; finished fragments are collected for the caller to drain, so memory is
-// bounded by one file's added text (and by `maxBytes`, beyond which a file is split).
+// raw chunks of git's stdout; finished fragments are collected for the caller to drain, so
+// memory is bounded by one file's added text (and by `maxBytes`, beyond which a file is split).
+//
+// Added lines are nearly all of the output, so they never become strings: fragments carry
+// the bytes git wrote (the engine scans bytes). Only the few header lines per file and commit
+// that matter are decoded and parsed as strings.
 import type { CommitInfo, Fragment } from '../scan/types.js';
 
 /**
@@ -18,30 +22,48 @@ export interface BinaryChange {
 }
 
 export interface PatchParserOptions {
-  /** Split a file's added text into several fragments beyond this many characters. */
+  /** Split a file's added text into several fragments beyond this many bytes. */
   maxBytes?: number;
 }
 
-type State = 'idle' | 'commit-header' | 'file-header' | 'hunk';
+// Plain numbers rather than string states: compared once per line of output.
+const IDLE = 0;
+const COMMIT_HEADER = 1;
+const FILE_HEADER = 2;
+const HUNK = 3;
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
-const HUNK_HEADER = /^@@+ (?:-\d+(?:,\d+)? )+\+(\d+)(?:,(\d+))? @@/;
+const NL = 10;
+const PLUS = 43;
+const MINUS = 45;
+const SPACE = 32;
+const AT = 64;
+const COMMA = 44;
+const LOWER_D = 100;
+const UPPER_B = 66;
+const UPPER_G = 71;
 
 export class PatchParser {
   readonly fragments: Fragment[] = [];
   readonly binaries: BinaryChange[] = [];
   commits = 0;
 
-  private state: State = 'idle';
+  private state = IDLE;
   private readonly maxBytes: number;
+  /** A line split across chunks: its pieces so far. */
+  private partial: Buffer[] = [];
   private headerParts: string[] = [];
   private headerNuls = 0;
   private commit: CommitInfo | undefined;
-  private headerPath: string | undefined;
+  /** The current file's `diff --git` / `diff --cc` line. */
+  private diffLine = '';
   private path: string | undefined;
-  private lines: string[] = [];
-  private lineNumbers: number[] = [];
+  /** The current file's added text so far: `size` bytes of `text`, lines joined by '\n'. */
+  private text = Buffer.allocUnsafe(64 * 1024);
   private size = 0;
+  private lineNumbers: number[] = [];
+  /** Scratch: newline offsets of the run of added lines being taken. */
+  private readonly runEnds: number[] = [];
   private nextLine = 0;
   private newRemaining = 0;
   private oldRemaining = 0;
@@ -53,32 +75,99 @@ export class PatchParser {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   }
 
-  push(line: string): void {
-    if (this.state === 'commit-header') return this.pushHeader(line);
-    if (line.charCodeAt(0) === 0) {
-      this.flush();
-      this.state = 'commit-header';
-      this.headerParts = [];
-      this.headerNuls = 0;
-      return this.pushHeader(line);
+  /** Feeds the next chunk of git's stdout; lines may be split anywhere across chunks. */
+  write(chunk: Buffer): void {
+    let start = 0;
+    if (this.partial.length > 0) {
+      const nl = chunk.indexOf(NL);
+      if (nl === -1) {
+        this.partial.push(chunk);
+        return;
+      }
+      // Joined once, when the line is complete: a multi-megabyte line costs linear time.
+      this.partial.push(chunk.subarray(0, nl));
+      const line = Buffer.concat(this.partial);
+      this.partial = [];
+      this.line(line, 0, line.length);
+      start = nl + 1;
     }
-    if (this.state === 'hunk' && (this.newRemaining > 0 || this.oldRemaining > 0)) return this.pushHunkLine(line);
-    if (line.startsWith('diff --git ') || line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) {
-      this.flush();
-      this.state = 'file-header';
-      this.combined = !line.startsWith('diff --git ');
-      this.headerPath = this.combined ? unquote(line.slice(line.indexOf(' ', 5) + 1)) : pathFromDiffGit(line.slice(11));
-      this.path = undefined;
-      return;
+    const n = chunk.length;
+    while (start < n) {
+      if (this.state === HUNK && chunk[start] === PLUS && this.takesPlainAddedLine()) {
+        const next = this.takeAddedRun(chunk, start);
+        if (next !== start) {
+          start = next;
+          continue;
+        }
+      }
+      const nl = chunk.indexOf(NL, start);
+      if (nl === -1) break;
+      this.line(chunk, start, nl);
+      start = nl + 1;
     }
-    if (this.state === 'file-header') return this.pushFileHeader(line);
-    if (this.state === 'hunk' && line.startsWith('@@')) return this.startHunk(line);
+    if (start < n) this.partial.push(chunk.subarray(start));
   }
 
   /** Call at end of input. */
   end(): void {
-    if (this.state === 'commit-header') this.finishHeader();
+    if (this.partial.length > 0) {
+      const line = Buffer.concat(this.partial);
+      this.partial = [];
+      this.line(line, 0, line.length);
+    }
+    if (this.state === COMMIT_HEADER) this.finishHeader();
     this.flush();
+  }
+
+  private line(buf: Buffer, s: number, e: number): void {
+    const c = s < e ? buf[s] : -1;
+    if (this.state === HUNK && (this.newRemaining > 0 || this.oldRemaining > 0) && c !== 0) {
+      if (this.combined) return this.pushCombinedLine(buf, s, e);
+      if (c === PLUS) {
+        this.addLine(buf, s + 1, e);
+        this.newRemaining--;
+      } else if (c === MINUS) {
+        this.oldRemaining--;
+      } else if (c === SPACE || c === -1) {
+        this.nextLine++;
+        this.newRemaining--;
+        this.oldRemaining--;
+      }
+      // '\ No newline at end of file' consumes nothing.
+      return;
+    }
+    if (this.state === COMMIT_HEADER) return this.pushHeader(buf.toString('utf8', s, e));
+    if (c === 0) {
+      this.flush();
+      this.state = COMMIT_HEADER;
+      this.headerParts = [];
+      this.headerNuls = 0;
+      return this.pushHeader(buf.toString('utf8', s, e));
+    }
+    // Only lines that can matter are decoded: most header lines (index, mode, ---) do not.
+    if (c === LOWER_D) {
+      const line = buf.toString('utf8', s, e);
+      if (line.startsWith('diff --git ') || line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) return this.startFile(line);
+    } else if (this.state === FILE_HEADER) {
+      if (c === AT) this.startHunk(buf, s, e);
+      else if (c === PLUS || c === UPPER_B || c === UPPER_G) this.pushFileHeader(buf.toString('utf8', s, e));
+    } else if (this.state === HUNK && c === AT) {
+      this.startHunk(buf, s, e);
+    }
+  }
+
+  private startFile(diffLine: string): void {
+    this.flush();
+    this.state = FILE_HEADER;
+    this.combined = !diffLine.startsWith('diff --git ');
+    this.diffLine = diffLine;
+    this.path = undefined;
+  }
+
+  /** The path a `diff` line names; needed only to report a binary file, so not parsed before. */
+  private headerPath(): string | undefined {
+    const line = this.diffLine;
+    return this.combined ? unquote(line.slice(line.indexOf(' ', 5) + 1)) : pathFromDiffGit(line.slice(11));
   }
 
   private pushHeader(line: string): void {
@@ -94,7 +183,7 @@ export class PatchParser {
     this.commit = { sha, author, email, date, message: message?.replace(/\n+$/, '') };
     this.commits++;
     this.headerParts = [];
-    this.state = 'idle';
+    this.state = IDLE;
   }
 
   private pushFileHeader(line: string): void {
@@ -102,76 +191,165 @@ export class PatchParser {
       const target = line.slice(4);
       this.path = target === '/dev/null' ? undefined : stripPrefix(unquote(stripTrailingTab(target)), 'b/');
     } else if (line.startsWith('Binary files ') || line.startsWith('GIT binary patch')) {
-      if (!line.endsWith('/dev/null differ') && this.headerPath !== undefined) {
-        this.binaries.push({ path: this.headerPath, commit: this.commit?.sha });
+      const path = line.endsWith('/dev/null differ') ? undefined : this.headerPath();
+      if (path !== undefined) this.binaries.push({ path, commit: this.commit?.sha });
+    }
+  }
+
+  /**
+   * `@@ -o[,n] +s[,n] @@` (or, for a merge's combined diff, one `-o[,n]` per parent and one
+   * more `@` per parent), read straight from the bytes. Anything else leaves the state as is.
+   */
+  private startHunk(buf: Buffer, s: number, e: number): void {
+    let i = s;
+    while (i < e && buf[i] === AT) i++;
+    const ats = i - s;
+    if (ats < 2 || buf[i++] !== SPACE) return;
+    let olds = 0;
+    let firstOldCount = 1;
+    const num = { value: 0, end: 0 };
+    while (i < e && buf[i] === MINUS) {
+      if (!readNumber(buf, i + 1, e, num)) return;
+      i = num.end;
+      let count = 1;
+      if (buf[i] === COMMA) {
+        if (!readNumber(buf, i + 1, e, num)) return;
+        count = num.value;
+        i = num.end;
       }
-    } else if (line.startsWith('@@')) {
-      this.startHunk(line);
+      if (olds++ === 0) firstOldCount = count;
+      if (buf[i++] !== SPACE) return;
     }
-  }
-
-  private startHunk(line: string): void {
-    const m = HUNK_HEADER.exec(line);
-    if (!m) return;
-    this.state = 'hunk';
-    this.parents = /^@+/.exec(line)![0].length - 1;
-    this.nextLine = Number(m[1]);
-    this.newRemaining = m[2] === undefined ? 1 : Number(m[2]);
+    if (olds === 0 || buf[i] !== PLUS || !readNumber(buf, i + 1, e, num)) return;
+    const start = num.value;
+    i = num.end;
+    let newCount = 1;
+    if (buf[i] === COMMA) {
+      if (!readNumber(buf, i + 1, e, num)) return;
+      newCount = num.value;
+      i = num.end;
+    }
+    if (i + 2 >= e || buf[i] !== SPACE || buf[i + 1] !== AT || buf[i + 2] !== AT) return;
+    this.state = HUNK;
+    this.parents = ats - 1;
+    this.nextLine = start;
+    this.newRemaining = newCount;
     // For combined diffs (merges with --cc) old counts vary per parent; track only new lines.
-    this.oldRemaining = 0;
-    if (!this.combined) {
-      const old = /^@@ -\d+(?:,(\d+))? /.exec(line);
-      this.oldRemaining = old && old[1] !== undefined ? Number(old[1]) : 1;
-    }
+    this.oldRemaining = this.combined ? 0 : firstOldCount;
   }
 
-  private pushHunkLine(line: string): void {
-    if (this.combined) return this.pushCombinedLine(line);
-    const c = line.charCodeAt(0);
-    if (c === 43 /* + */) {
-      this.addLine(line.slice(1));
-      this.newRemaining--;
-    } else if (c === 45 /* - */) {
-      this.oldRemaining--;
-    } else if (c === 32 /* space */ || line === '') {
-      this.nextLine++;
-      this.newRemaining--;
-      this.oldRemaining--;
-    }
-    // '\ No newline at end of file' consumes nothing.
-  }
-
-  private pushCombinedLine(line: string): void {
+  private pushCombinedLine(buf: Buffer, s: number, e: number): void {
     // Combined diffs carry one marker column per parent; a line is new only when it is new
     // against every parent ("++"), i.e. the merge itself introduced it.
-    const prefix = line.slice(0, this.parents);
-    if (prefix.includes('-')) return;
-    if (prefix === '+'.repeat(this.parents)) this.addLine(line.slice(this.parents));
+    let pluses = 0;
+    for (let i = 0; i < this.parents; i++) {
+      const c = s + i < e ? buf[s + i] : -1;
+      if (c === MINUS) return;
+      if (c === PLUS) pluses++;
+    }
+    if (pluses === this.parents) this.addLine(buf, s + this.parents, e);
     else this.nextLine++;
     this.newRemaining--;
   }
 
-  private addLine(text: string): void {
+  private takesPlainAddedLine(): boolean {
+    return !this.combined && this.path !== undefined && (this.newRemaining > 0 || this.oldRemaining > 0);
+  }
+
+  /**
+   * Takes the run of complete added lines starting at `s` (a '+') and returns where the run
+   * ends. Lines are found with native newline searches, and the run is copied with one
+   * native copy and then closed up over the '+' markers in place: per-byte loops and
+   * per-line copies between buffers both cost more in JavaScript.
+   */
+  private takeAddedRun(chunk: Buffer, s: number): number {
+    const n = chunk.length;
+    const ends = this.runEnds;
+    ends.length = 0;
+    let e = s;
+    while (e < n && chunk[e] === PLUS && (this.newRemaining > 0 || this.oldRemaining > 0)) {
+      const nl = chunk.indexOf(NL, e + 1);
+      if (nl === -1) break;
+      ends.push(nl);
+      this.newRemaining--;
+      e = nl + 1;
+    }
+    if (ends.length === 0) return s;
+    const sep = this.lineNumbers.length > 0 ? 1 : 0;
+    if (this.size + sep + (e - s) > this.maxBytes) {
+      // The file reaches the split size in this run: the general path splits it line by line.
+      let from = s;
+      for (const nl of ends) {
+        this.addLine(chunk, from + 1, nl);
+        from = nl + 1;
+      }
+      return e;
+    }
+    this.reserve(this.size + sep + (e - s));
+    const out = this.text;
+    if (sep === 1) out[this.size] = NL;
+    const base = this.size + sep - (s + 1);
+    out.set(chunk.subarray(s + 1, ends[ends.length - 1]), base + s + 1);
+    let w = base + ends[0];
+    this.lineNumbers.push(this.nextLine++);
+    for (let k = 1; k < ends.length; k++) {
+      out[w++] = NL;
+      const from = base + ends[k - 1] + 2;
+      const to = base + ends[k];
+      out.copyWithin(w, from, to);
+      w += to - from;
+      this.lineNumbers.push(this.nextLine++);
+    }
+    this.size = w;
+    return e;
+  }
+
+  private addLine(buf: Buffer, s: number, e: number): void {
     if (this.path === undefined) {
       this.nextLine++;
       return;
     }
-    if (this.size + text.length > this.maxBytes && this.lines.length > 0) this.flush();
-    this.lines.push(text);
+    const len = e - s;
+    if (this.lineNumbers.length > 0 && this.size + 1 + len > this.maxBytes) this.flush();
+    this.reserve(this.size + len + 1);
+    if (this.lineNumbers.length > 0) this.text[this.size++] = NL;
+    if (len > 0) this.size += buf.copy(this.text, this.size, s, e);
     this.lineNumbers.push(this.nextLine++);
-    this.size += text.length + 1;
+  }
+
+  private reserve(bytes: number): void {
+    if (bytes <= this.text.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(bytes, this.text.length * 2));
+    this.text.copy(grown, 0, 0, this.size);
+    this.text = grown;
   }
 
   private flush(): void {
-    if (this.lines.length > 0 && this.path !== undefined) {
-      const fragment: Fragment = { path: this.path, text: this.lines.join('\n'), lineNumbers: this.lineNumbers };
+    if (this.lineNumbers.length > 0 && this.path !== undefined) {
+      // The engine scans bytes: the text stays as git wrote it, never decoded.
+      const text = Buffer.allocUnsafe(this.size);
+      this.text.copy(text, 0, 0, this.size);
+      const fragment: Fragment = { path: this.path, text, lineNumbers: this.lineNumbers };
       if (this.commit) fragment.commit = this.commit;
       this.fragments.push(fragment);
     }
-    this.lines = [];
     this.lineNumbers = [];
     this.size = 0;
   }
+}
+
+/** Reads decimal digits at `i` into `out`; false when there are none. */
+function readNumber(buf: Buffer, i: number, e: number, out: { value: number; end: number }): boolean {
+  let value = 0;
+  const from = i;
+  for (; i < e; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) break;
+    value = value * 10 + d;
+  }
+  out.value = value;
+  out.end = i;
+  return i > from;
 }
 
 function stripTrailingTab(s: string): string {

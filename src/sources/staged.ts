@@ -1,7 +1,7 @@
 // What `git diff --cached` adds: the pre-commit mode. Work is proportional to the staged
 // diff only, never to the size of the repository.
 import type { Fragment } from '../scan/types.js';
-import { gitLines, PATCH_CONFIG, PATCH_FLAGS } from './gitProcess.js';
+import { gitChunks, PATCH_CONFIG, PATCH_FLAGS } from './gitProcess.js';
 import { PatchParser, type BinaryChange } from './patchParser.js';
 
 export interface StagedOptions {
@@ -15,13 +15,13 @@ export function stagedFragments(opts: StagedOptions): AsyncGenerator<Fragment> {
   // GIT_INDEX_FILE (set by `git commit -a` / `git commit PATH`) is inherited, so we see
   // exactly what is about to be committed.
   const args = [...PATCH_CONFIG, 'diff', '--cached', '-p', ...PATCH_FLAGS, '--'];
-  return parseStaged(gitLines(args, opts.repoDir), opts);
+  return parseStaged(gitChunks(args, opts.repoDir), opts);
 }
 
-async function* parseStaged(output: AsyncGenerator<string[]>, opts: StagedOptions): AsyncGenerator<Fragment> {
+async function* parseStaged(output: AsyncGenerator<Buffer>, opts: StagedOptions): AsyncGenerator<Fragment> {
   const parser = new PatchParser({ maxBytes: opts.maxBytes });
-  for await (const lines of output) {
-    for (const line of lines) parser.push(line);
+  for await (const chunk of output) {
+    parser.write(chunk);
     for (const b of parser.binaries.splice(0)) opts.onBinary?.(b);
     yield* parser.fragments.splice(0);
   }

@@ -5,6 +5,9 @@ import { gitHistoryFragments } from '../../src/sources/gitHistory.js';
 import type { Fragment } from '../../src/scan/types.js';
 import { makeGitRepo, type GitFixture } from './gitFixture.js';
 
+/** Fragments carry git's bytes; the tests compare their text. */
+const text = (f: Fragment): string => Buffer.from(f.text).toString('utf8');
+
 async function collect(it: AsyncIterable<Fragment>): Promise<Fragment[]> {
   const out: Fragment[] = [];
   for await (const f of it) out.push(f);
@@ -40,7 +43,7 @@ describe('gitHistoryFragments', () => {
     const second = frags.filter((f) => f.commit?.sha === sha.second);
     expect(second).toHaveLength(1);
     expect(second[0].path).toBe('a.txt');
-    expect(second[0].text).toBe('INSERTED\nAPPENDED');
+    expect(text(second[0])).toBe('INSERTED\nAPPENDED');
     expect(second[0].lineNumbers).toEqual([3, 6]);
     const first = frags.filter((f) => f.commit?.sha === sha.first);
     expect(first.map((f) => f.path).sort()).toEqual(['a.txt', 'old name.txt']);
@@ -56,9 +59,9 @@ describe('gitHistoryFragments', () => {
     const third = frags.filter((f) => f.commit?.sha === sha.third);
     const byPath = Object.fromEntries(third.map((f) => [f.path, f]));
     expect(Object.keys(byPath).sort()).toEqual(['dir with space/naïve ✓.txt', 'quo"te\tname.txt', 'tricky.txt']);
-    expect(byPath['dir with space/naïve ✓.txt'].text).toBe('plus one');
+    expect(text(byPath['dir with space/naïve ✓.txt'])).toBe('plus one');
     expect(byPath['dir with space/naïve ✓.txt'].lineNumbers).toEqual([4]);
-    expect(byPath['tricky.txt'].text).toBe('++ b/not-a-header\n--- a/nor-this\n@@ -1 +1 @@');
+    expect(text(byPath['tricky.txt'])).toBe('++ b/not-a-header\n--- a/nor-this\n@@ -1 +1 @@');
     expect(byPath['tricky.txt'].lineNumbers).toEqual([1, 2, 3]);
     expect(binaries).toEqual(['bin.dat']);
   });
@@ -84,7 +87,7 @@ describe('gitHistoryFragments', () => {
       r.commit('main side', { 'm.txt': 'main line\n' });
       r.git('merge', '-q', '--no-ff', '-m', 'merge feature', 'feature');
       const frags = await collect(gitHistoryFragments({ repoDir: r.dir }));
-      const featureLines = frags.filter((f) => Buffer.from(f.text).toString().includes('feature line'));
+      const featureLines = frags.filter((f) => text(f).includes('feature line'));
       expect(featureLines).toHaveLength(1);
       expect(featureLines[0].commit?.sha).toBe(feat);
     } finally {
@@ -100,7 +103,7 @@ describe('gitHistoryFragments', () => {
       const frags = await collect(gitHistoryFragments({ repoDir: r.dir, maxBytes: 1000 }));
       expect(frags.length).toBeGreaterThan(5);
       expect(frags.every((f) => f.text.length <= 1000)).toBe(true);
-      expect(frags.flatMap((f) => Buffer.from(f.text).toString().split('\n'))).toEqual(lines);
+      expect(frags.flatMap((f) => text(f).split('\n'))).toEqual(lines);
       expect(frags.flatMap((f) => f.lineNumbers)).toEqual(lines.map((_, i) => i + 1));
     } finally {
       r.cleanup();
@@ -127,7 +130,7 @@ describe('gitHistoryFragments', () => {
         r.git('config', k, v);
       }
       const frags = await collect(gitHistoryFragments({ repoDir: join(r.dir, 'sub') }));
-      expect(frags.map((f) => `${f.path}=${f.text}`).sort()).toEqual(['sub/x.txt=root line', 'sub/y.txt=second line', 'top.txt=top']);
+      expect(frags.map((f) => `${f.path}=${text(f)}`).sort()).toEqual(['sub/x.txt=root line', 'sub/y.txt=second line', 'top.txt=top']);
       expect(frags.find((f) => f.path === 'sub/x.txt')?.commit?.sha).toBe(root);
     } finally {
       r.cleanup();

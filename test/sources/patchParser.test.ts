@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import type { Fragment } from '../../src/scan/types.js';
 import { PatchParser, unquote } from '../../src/sources/patchParser.js';
 
-function parse(text: string, maxBytes?: number): PatchParser {
-  const p = new PatchParser({ maxBytes });
-  for (const line of text.split('\n')) p.push(line);
+/** Fragments with their bytes as text, to compare. */
+function decoded(p: PatchParser): Fragment[] {
+  return p.fragments.map((f) => ({ ...f, text: Buffer.from(f.text).toString('utf8') }));
+}
+
+/** Parses `text` fed in chunks of `chunkBytes`, so lines are split at every possible place. */
+function parse(text: string, chunkBytes = 1 << 20): PatchParser {
+  const p = new PatchParser();
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += chunkBytes) p.write(bytes.subarray(i, i + chunkBytes));
   p.end();
   return p;
 }
@@ -27,7 +35,7 @@ describe('PatchParser', () => {
         '++  indented',
       ].join('\n'),
     );
-    expect(p.fragments).toEqual([{ path: 'conflict.txt', text: 'resolved by the merge\n++ also added, starts with pluses\n  indented', lineNumbers: [4, 5, 9] }]);
+    expect(decoded(p)).toEqual([{ path: 'conflict.txt', text: 'resolved by the merge\n++ also added, starts with pluses\n  indented', lineNumbers: [4, 5, 9] }]);
   });
 
   it('counts hunk lines, so added text that looks like a header stays content', () => {
@@ -43,7 +51,56 @@ describe('PatchParser', () => {
         '\\ No newline at end of file',
       ].join('\n'),
     );
-    expect(p.fragments).toEqual([{ path: 'x', text: '++ b/evil\ndiff --git a/y b/y\n@@ -1 +1 @@', lineNumbers: [1, 2, 3] }]);
+    expect(decoded(p)).toEqual([{ path: 'x', text: '++ b/evil\ndiff --git a/y b/y\n@@ -1 +1 @@', lineNumbers: [1, 2, 3] }]);
+  });
+
+  it('gives the same result wherever git\'s output is split into chunks', () => {
+    const log = [
+      '\0' + 'a'.repeat(40) + '\0Zoë\0zoe@example.com\0' + '2026-01-02T03:04:05+00:00\0subject\n\nbody line\n\0',
+      '',
+      'diff --git a/src/é.txt b/src/é.txt',
+      'new file mode 100644',
+      '--- /dev/null',
+      '+++ b/src/é.txt',
+      '@@ -0,0 +1,3 @@',
+      '+first ✓',
+      '+',
+      '+third\r',
+      'diff --git a/img.png b/img.png',
+      'Binary files /dev/null and b/img.png differ',
+      'diff --git a/x b/x',
+      '--- a/x',
+      '+++ b/x',
+      '@@ -2 +2,2 @@',
+      '-old',
+      '+new two',
+      '+new three',
+      '',
+    ].join('\n');
+    const whole = parse(log);
+    expect(whole.commits).toBe(1);
+    expect(whole.binaries).toEqual([{ path: 'img.png', commit: 'a'.repeat(40) }]);
+    const commit = { sha: 'a'.repeat(40), author: 'Zoë', email: 'zoe@example.com', date: '2026-01-02T03:04:05+00:00', message: 'subject\n\nbody line' };
+    expect(decoded(whole)).toEqual([
+      { path: 'src/é.txt', text: 'first ✓\n\nthird\r', lineNumbers: [1, 2, 3], commit },
+      { path: 'x', text: 'new two\nnew three', lineNumbers: [2, 3], commit },
+    ]);
+    for (const chunkBytes of [1, 2, 3, 5, 8, 13]) {
+      const p = parse(log, chunkBytes);
+      expect(decoded(p)).toEqual(decoded(whole));
+      expect(p.binaries).toEqual(whole.binaries);
+    }
+  });
+
+  it('splits a file\'s added text into fragments of at most maxBytes, at line boundaries', () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1} ${'y'.repeat(i)}`);
+    const p = new PatchParser({ maxBytes: 100 });
+    p.write(Buffer.from(['diff --git a/f b/f', '--- /dev/null', '+++ b/f', '@@ -0,0 +1,30 @@', ...lines.map((l) => `+${l}`), ''].join('\n')));
+    p.end();
+    expect(p.fragments.length).toBeGreaterThan(5);
+    expect(p.fragments.every((f) => f.text.length <= 100)).toBe(true);
+    expect(decoded(p).flatMap((f) => String(f.text).split('\n'))).toEqual(lines);
+    expect(p.fragments.flatMap((f) => f.lineNumbers)).toEqual(lines.map((_, i) => i + 1));
   });
 
   it('unquotes C-style quoted paths with octal UTF-8 bytes', () => {

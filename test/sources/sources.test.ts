@@ -6,6 +6,7 @@ import { directoryItems, listFiles } from '../../src/sources/directory.js';
 import { stagedFragments } from '../../src/sources/staged.js';
 import { stdinItems } from '../../src/sources/stdin.js';
 import { isSkipped, type SourceItem } from '../../src/sources/types.js';
+import type { Fragment } from '../../src/scan/types.js';
 import { makeGitRepo, makeTempDir } from './gitFixture.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -13,6 +14,9 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
+
+/** Diff sources hand over git's bytes; the tests compare text. */
+const decoded = (f: Fragment): Fragment => ({ ...f, text: Buffer.from(f.text).toString('utf8') });
 
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
@@ -60,7 +64,7 @@ describe('stagedFragments', () => {
     repo.git('add', 'bin.png');
     const binaries: string[] = [];
     const frags = await collect(stagedFragments({ repoDir: repo.dir, onBinary: (b) => binaries.push(b.path) }));
-    expect(frags).toEqual([{ path: 'a.txt', text: 'new three\nnew five', lineNumbers: [3, 5] }]);
+    expect(frags.map(decoded)).toEqual([{ path: 'a.txt', text: 'new three\nnew five', lineNumbers: [3, 5] }]);
     expect(binaries).toEqual(['bin.png']);
   });
 
@@ -69,7 +73,7 @@ describe('stagedFragments', () => {
     cleanups.push(repo.cleanup);
     repo.write('first.txt', 'hello\n');
     repo.git('add', 'first.txt');
-    expect(await collect(stagedFragments({ repoDir: repo.dir }))).toEqual([{ path: 'first.txt', text: 'hello', lineNumbers: [1] }]);
+    expect((await collect(stagedFragments({ repoDir: repo.dir }))).map(decoded)).toEqual([{ path: 'first.txt', text: 'hello', lineNumbers: [1] }]);
   });
 });
 
