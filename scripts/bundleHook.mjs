@@ -10,8 +10,12 @@
 //   required where the inlined module would have been evaluated, not hoisted to the top,
 //   so git still starts before the engine loads.
 // - Each inlined module sees the import.meta.url its dist/ file would have.
-import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+// - The bundle is run by bin/keywarden.js with a V8 code cache, through vm.Script. Node 20
+//   loses a vm.Script's dynamic-import hook when the script comes from a code cache, so the
+//   bundle never calls import() itself: each external dynamic import becomes a call to
+//   `importFromBundle`, which bin/keywarden.js passes in.
+import { build, transform } from 'esbuild';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,9 +54,17 @@ function plugin(inline) {
         return { path: distSpecifier(target), external: true };
       });
       b.onLoad({ filter: /\.ts$/ }, async (args) => {
-        const text = await readFile(args.path, 'utf8');
         const url = JSON.stringify(relative(dirname(OUTFILE), join(DIST, relative(SRC, args.path))).replace(/\.ts$/, '.js'));
-        return { contents: text.replaceAll('import.meta.url', `__kwModuleUrl(${url})`), loader: 'ts' };
+        // Types stripped first, so that type-only `import('x')` are gone.
+        const { code } = await transform(await readFile(args.path, 'utf8'), { loader: 'ts', format: 'esm', target: 'node20', sourcefile: args.path, sourcemap: 'inline' });
+        const contents = code
+          .replaceAll('import.meta.url', `__kwModuleUrl(${url})`)
+          .replace(/\bimport\((['"])([^'"]+)\1\)/g, (call, _q, spec) => {
+            if (!/^\.\.?\//.test(spec)) return `importFromBundle(${JSON.stringify(spec)})`;
+            const target = sourceOf(args.path, spec);
+            return inline.has(target) ? call : `importFromBundle(${JSON.stringify(distSpecifier(target))})`;
+          });
+        return { contents, loader: 'js' };
       });
     },
   };
@@ -90,3 +102,7 @@ await build({
   },
   plugins: [plugin(inline)],
 });
+const calls = (await readFile(OUTFILE, 'utf8')).match(/\bimport\(/g);
+if (calls) throw new Error(`${OUTFILE}: ${calls.length} import() calls left; route them through importFromBundle`);
+// A code cache left by an earlier bundle must not be used with this one (bin checks too).
+await rm(`${OUTFILE}.v8cache`, { force: true });
