@@ -9,9 +9,14 @@ import RE2 from 're2';
 /** Chunk length; measured on node_modules, 4 KB balanced prefilter calls against regex bytes. */
 export const CHUNK_BYTES = 4096;
 
-/** A keyword as an RE2 literal: ASCII punctuation and spaces as \x{..}, other characters as-is. */
+/**
+ * A keyword as an RE2 pattern matching it with ASCII case folded, as gitleaks keywords match
+ * (RE2's own (?i) would also fold k and s onto multi-byte letters, lengthening matches).
+ */
 function literal(keyword: string): string {
-  return keyword.replace(/[^A-Za-z0-9_\u0080-\uffff]/g, (c) => `\\x{${c.charCodeAt(0).toString(16)}}`);
+  return keyword.replace(/[^0-9_\u0080-\uffff]/g, (c) =>
+    /[a-zA-Z]/.test(c) ? `[${c.toUpperCase()}${c.toLowerCase()}]` : `\\x{${c.charCodeAt(0).toString(16)}}`,
+  );
 }
 
 export class KeywordPrefilter {
@@ -19,12 +24,22 @@ export class KeywordPrefilter {
   /** Chunks overlap by the longest keyword less one byte, so an occurrence starting in a chunk lies wholly inside it. */
   readonly overlap: number;
   private readonly set?: InstanceType<typeof RE2.Set>;
+  private readonly gaveUp: boolean = false;
 
+  // Literals only: a counted repetition in the Set (tried: EAA[A-Za-z0-9]{100} to rule out
+  // more chunks than the keyword "eaa") lets crafted input multiply its DFA states, down
+  // to 0.3 MB/s on "EAA" + random letters.
   constructor(keywords: readonly string[]) {
     this.keywordCount = keywords.length;
     this.overlap = Math.max(0, ...keywords.map((k) => Buffer.byteLength(k) - 1));
-    // Case-insensitive, as gitleaks keywords are.
-    if (keywords.length > 0) this.set = new RE2.Set(keywords.map(literal), 'iu');
+    if (this.keywordCount === 0) return;
+    try {
+      this.set = new RE2.Set(keywords.map(literal), 'u');
+    } catch {
+      // Too big for RE2 to compile (only conceivable with huge custom rule sets): then every
+      // keyword rule runs on every fragment, slower but without missing anything.
+      this.gaveUp = true;
+    }
   }
 
   /** The end (exclusive) of the chunk starting at `start` in a text of length n. */
@@ -33,32 +48,30 @@ export class KeywordPrefilter {
   }
 
   /**
-   * For each keyword k that occurs, counts the chunks holding it into count[k] and records
-   * those chunks' start offsets in chunks[k] (both must be cleared by the caller). Returns how
-   * many distinct keywords occur, or -1 when the native matcher gave up (its DFA ran out of
-   * memory, possible only with very large custom keyword sets): then the caller must assume
-   * that every keyword occurs everywhere.
+   * The keywords (by id) that occur in bytes, each with the start offsets of the chunks
+   * holding it; undefined when the native matcher gave up (its DFA ran out of memory,
+   * conceivable only with huge custom rule sets): then the caller must assume that every
+   * keyword occurs everywhere.
    */
-  scan(bytes: Buffer, count: Uint32Array, chunks: number[][]): number {
+  scan(bytes: Buffer): Map<number, number[]> | undefined {
+    const found = new Map<number, number[]>();
     const set = this.set;
-    if (!set) return 0;
+    if (!set) return this.gaveUp ? undefined : found;
     const n = bytes.length;
-    let distinct = 0;
-    for (let start = 0; start < n || start === 0; start += CHUNK_BYTES) {
+    for (let start = 0; ; start += CHUNK_BYTES) {
       const end = this.chunkEnd(start, n);
       let ids: number[];
       try {
         ids = set.match(start === 0 && end === n ? bytes : bytes.subarray(start, end));
       } catch {
-        return -1;
+        return undefined;
       }
       for (let i = 0; i < ids.length; i++) {
-        const k = ids[i];
-        if (count[k]++ === 0) distinct++;
-        chunks[k].push(start);
+        const chunks = found.get(ids[i]);
+        if (chunks) chunks.push(start);
+        else found.set(ids[i], [start]);
       }
-      if (end === n) break;
+      if (end === n) return found;
     }
-    return distinct;
   }
 }

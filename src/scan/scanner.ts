@@ -63,9 +63,6 @@ export class Scanner {
   private readonly decodeDepth: number;
   private readonly ignored: Set<string>;
   private readonly ignoreGlobs: Minimatch[];
-  private readonly counts: Uint32Array;
-  /** chunks[k]: start offsets of the prefilter chunks where keyword k occurs. */
-  private readonly chunks: number[][];
   private readonly pathRules: CompiledRule[];
 
   constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
@@ -73,8 +70,6 @@ export class Scanner {
     this.decodeDepth = options.decodeDepth ?? 2;
     this.ignored = new Set(options.ignoreFingerprints ?? []);
     this.ignoreGlobs = (options.ignoreGlobs ?? []).map(compileGlob);
-    this.counts = new Uint32Array(rules.keywords.keywordCount);
-    this.chunks = Array.from({ length: rules.keywords.keywordCount }, () => []);
     this.pathRules = rules.rules.filter((r) => r.config.regex === undefined);
   }
 
@@ -112,19 +107,19 @@ export class Scanner {
   /** Runs the prefiltered rules over `bytes`, then looks inside encoded stretches. */
   private collect(bytes: Buffer, fragment: Fragment, out: PlacedHit[], chain: Codec[], depth: number, outer?: { start: number; end: number }): void {
     const { keywords, keywordRules, ruleKeywords, alwaysRun, rules } = this.rules;
-    const { counts, chunks } = this;
-    counts.fill(0);
     const run = new Set<number>(alwaysRun);
-    const distinct = keywords.scan(bytes, counts, chunks);
-    // -1: the prefilter gave up, so every keyword rule runs over the whole fragment.
-    if (distinct !== 0) {
-      for (let k = 0; k < counts.length; k++) if (distinct < 0 || counts[k] > 0) for (const r of keywordRules[k]) run.add(r);
+    const found = keywords.scan(bytes);
+    if (found) {
+      for (const k of found.keys()) for (const r of keywordRules[k]) run.add(r);
+    } else {
+      // The prefilter gave up: every keyword rule runs over the whole fragment.
+      for (const rs of keywordRules) for (const r of rs) run.add(r);
     }
     const raw: RawHit[] = [];
     for (const r of run) {
       const rule = rules[r];
       if (rule.config.path !== undefined && !rule.pathMatches(fragment.path)) continue;
-      const windows = distinct > 0 && bytes.length > WINDOW_MIN_BYTES && rule.windowable ? this.windowsFor(bytes, ruleKeywords[r]) : undefined;
+      const windows = found && bytes.length > WINDOW_MIN_BYTES && rule.windowable ? this.windowsFor(bytes, ruleKeywords[r], found) : undefined;
       if (!windows) {
         matchRule(rule, bytes, raw);
         continue;
@@ -135,7 +130,6 @@ export class Scanner {
         matchRule(rule, bytes, raw);
       }
     }
-    for (let k = 0; k < counts.length; k++) if (counts[k] > 0) chunks[k].length = 0;
     for (const h of raw) {
       out.push({
         ...h,
@@ -152,12 +146,12 @@ export class Scanner {
   }
 
   /** Windows around the chunks holding a rule's keywords; undefined when that is most of the fragment. */
-  private windowsFor(bytes: Buffer, keywordIds: number[]): ScanWindow[] | undefined {
+  private windowsFor(bytes: Buffer, keywordIds: number[], found: Map<number, number[]>): ScanWindow[] | undefined {
     const spans: Array<[number, number]> = [];
     const n = bytes.length;
     const { keywords } = this.rules;
     for (const k of keywordIds) {
-      for (const start of this.chunks[k]) spans.push([start, keywords.chunkEnd(start, n) - start]);
+      for (const start of found.get(k) ?? []) spans.push([start, keywords.chunkEnd(start, n) - start]);
     }
     return windowsAround(bytes, spans);
   }

@@ -2,11 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CHUNK_BYTES, KeywordPrefilter } from '../../src/scan/keywordPrefilter.js';
 
 function scan(keywords: string[], text: string | Buffer) {
-  const m = new KeywordPrefilter(keywords);
-  const count = new Uint32Array(keywords.length);
-  const chunks = keywords.map(() => [] as number[]);
-  const distinct = m.scan(Buffer.isBuffer(text) ? text : Buffer.from(text), count, chunks);
-  return { distinct, count: [...count], chunks };
+  const found = new KeywordPrefilter(keywords).scan(Buffer.isBuffer(text) ? text : Buffer.from(text))!;
+  return { distinct: found.size, count: keywords.map((_, k) => found.get(k)?.length ?? 0), chunks: keywords.map((_, k) => found.get(k) ?? []) };
 }
 
 describe('KeywordPrefilter', () => {

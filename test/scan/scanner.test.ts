@@ -127,4 +127,22 @@ path = '''(?i)(^|/)id_[rd]sa$'''
     expect(s.scanFragment({ path: 'home/.ssh/id_rsa', text: 'whatever' }).findings.map((f) => f.ruleId)).toEqual(['ssh-key-file']);
     expect(s.scanFragment({ path: 'home/.ssh/id_rsa.pub', text: 'whatever' }).findings).toEqual([]);
   });
+
+  it('honours a leading \\b, also at the start of a window', () => {
+    const s = scannerFromToml(`
+[[rules]]
+id = "bounded"
+description = "d"
+regex = '''\\b(tok_[0-9]{4})'''
+keywords = ["tok_"]
+`);
+    const found = (text: string) => s.scanFragment({ path: 'a', text }).findings.map((f) => f.column);
+    expect(found('tok_1234')).toEqual([1]);
+    expect(found('xtok_1234 tok_5678')).toEqual([11]);
+    expect(found('a_tok_1234')).toEqual([]);
+    expect(found('(tok_1234)')).toEqual([2]);
+    // A long fragment, so the rule runs on windows: a window's start is a line start.
+    const pad = 'filler line\n'.repeat(600);
+    expect(s.scanFragment({ path: 'a', text: `${pad}tok_4321\nxtok_8765\n${pad}` }).findings.map((f) => f.line)).toEqual([601]);
+  });
 });
