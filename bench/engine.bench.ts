@@ -74,7 +74,7 @@ function keywardenSingle(c: Corpus, rules: RuleSet): Row {
   const start = performance.now();
   const cpu = cpuNow();
   let findings = 0;
-  for (const f of c.files) findings += scanner.scanFragment({ path: relative(c.dir, f), text: readFileSync(f, 'utf8') }).findings.length;
+  for (const f of c.files) findings += scanner.scanFragment({ path: relative(c.dir, f), text: readFileSync(f) }).findings.length;
   return { tool: 'keywarden (1 thread)', bytes: c.bytes, ms: performance.now() - start, cpuMs: cpuNow() - cpu, findings };
 }
 
@@ -82,10 +82,10 @@ async function keywardenPool(c: Corpus): Promise<Row> {
   const threads = availableParallelism();
   const pool = new ParallelScanner(loadBuiltinRules(), {}, { threads });
   // Warm the workers (rule loading, JIT) outside the timed part, as the single-thread run is.
-  await Promise.all(c.files.slice(0, threads * 4).map((f) => pool.scanFragment({ path: f, text: readFileSync(f, 'utf8') })));
+  await Promise.all(c.files.slice(0, threads * 4).map((f) => pool.scanFragment({ path: f, text: readFileSync(f) })));
   const start = performance.now();
   const cpu = cpuNow();
-  const results = await Promise.all(c.files.map((f) => pool.scanFragment({ path: relative(c.dir, f), text: readFileSync(f, 'utf8') })));
+  const results = await Promise.all(c.files.map((f) => pool.scanFragment({ path: relative(c.dir, f), text: readFileSync(f) })));
   const ms = performance.now() - start;
   const cpuMs = cpuNow() - cpu;
   await pool.close();
@@ -144,7 +144,7 @@ export async function run(): Promise<void> {
     // a long-running scan.
     const rules = loadBuiltinRules();
     const warm = new Scanner(rules);
-    for (const f of corpus.files.slice(0, 300)) warm.scanFragment({ path: f, text: readFileSync(f, 'utf8') });
+    for (const f of corpus.files.slice(0, 300)) warm.scanFragment({ path: f, text: readFileSync(f) });
     const rows: Row[] = [keywardenSingle(corpus, rules), await keywardenPool(corpus), await secretlint(corpus), grepFloor(corpus)];
     const [single, pool, sl, grep] = rows;
     console.log('');
