@@ -30,12 +30,12 @@ let builtinFiles: RuleFileConfig[] | undefined;
  */
 export function loadBuiltinRuleFiles(): RuleFileConfig[] {
   if (builtinFiles) return builtinFiles;
-  const from = builtinRuleSources();
-  const cached = cachedBuiltinRuleFiles(from);
+  const cached = cachedBuiltinRuleFiles();
   if (cached) return (builtinFiles = cached);
+  const from = builtinRuleSources();
   // Same shape as a cache hit: the examples are checked here (requireExamples) and dropped.
   builtinFiles = withoutExamples(from.sources.map((s) => parseRuleFile(s.text, s.name, { requireExamples: true, checkRegexes: false })));
-  if (existsSync(RULES_CACHE_DIR)) writeRulesCache(RULES_CACHE_DIR, from.key, builtinFiles);
+  if (existsSync(RULES_CACHE_DIR)) writeRulesCache(RULES_CACHE_DIR, { key: from.key, stamp: from.stamp, files: builtinFiles });
   return builtinFiles;
 }
 
