@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { revealSecret } from '../../src/scan/index.js';
+import { base64Runs } from '../../src/scan/decode.js';
 import { LIVE_SECRET, scannerFromToml, TOKEN_RULES } from './helpers.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -45,5 +46,39 @@ describe('decoding', () => {
 
   it('keeps the inline-ignore of the encoded line', () => {
     expect(s.scanFragment({ path: 'a', text: `x: ${b64(`k=${LIVE_SECRET}`)} # keywarden:allow` }).findings).toEqual([]);
+  });
+});
+
+describe('base64Runs', () => {
+  // The plain definition: every maximal run of base64-alphabet bytes at least 24 long.
+  function naive(bytes: Uint8Array): number[] {
+    const out: number[] = [];
+    const inRun = (b: number) => /[A-Za-z0-9+/_-]/.test(String.fromCharCode(b));
+    for (let i = 0; i < bytes.length; ) {
+      if (!inRun(bytes[i])) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < bytes.length && inRun(bytes[j])) j++;
+      if (j - i >= 24) out.push(i, j);
+      i = j;
+    }
+    return out;
+  }
+
+  it('finds exactly the maximal runs of 24 or more, wherever they start and end', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = 'aZ09+/_-';
+    for (let t = 0; t < 300; t++) {
+      const parts: string[] = [];
+      while (parts.join('').length < 400) parts.push(Array.from({ length: Math.floor(rand() * 40) }, () => alphabet[Math.floor(rand() * 8)]).join(''), rand() < 0.5 ? ' ' : '."=\n');
+      const bytes = Buffer.from(parts.join('').slice(Math.floor(rand() * 30)));
+      expect(base64Runs(bytes)).toEqual(naive(bytes));
+    }
+    expect(base64Runs(Buffer.from('A'.repeat(24)))).toEqual([0, 24]);
+    expect(base64Runs(Buffer.from('A'.repeat(23)))).toEqual([]);
+    expect(base64Runs(Buffer.from(''))).toEqual([]);
   });
 });
