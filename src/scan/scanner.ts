@@ -3,6 +3,7 @@
 // and everything per-finding (line numbers, allowlists, hashing) happens only for hits.
 import { isAscii } from 'node:buffer';
 import type { Minimatch } from 'minimatch';
+import RE2 from 're2';
 import { compileGlob } from './allowlist.js';
 import { isBinary } from './binary.js';
 import { findEncoded, type Codec } from './decode.js';
@@ -64,6 +65,8 @@ export class Scanner {
   private readonly ignored: Set<string>;
   private readonly ignoreGlobs: Minimatch[];
   private readonly pathRules: CompiledRule[];
+  /** The path-only rules' patterns as one automaton: one native call per fragment, not one per rule. */
+  private readonly pathSet?: InstanceType<typeof RE2.Set>;
 
   constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
     this.maxBytes = options.maxFragmentBytes ?? DEFAULT_MAX_FRAGMENT_BYTES;
@@ -71,6 +74,11 @@ export class Scanner {
     this.ignored = new Set(options.ignoreFingerprints ?? []);
     this.ignoreGlobs = (options.ignoreGlobs ?? []).map(compileGlob);
     this.pathRules = rules.rules.filter((r) => r.config.regex === undefined);
+    try {
+      if (this.pathRules.length > 1) this.pathSet = new RE2.Set(this.pathRules.map((r) => r.config.path!), 'u');
+    } catch {
+      // Too big for one automaton: each rule tests the path on its own.
+    }
   }
 
   scanFragment(fragment: Fragment): FragmentScan {
@@ -94,14 +102,17 @@ export class Scanner {
 
     const hits: PlacedHit[] = [];
     this.collect(bytes, fragment, hits, [], this.decodeDepth, undefined);
-    for (const rule of this.pathRules) {
-      if (rule.pathMatches(path)) {
-        const whole = typeof text === 'string' ? text : bytes.toString('utf8');
-        hits.push({ rule, secret: whole, match: whole, start: 0, end: Math.min(bytes.length, 1), outerStart: 0, outerEnd: 0, lineText: () => '' });
-      }
+    for (const rule of this.pathRulesMatching(path)) {
+      const whole = typeof text === 'string' ? text : bytes.toString('utf8');
+      hits.push({ rule, secret: whole, match: whole, start: 0, end: Math.min(bytes.length, 1), outerStart: 0, outerEnd: 0, lineText: () => '' });
     }
     if (hits.length === 0) return { findings: [] };
     return { findings: this.toFindings(hits, bytes, fragment) };
+  }
+
+  private pathRulesMatching(path: string): CompiledRule[] {
+    if (this.pathSet) return this.pathSet.match(path).map((i) => this.pathRules[i]);
+    return this.pathRules.filter((r) => r.pathMatches(path));
   }
 
   /** Runs the prefiltered rules over `bytes`, then looks inside encoded stretches. */

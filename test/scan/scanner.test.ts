@@ -123,8 +123,14 @@ keywords = ["PIN"]
 id = "ssh-key-file"
 description = "d"
 path = '''(?i)(^|/)id_[rd]sa$'''
+
+[[rules]]
+id = "keystore-file"
+description = "d"
+path = '''\\.(?:jks|keystore)$'''
 `);
     expect(s.scanFragment({ path: 'home/.ssh/id_rsa', text: 'whatever' }).findings.map((f) => f.ruleId)).toEqual(['ssh-key-file']);
+    expect(s.scanFragment({ path: 'app/release.keystore', text: 'whatever' }).findings.map((f) => f.ruleId)).toEqual(['keystore-file']);
     expect(s.scanFragment({ path: 'home/.ssh/id_rsa.pub', text: 'whatever' }).findings).toEqual([]);
   });
 
