@@ -8,6 +8,8 @@ export interface Measured {
   ms: number;
   /** Peak resident set size in KiB, when /usr/bin/time is available. */
   maxRssKb?: number;
+  /** User + system CPU time in ms (all threads and child processes), when /usr/bin/time is available. */
+  cpuMs?: number;
   status: number | null;
   stdout: string;
 }
@@ -19,17 +21,20 @@ export function measure(cmd: string, args: string[], cwd: string, env: NodeJS.Pr
   const useTime = existsSync(TIME);
   const dir = mkdtempSync(join(tmpdir(), 'kw-bench-time-'));
   const rssFile = join(dir, 'rss');
-  const [bin, argv] = useTime ? [TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  const [bin, argv] = useTime ? [TIME, ['-f', '%M %U %S', '-o', rssFile, cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(bin, argv, { cwd, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   let maxRssKb: number | undefined;
+  let cpuMs: number | undefined;
   if (useTime) {
     const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-    maxRssKb = Number(lines.at(-1));
+    const [rss, user, sys] = (lines.at(-1) ?? '').split(' ').map(Number);
+    maxRssKb = rss;
+    cpuMs = Math.round((user + sys) * 1000);
   }
   rmSync(dir, { recursive: true, force: true });
-  return { ms, maxRssKb, status: r.status, stdout: r.stdout };
+  return { ms, maxRssKb, cpuMs, status: r.status, stdout: r.stdout };
 }
 
 export function median(xs: number[]): number {
