@@ -131,6 +131,43 @@ function grepFloor(c: Corpus): Row {
   return { tool: `grep -rEic (${keywords.length} keywords)`, bytes: c.bytes, ms, cpuMs, findings: `${lines} lines`, note: 'keyword lines, not findings' };
 }
 
+/**
+ * Crafted input: text built to make a regex engine or a keyword automaton work hard (keyword
+ * prefixes repeated inside one endless word, nested-quantifier bait, a multi-megabyte line). Linear-time
+ * matching shows as a steady MB/s; a backtracking engine would not finish.
+ */
+export function crafted(rules: RuleSet): void {
+  let seed = 1;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const AN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const word = (prefix: string, gap: number) => {
+    let s = '';
+    while (s.length < 2_000_000) {
+      s += prefix;
+      for (let k = rand(gap); k > 0; k--) s += AN[rand(AN.length)];
+    }
+    return s;
+  };
+  const cases: Array<[string, string]> = [
+    ['"EAA" + up to 20 letters, no spaces', word('EAA', 20)],
+    ['"ghp_" + up to 36 letters, no spaces', word('ghp_', 36)],
+    ['password=" repeated, never closed', 'password="'.repeat(200_000)],
+    ['"a" x 2 MB + "!" (nested-quantifier bait)', `${'a'.repeat(2_000_000)}!`],
+    ['base64 of random letters, one line', Buffer.from(word('', 1000)).toString('base64')],
+  ];
+  const scanner = new Scanner(rules);
+  console.log('');
+  console.log('| crafted input | MB | ms | MB/s |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, text] of cases) {
+    const bytes = Buffer.from(text);
+    const start = performance.now();
+    scanner.scanFragment({ path: 'crafted.txt', text: bytes });
+    const ms = performance.now() - start;
+    console.log(`| ${name} | ${mb(bytes.length).toFixed(1)} | ${ms.toFixed(0)} | ${(mb(bytes.length) / (ms / 1000)).toFixed(1)} |`);
+  }
+}
+
 export async function run(): Promise<void> {
   const t = performance.now();
   const corpus = buildCorpus();
@@ -160,6 +197,8 @@ export async function run(): Promise<void> {
     console.log(`keywarden best ${best.toFixed(1)} MB/s wall (target >= 150); ${cpuRate(single).toFixed(1)} MB per CPU-second single-threaded`);
     console.log(`keywarden / secretlint: ${(best / rate(sl)).toFixed(1)}x wall, ${(cpuRate(single) / cpuRate(sl)).toFixed(1)}x per CPU-second (target >= 300x)`);
     console.log(`keywarden / grep floor: ${(best / rate(grep)).toFixed(2)}x wall, ${(cpuRate(single) / cpuRate(grep)).toFixed(2)}x per CPU-second`);
+    crafted(rules);
+    console.log('');
     console.log(`built-in rules: ${loadBuiltinRules().rules.length}, first load ${loadMs.toFixed(0)} ms; load average ${execFileSync('cat', ['/proc/loadavg']).toString().trim()}`);
   } finally {
     rmSync(corpus.dir, { recursive: true, force: true });
