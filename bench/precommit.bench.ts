@@ -3,7 +3,7 @@
 // printed beside it: no Node CLI can be faster than that on this machine.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measure, median, table } from './benchUtil.js';
@@ -27,6 +27,9 @@ export async function run(): Promise<void> {
     git('add', '.');
     const staged = Number(execFileSync('sh', ['-c', 'git diff --cached | wc -c'], { cwd: dir, encoding: 'utf8' }).trim());
 
+    // One untimed run first: after a build, the first run writes the rules cache and the
+    // bundle's code cache, as the first commit after an install does.
+    measure(process.execPath, [BIN, 'scan', '--staged'], dir);
     const nodeRuns: number[] = [];
     const kwRuns: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -42,7 +45,9 @@ export async function run(): Promise<void> {
       ['node -e 0 (start-up floor)', Math.round(median(nodeRuns)), Math.round(Math.min(...nodeRuns)), Math.round(Math.max(...nodeRuns))],
       ['keywarden scan --staged', Math.round(kw), Math.round(Math.min(...kwRuns)), Math.round(Math.max(...kwRuns))],
     ]);
-    console.log(`\ntarget < 150 ms: ${kw < 150 ? 'met' : 'NOT met'}`);
+    // On a busy machine both rows grow; the difference is keywarden's own work.
+    console.log(`\nkeywarden over node -e 0: ${Math.round(kw - median(nodeRuns))} ms (difference of the medians); load average ${loadavg()[0].toFixed(2)}`);
+    console.log(`target < 150 ms: ${kw < 150 ? 'met' : 'NOT met'}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
