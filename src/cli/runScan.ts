@@ -11,15 +11,14 @@ import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
 import type { KeywardenConfig } from '../config/loadConfig.js';
 import type { RuleFileConfig } from '../scan/ruleConfig.js';
 import { blockingFindings, type ScanReport } from '../report/model.js';
-// Straight from the engine's modules, not its index: the index also loads the TOML rule
-// parser and the worker pool, which a pre-commit run does not need (start-up time).
-import { Scanner, type ScannerOptions } from '../scan/scanner.js';
+import type { ScannerOptions } from '../scan/scanner.js';
+import { directoryEngineChoice, startScanEngine } from './scanEngine.js';
 import { startProgress } from './progress.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 import { planScan, type ScanPlan } from './scanPlan.js';
 import { itemsFor, startStaged, type StartedSource } from './scanSource.js';
-import { scanItems, type ScanOne, type ScanTotals } from './scanLoop.js';
+import { scanItems, type ScanTotals } from './scanLoop.js';
 
 const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
 
@@ -46,14 +45,9 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
   };
   const ignorePath = await pathFilter(config.ignorePaths);
 
-  const threads = plan.threads ?? (plan.mode === 'history' ? defaultThreads() : 0);
-  const pool = threads > 0 ? new (await import('../scan/parallelScanner.js')).ParallelScanner(rules, scannerOptions, { threads }) : undefined;
-  let scan: ScanOne;
-  if (pool) scan = (f) => pool.scanFragment(f);
-  else {
-    const scanner = new Scanner(rules, scannerOptions);
-    scan = (f) => scanner.scanFragment(f);
-  }
+  const choice = plan.mode === 'directory' ? directoryEngineChoice(plan.threads) : { threads: plan.threads ?? (plan.mode === 'history' ? defaultThreads() : 0) };
+  const engine = await startScanEngine(rules, scannerOptions, choice);
+  const scan = engine.scan;
   const counters = { commits: 0 };
   const progress = await startProgress(plan.progress && (plan.mode === 'history' || plan.mode === 'directory'));
   let totals: ScanTotals;
@@ -61,7 +55,7 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
     totals = await scanItems(itemsFor({ ...plan, maxFileSize }, ignorePath, counters, stagedSource), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
   } finally {
     progress.stop();
-    await pool?.close();
+    await engine.close();
   }
   const { findings, skipped, files, bytes } = totals;
 
