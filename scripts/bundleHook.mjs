@@ -47,15 +47,10 @@ function plugin(inline) {
   return {
     name: 'keywarden-hook-bundle',
     setup(b) {
-      b.onResolve({ filter: /^\.\.?\// }, (args) => {
-        if (args.kind !== 'dynamic-import') return undefined;
-        const target = sourceOf(args.importer, args.path);
-        if (inline.has(target)) return undefined;
-        return { path: distSpecifier(target), external: true };
-      });
       b.onLoad({ filter: /\.ts$/ }, async (args) => {
         const url = JSON.stringify(relative(dirname(OUTFILE), join(DIST, relative(SRC, args.path))).replace(/\.ts$/, '.js'));
-        // Types stripped first, so that type-only `import('x')` are gone.
+        // Types stripped first, so that type-only `import('x')` are gone. A dynamic import of
+        // a module that is not inlined becomes importFromBundle('<its dist/ file>').
         const { code } = await transform(await readFile(args.path, 'utf8'), { loader: 'ts', format: 'esm', target: 'node20', sourcefile: args.path, sourcemap: 'inline' });
         const contents = code
           .replaceAll('import.meta.url', `__kwModuleUrl(${url})`)
