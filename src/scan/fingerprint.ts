@@ -1,10 +1,15 @@
 // What travels instead of a secret: its SHA-256, a redacted preview, and a fingerprint
 // that names rule + path + secret (+ commit), never a line number, so it survives code
 // moving above it and can be pasted into .keywardenignore as-is.
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+
+// node:crypto is loaded on the first hash, not at import: a clean pre-commit scan (the common
+// case) hashes nothing, and loading it costs the hook ~6 ms of start-up.
+let crypto: typeof Crypto | undefined;
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  crypto ??= process.getBuiltinModule('node:crypto');
+  return crypto.createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
 /** `[commit:]path:ruleId:secretHashFirst16` */
