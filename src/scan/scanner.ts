@@ -36,6 +36,7 @@ export const DEFAULT_MAX_FRAGMENT_BYTES = 10 * 1024 * 1024;
 const INLINE_IGNORE = [Buffer.from('keywarden:allow'), Buffer.from('gitleaks:allow')];
 const MAX_SEGMENTS = 256;
 const MAX_DECODED_BYTES = 1024 * 1024;
+const PATH_CACHE_SIZE = 4096;
 /** Below this, one regex run over the whole fragment is as cheap as windows. */
 const WINDOW_MIN_BYTES = 4 * 1024;
 
@@ -67,6 +68,7 @@ export class Scanner {
   private readonly pathRules: CompiledRule[];
   /** The path-only rules' patterns as one automaton: one native call per fragment, not one per rule. */
   private readonly pathSet?: InstanceType<typeof RE2.Set>;
+  private readonly pathCache = new Map<string, CompiledRule[]>();
 
   constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
     this.maxBytes = options.maxFragmentBytes ?? DEFAULT_MAX_FRAGMENT_BYTES;
@@ -111,8 +113,13 @@ export class Scanner {
   }
 
   private pathRulesMatching(path: string): CompiledRule[] {
-    if (this.pathSet) return this.pathSet.match(path).map((i) => this.pathRules[i]);
-    return this.pathRules.filter((r) => r.pathMatches(path));
+    // History scans meet the same paths commit after commit.
+    let rules = this.pathCache.get(path);
+    if (rules) return rules;
+    rules = this.pathSet ? this.pathSet.match(path).map((i) => this.pathRules[i]) : this.pathRules.filter((r) => r.pathMatches(path));
+    if (this.pathCache.size >= PATH_CACHE_SIZE) this.pathCache.clear();
+    this.pathCache.set(path, rules);
+    return rules;
   }
 
   /** Runs the prefiltered rules over `bytes`, then looks inside encoded stretches. */
