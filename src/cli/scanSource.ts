@@ -59,8 +59,8 @@ export async function* itemsFor(
       return;
     }
     case 'history': {
-      const { gitHistoryFragments } = await import('../sources/gitHistory.js');
-      const fragments = gitHistoryFragments({
+      const { gitHistoryBatches } = await import('../sources/gitHistory.js');
+      const batches = gitHistoryBatches({
         repoDir: plan.dir,
         since: plan.since,
         range: plan.range,
@@ -68,9 +68,9 @@ export async function* itemsFor(
         onBinary,
         onCommit: (n) => (counters.commits = n),
       });
-      for await (const f of fragments) {
-        yield* binaries.splice(0);
-        yield f;
+      for await (const batch of batches) {
+        if (binaries.length > 0) yield* binaries.splice(0);
+        for (const f of batch) yield f;
       }
       yield* binaries.splice(0);
       return;

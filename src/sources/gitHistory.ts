@@ -22,6 +22,14 @@ export interface GitHistoryOptions {
 }
 
 export async function* gitHistoryFragments(opts: GitHistoryOptions): AsyncGenerator<Fragment> {
+  for await (const batch of gitHistoryBatches(opts)) yield* batch;
+}
+
+/**
+ * The same fragments, in the arrays they are parsed in (one per chunk of git's output): a
+ * consumer that loops over them saves an asynchronous step per fragment.
+ */
+export async function* gitHistoryBatches(opts: GitHistoryOptions): AsyncGenerator<Fragment[]> {
   const revs = revisionArgs(opts);
   const args = [...PATCH_CONFIG, 'log', '-p', ...PATCH_FLAGS, COMMIT_FORMAT, ...revs, '--'];
   const parser = new PatchParser({ maxBytes: opts.maxBytes });
@@ -29,8 +37,12 @@ export async function* gitHistoryFragments(opts: GitHistoryOptions): AsyncGenera
   try {
     for await (const chunk of gitChunks(args, opts.repoDir)) {
       parser.write(chunk);
-      yield* drain(parser, opts);
+      const batch = drain(parser, opts);
+      if (batch.length > 0) yield batch;
       if (opts.onCommit && parser.commits !== commits) opts.onCommit((commits = parser.commits));
+      // A reader that keeps up gets git's output a few KB at a time, and every read and
+      // chunk costs more than parsing its bytes. After a small chunk, let the next pile up.
+      if (chunk.length < SMALL_CHUNK) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
     }
   } catch (err) {
     // A repository without commits has no history: that is an empty scan, not an error.
@@ -38,15 +50,20 @@ export async function* gitHistoryFragments(opts: GitHistoryOptions): AsyncGenera
     throw err;
   }
   parser.end();
-  yield* drain(parser, opts);
+  const last = drain(parser, opts);
+  if (last.length > 0) yield last;
   if (opts.onCommit && parser.commits !== commits) opts.onCommit(parser.commits);
 }
 
-function* drain(parser: PatchParser, opts: GitHistoryOptions): Generator<Fragment> {
+const SMALL_CHUNK = 32 * 1024;
+const GATHER_MS = 1;
+
+/** Binary notes go out first, then the finished fragments are handed over. */
+function drain(parser: PatchParser, opts: GitHistoryOptions): Fragment[] {
   if (parser.binaries.length > 0) {
     for (const b of parser.binaries.splice(0)) opts.onBinary?.(b);
   }
-  if (parser.fragments.length > 0) yield* parser.fragments.splice(0);
+  return parser.fragments.length > 0 ? parser.fragments.splice(0) : [];
 }
 
 function revisionArgs(opts: GitHistoryOptions): string[] {
