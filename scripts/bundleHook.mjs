@@ -41,7 +41,7 @@ function distSpecifier(sourceFile) {
  * Any other dynamic import stays external, unless its module is in the bundle already (one
  * instance of every module, e.g. the secret registry in scan/secret).
  */
-const HOOK_PATH = ['cli/scanPlan.ts', 'cli/scanSource.ts', 'cli/runScan.ts', 'sources/staged.ts', 'report/text.ts'].map((f) => join(SRC, f));
+const HOOK_PATH = ['cli/scanPlan.ts', 'cli/scanSource.ts', 'cli/runScan.ts', 'sources/staged.ts', 'report/text.ts', 'cli/scanCommand.ts'].map((f) => join(SRC, f));
 
 function plugin(inline) {
   return {
