@@ -37,7 +37,8 @@ function distSpecifier(sourceFile) {
 }
 
 /**
- * The dynamic imports of the hook's path, taken into the bundle with their static imports.
+ * The dynamic imports of the hook's path, taken into the bundle with their static imports;
+ * scanCommand too, so that every `scan` (through commander) runs the bundled runScan.
  * Any other dynamic import stays external, unless its module is in the bundle already (one
  * instance of every module, e.g. the secret registry in scan/secret).
  */
