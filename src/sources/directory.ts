@@ -1,7 +1,8 @@
 // Every file under a path. Inside a git work tree the file list comes from
 // `git ls-files -co --exclude-standard`, so .gitignore'd files are left out exactly as git
 // sees them; outside git (or with --no-gitignore) we walk the tree ourselves.
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { lstatSync, readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { isBinary } from '../scan/index.js';
 import type { SourceItem } from './types.js';
@@ -18,38 +19,30 @@ export interface DirectoryOptions {
   onUnreadable?: (path: string, reason: string) => void;
 }
 
-const READ_AHEAD = 8;
-
 export async function* directoryItems(opts: DirectoryOptions): AsyncGenerator<SourceItem> {
   const rootStat = await stat(opts.root);
   if (rootStat.isFile()) {
     // A single file: report it under the name the user gave.
-    const item = await readItem(opts.root, opts.root.split(sep).join('/') || basename(opts.root), opts);
+    const item = readItem(opts.root, opts.root.split(sep).join('/') || basename(opts.root), opts);
     if (item) yield item;
     return;
   }
-  const paths = await listFiles(opts.root, opts.gitignore ?? true);
-  // Reads run a few files ahead of the scan so that disk and CPU overlap.
-  const pending: Promise<SourceItem | undefined>[] = [];
-  let next = 0;
-  const fill = (): void => {
-    while (pending.length < READ_AHEAD && next < paths.length) {
-      const rel = paths[next++];
-      pending.push(readItem(join(opts.root, rel), rel, opts));
-    }
-  };
-  fill();
-  while (pending.length > 0) {
-    const item = await (pending.shift() as Promise<SourceItem | undefined>);
-    fill();
+  for (const rel of await listFiles(opts.root, opts.gitignore ?? true)) {
+    const item = readItem(join(opts.root, rel), rel, opts);
     if (item) yield item;
   }
 }
 
-async function readItem(full: string, path: string, opts: DirectoryOptions): Promise<SourceItem | undefined> {
+/**
+ * Synchronous on purpose: each promise-based lstat/open/read/close is a trip through the
+ * thread pool, which cost ~140 us per file (1.8 s of 7 s on 13,000 files of node_modules),
+ * against ~15 us read synchronously from the page cache. The scan is CPU-bound; there is no
+ * other work for the event loop to do meanwhile.
+ */
+function readItem(full: string, path: string, opts: DirectoryOptions): SourceItem | undefined {
   let info;
   try {
-    info = await lstat(full);
+    info = lstatSync(full);
   } catch {
     return undefined; // listed by git but deleted from the work tree
   }
@@ -59,7 +52,7 @@ async function readItem(full: string, path: string, opts: DirectoryOptions): Pro
   if (opts.maxFileSize !== undefined && info.size > opts.maxFileSize) return { path, reason: 'too-large', bytes: info.size };
   let buf: Buffer;
   try {
-    buf = await readFile(full);
+    buf = readFileSync(full);
   } catch (err) {
     opts.onUnreadable?.(path, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     return undefined;
