@@ -71,27 +71,41 @@ const cpuNow = () => {
   return (u.user + u.system) / 1000;
 };
 
-function keywardenSingle(c: Corpus, rules: RuleSet): Row {
-  const scanner = new Scanner(rules);
+/** One timed pass of an in-process scanner over the corpus, reading each file as the CLI does. */
+function singlePass(c: Corpus, scanner: Scanner, tool: string): Row {
   const start = performance.now();
   const cpu = cpuNow();
   let findings = 0;
   for (const f of c.files) findings += scanner.scanFragment({ path: relative(c.dir, f), text: readFileSync(f) }).findings.length;
-  return { tool: 'keywarden (1 thread)', bytes: c.bytes, ms: performance.now() - start, cpuMs: cpuNow() - cpu, findings };
+  return { tool, bytes: c.bytes, ms: performance.now() - start, cpuMs: cpuNow() - cpu, findings };
 }
 
-async function keywardenPool(c: Corpus): Promise<Row> {
+/**
+ * The first pass is what a one-off CLI scan gets (regexes compile on first use, the JIT warms
+ * up); the best of three is the steady state of a long-running scanner (the GitHub App's).
+ */
+function keywardenSingle(c: Corpus, rules: RuleSet): Row[] {
+  const scanner = new Scanner(rules);
+  const first = singlePass(c, scanner, 'keywarden (1 thread, first pass)');
+  const later = [singlePass(c, scanner, ''), singlePass(c, scanner, '')];
+  const best = later.reduce((a, b) => (b.ms < a.ms ? b : a));
+  return [first, { ...best, tool: 'keywarden (1 thread, best of passes 2-3)' }];
+}
+
+async function keywardenPool(c: Corpus): Promise<Row[]> {
   const threads = availableParallelism();
   const pool = new ParallelScanner(loadBuiltinRules(), {}, { threads });
-  // Warm the workers (rule loading, JIT) outside the timed part, as the single-thread run is.
+  // Worker start-up (module load, rule set) stays out of the timed passes.
   await Promise.all(c.files.slice(0, threads * 4).map((f) => pool.scanFragment({ path: f, text: readFileSync(f) })));
-  const start = performance.now();
-  const cpu = cpuNow();
-  const results = await Promise.all(c.files.map((f) => pool.scanFragment({ path: relative(c.dir, f), text: readFileSync(f) })));
-  const ms = performance.now() - start;
-  const cpuMs = cpuNow() - cpu;
+  const pass = async (tool: string): Promise<Row> => {
+    const start = performance.now();
+    const cpu = cpuNow();
+    const results = await Promise.all(c.files.map((f) => pool.scanFragment({ path: relative(c.dir, f), text: readFileSync(f) })));
+    return { tool, bytes: c.bytes, ms: performance.now() - start, cpuMs: cpuNow() - cpu, findings: results.reduce((n, r) => n + r.findings.length, 0) };
+  };
+  const rows = [await pass(`keywarden (pool, ${threads} threads, first pass)`), await pass(`keywarden (pool, ${threads} threads, second pass)`)];
   await pool.close();
-  return { tool: `keywarden (pool, ${threads} threads)`, bytes: c.bytes, ms, cpuMs, findings: results.reduce((n, r) => n + r.findings.length, 0) };
+  return rows;
 }
 
 async function secretlint(c: Corpus): Promise<Row> {
@@ -212,14 +226,12 @@ export async function run(): Promise<void> {
   loadBuiltinRules();
   loadMs = performance.now() - loadMs;
   try {
-    // Warm-up pass over a slice so the single-thread figure is not JIT start-up; the timed
-    // scanner shares its rule set, so regexes the slice compiled (lazily) stay compiled, as in
-    // a long-running scan.
     const rules = loadBuiltinRules();
-    const warm = new Scanner(rules);
-    for (const f of corpus.files.slice(0, 300)) warm.scanFragment({ path: f, text: readFileSync(f) });
-    const rows: Row[] = [keywardenSingle(corpus, rules), await keywardenPool(corpus), await secretlint(corpus), secretlintCli(corpus), grepFloor(corpus)];
-    const [single, pool, sl, slCli, grep] = rows;
+    const singles = keywardenSingle(corpus, rules);
+    const pools = await keywardenPool(corpus);
+    const rows: Row[] = [...singles, ...pools, await secretlint(corpus), secretlintCli(corpus), grepFloor(corpus)];
+    const [single, pool, sl, slCli, grep] = [singles[1], pools[1], rows[4], rows[5], rows[6]];
+    const firstBest = Math.max(rate(singles[0]), rate(pools[0]));
     console.log('');
     console.log('| tool | MB | wall s | MB/s (wall) | CPU s | MB per CPU-s | findings | note |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---|');
@@ -230,7 +242,7 @@ export async function run(): Promise<void> {
     }
     const best = Math.max(rate(single), rate(pool));
     console.log('');
-    console.log(`keywarden best ${best.toFixed(1)} MB/s wall (target >= 150); ${cpuRate(single).toFixed(1)} MB per CPU-second single-threaded`);
+    console.log(`keywarden best ${best.toFixed(1)} MB/s wall warm, ${firstBest.toFixed(1)} MB/s on a first pass (target >= 150); ${cpuRate(single).toFixed(1)} MB per CPU-second single-threaded`);
     console.log(`keywarden / secretlint in-process: ${(best / rate(sl)).toFixed(1)}x wall, ${(cpuRate(single) / cpuRate(sl)).toFixed(1)}x per CPU-second (target >= 300x)`);
     console.log(`keywarden / secretlint CLI: ${(best / rate(slCli)).toFixed(1)}x wall, ${(cpuRate(single) / cpuRate(slCli)).toFixed(1)}x per CPU-second (target >= 300x)`);
     console.log(`keywarden / grep floor: ${(best / rate(grep)).toFixed(2)}x wall, ${(cpuRate(single) / cpuRate(grep)).toFixed(2)}x per CPU-second`);
