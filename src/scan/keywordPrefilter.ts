@@ -14,10 +14,21 @@ export const CHUNK_BYTES = 4096;
  * (RE2's own (?i) would also fold k and s onto multi-byte letters, lengthening matches).
  */
 function literal(keyword: string): string {
-  return keyword.replace(/[^0-9_\u0080-\uffff]/g, (c) =>
-    /[a-zA-Z]/.test(c) ? `[${c.toUpperCase()}${c.toLowerCase()}]` : `\\x{${c.charCodeAt(0).toString(16)}}`,
-  );
+  let out = '';
+  for (const c of keyword) {
+    const code = c.charCodeAt(0);
+    out += code < 128 ? ASCII_PATTERN[code] : c;
+  }
+  return out;
 }
+
+/** Each ASCII character as a pattern: letters as [Aa], digits and _ as themselves, the rest \x{..}. */
+const ASCII_PATTERN = Array.from({ length: 128 }, (_, code) => {
+  const c = String.fromCharCode(code);
+  if (/[a-zA-Z]/.test(c)) return `[${c.toUpperCase()}${c.toLowerCase()}]`;
+  if (/[0-9_]/.test(c)) return c;
+  return `\\x{${code.toString(16)}}`;
+});
 
 export class KeywordPrefilter {
   readonly keywordCount: number;
