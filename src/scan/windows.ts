@@ -1,6 +1,6 @@
-// Where a rule's regex needs to run: around its keywords' occurrences, not over the whole
-// fragment. A window is the keyword's line plus one line either side, capped to 1 KB before
-// and 4 KB after the keyword on very long (minified) lines. Where a cap cuts a line, the
+// Where a rule's regex needs to run: around the spans where its keywords occur (the
+// prefilter's chunks), not over the whole fragment. A window is the span's lines plus one line
+// either side, capped to 1 KB before and 4 KB after the span on very long (minified) lines. Where a cap cuts a line, the
 // window edge is a "cut": a match touching a cut may be truncated, so the caller re-runs
 // that rule over the whole fragment. Rules whose regex may span many lines or anchors to the
 // text's ends never use windows (see CompiledRule.windowable).
@@ -61,8 +61,8 @@ function windowAt(bytes: Buffer, start: number, end: number): ScanWindow {
 }
 
 /**
- * Merged windows around keyword occurrences (start offsets, any order, each with its
- * keyword's length); undefined when they would cover so much that one whole run is cheaper.
+ * Merged windows around spans holding keywords ([start, length] pairs, any order);
+ * undefined when they would cover so much that one whole run is cheaper.
  */
 export function windowsAround(bytes: Buffer, hits: Array<[start: number, length: number]>): ScanWindow[] | undefined {
   hits.sort((a, b) => a[0] - b[0]);
