@@ -105,29 +105,28 @@ function isEscape(bytes: Uint8Array, i: number): boolean {
 
 /** 1 for bytes of the base64 alphabets (standard and url-safe): runs of these are the candidates. */
 const IN_RUN = new Uint8Array(256).map((_, b) => ((CLASS[b] & (B64 | B64URL)) !== 0 ? 1 : 0));
-const MIN_RUN = MIN_BASE64;
 
 /**
- * [start, end) pairs of runs of base64-alphabet bytes at least MIN_RUN long. Any such run
- * covers one of every MIN_RUN-th byte, so only those are looked at; a sampled byte inside
+ * [start, end) pairs of runs of base64-alphabet bytes at least MIN_BASE64 long. Any such run
+ * covers one of every MIN_BASE64-th byte, so only those are looked at; a sampled byte inside
  * the alphabet is widened to its whole run. On code, where identifiers are short, this
  * reads well under one byte in two, and steps a byte at a time only inside words.
  */
 export function base64Runs(bytes: Uint8Array): number[] {
   const out: number[] = [];
   const n = bytes.length;
-  for (let i = MIN_RUN - 1; i < n; ) {
+  for (let i = MIN_BASE64 - 1; i < n; ) {
     if (IN_RUN[bytes[i]] === 0) {
-      i += MIN_RUN;
+      i += MIN_BASE64;
       continue;
     }
     let start = i;
     while (start > 0 && IN_RUN[bytes[start - 1]] !== 0) start--;
     let end = i + 1;
     while (end < n && IN_RUN[bytes[end]] !== 0) end++;
-    if (end - start >= MIN_RUN) out.push(start, end);
-    // bytes[end] is outside the alphabet: the next run of MIN_RUN starts after it.
-    i = end + MIN_RUN;
+    if (end - start >= MIN_BASE64) out.push(start, end);
+    // bytes[end] is outside the alphabet: the next run of MIN_BASE64 starts after it.
+    i = end + MIN_BASE64;
   }
   return out;
 }

@@ -31,9 +31,8 @@ const ASCII_PATTERN = Array.from({ length: 128 }, (_, code) => {
 });
 
 export class KeywordPrefilter {
-  readonly keywordCount: number;
   /** Chunks overlap by the longest keyword less one byte, so an occurrence starting in a chunk lies wholly inside it. */
-  readonly overlap: number;
+  private readonly overlap: number;
   private readonly set?: InstanceType<typeof RE2.Set>;
   private readonly gaveUp: boolean = false;
 
@@ -41,9 +40,8 @@ export class KeywordPrefilter {
   // more chunks than the keyword "eaa") lets crafted input multiply its DFA states, down
   // to 0.3 MB/s on "EAA" + random letters.
   constructor(keywords: readonly string[]) {
-    this.keywordCount = keywords.length;
     this.overlap = Math.max(0, ...keywords.map((k) => Buffer.byteLength(k) - 1));
-    if (this.keywordCount === 0) return;
+    if (keywords.length === 0) return;
     try {
       this.set = new RE2.Set(keywords.map(literal), 'u');
     } catch {
