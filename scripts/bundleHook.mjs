@@ -38,11 +38,29 @@ function distSpecifier(sourceFile) {
 
 /**
  * The dynamic imports of the hook's path, taken into the bundle with their static imports;
- * scanCommand too, so that every `scan` (through commander) runs the bundled runScan.
+ * scanCommand too, so that every `scan` (through commander) runs the bundled runScan, and
+ * the sources and JSON report of the common scans (`scan DIR`, `scan --git`), so that those
+ * load no ES module at all (the ES loader's set-up alone is ~10 ms).
  * Any other dynamic import stays external, unless its module is in the bundle already (one
  * instance of every module, e.g. the secret registry in scan/secret).
  */
-const HOOK_PATH = ['cli/scanPlan.ts', 'cli/scanSource.ts', 'cli/runScan.ts', 'sources/staged.ts', 'report/text.ts', 'cli/scanCommand.ts'].map((f) => join(SRC, f));
+const HOOK_PATH = [
+  'cli/scanPlan.ts',
+  'cli/scanSource.ts',
+  'cli/runScan.ts',
+  'sources/staged.ts',
+  'report/text.ts',
+  'cli/scanCommand.ts',
+  'sources/gitHistory.ts',
+  'sources/directory.ts',
+  'report/json.ts',
+].map((f) => join(SRC, f));
+
+/**
+ * CommonJS packages the CLI imports dynamically: the bundle requires them (the result has the
+ * same named exports), rather than importing them through the ES loader.
+ */
+const REQUIRED_PACKAGES = new Set(['commander', 'cli-progress', 'minimatch', 'simple-git']);
 
 function plugin(inline) {
   return {
@@ -56,7 +74,9 @@ function plugin(inline) {
         const contents = code
           .replaceAll('import.meta.url', `__kwModuleUrl(${url})`)
           .replace(/\bimport\((['"])([^'"]+)\1\)/g, (call, _q, spec) => {
-            if (!/^\.\.?\//.test(spec)) return `importFromBundle(${JSON.stringify(spec)})`;
+            if (!/^\.\.?\//.test(spec)) {
+              return REQUIRED_PACKAGES.has(spec) ? `Promise.resolve(require(${JSON.stringify(spec)}))` : `importFromBundle(${JSON.stringify(spec)})`;
+            }
             const target = sourceOf(args.path, spec);
             return inline.has(target) ? call : `importFromBundle(${JSON.stringify(distSpecifier(target))})`;
           });
