@@ -4,7 +4,8 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { isBinary } from '../scan/index.js';
+import { isBinary } from '../scan/binary.js';
+import { gitOutput } from './gitProcess.js';
 import type { SourceItem } from './types.js';
 
 export interface DirectoryOptions {
@@ -73,15 +74,19 @@ export async function listFiles(root: string, gitignore: boolean): Promise<strin
   return out.sort();
 }
 
+/**
+ * The files git lists under root (tracked, and untracked but not ignored); undefined outside
+ * a work tree, or without git. One `git ls-files` spawned directly: loading simple-git for
+ * this single command cost the main job ~25 ms of start-up, and checking for a work tree
+ * first cost another spawn; ls-files fails outside a work tree anyway.
+ */
 async function listGitFiles(root: string): Promise<string[] | undefined> {
-  const { simpleGit } = await import('simple-git');
-  const git = simpleGit({ baseDir: root, config: ['core.quotePath=false'] });
+  let raw: string;
   try {
-    if ((await git.revparse(['--is-inside-work-tree'])).trim() !== 'true') return undefined;
+    raw = await gitOutput(['-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], root);
   } catch {
-    return undefined; // not a git work tree: walk instead
+    return undefined; // not a git work tree (or no git): walk instead
   }
-  const raw = await git.raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.']);
   const files = [...new Set(raw.split('\0').filter((p) => p !== ''))];
   return files.sort();
 }
