@@ -100,7 +100,7 @@ export class Scanner {
       return skip('too-large', byteLength());
     }
     const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : asBuffer(text);
-    if (isBinary(typeof text === 'string' ? text : bytes)) return skip('binary', bytes.length);
+    if (!fragment.knownText && isBinary(typeof text === 'string' ? text : bytes)) return skip('binary', bytes.length);
 
     const hits: PlacedHit[] = [];
     this.collect(bytes, fragment, hits, [], this.decodeDepth, undefined);
@@ -116,7 +116,8 @@ export class Scanner {
     // History scans meet the same paths commit after commit.
     let rules = this.pathCache.get(path);
     if (rules) return rules;
-    rules = this.pathSet ? this.pathSet.match(path).map((i) => this.pathRules[i]) : this.pathRules.filter((r) => r.pathMatches(path));
+    // The Set is given bytes: on a string, re2 spends longer converting it than matching.
+    rules = this.pathSet ? this.pathSet.match(Buffer.from(path)).map((i) => this.pathRules[i]) : this.pathRules.filter((r) => r.pathMatches(path));
     if (this.pathCache.size >= PATH_CACHE_SIZE) this.pathCache.clear();
     this.pathCache.set(path, rules);
     return rules;

@@ -33,6 +33,12 @@ export interface Fragment {
    */
   lineNumbers?: number[];
   startLine?: number;
+  /**
+   * The source has already found the text not to be binary (every source checks before it
+   * hands text over, and git prints a text diff only for files it does not take as binary),
+   * so the engine does not check again.
+   */
+  knownText?: boolean;
 }
 
 export interface Finding {

@@ -60,7 +60,7 @@ function readItem(full: string, path: string, opts: DirectoryOptions): SourceIte
   }
   if (isBinary(buf)) return { path, reason: 'binary', bytes: buf.length };
   // The engine scans bytes: decoding to a string here would only be encoded back.
-  return { path, text: buf };
+  return { path, text: buf, knownText: true };
 }
 
 /** Files under root, relative, `/`-separated, sorted. */

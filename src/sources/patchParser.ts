@@ -329,7 +329,8 @@ export class PatchParser {
       // The engine scans bytes: the text stays as git wrote it, never decoded.
       const text = Buffer.allocUnsafe(this.size);
       this.text.copy(text, 0, 0, this.size);
-      const fragment: Fragment = { path: this.path, text, lineNumbers: this.lineNumbers };
+      // git printed these lines as a text diff: it found the file not binary.
+      const fragment: Fragment = { path: this.path, text, lineNumbers: this.lineNumbers, knownText: true };
       if (this.commit) fragment.commit = this.commit;
       this.fragments.push(fragment);
     }

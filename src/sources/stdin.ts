@@ -1,6 +1,6 @@
 // `keywarden scan -`: whatever is piped in, as one fragment.
 import type { Readable } from 'node:stream';
-import { isBinary } from '../scan/index.js';
+import { isBinary } from '../scan/binary.js';
 import type { SourceItem } from './types.js';
 
 export const STDIN_PATH = '<stdin>';
@@ -23,5 +23,5 @@ export async function* stdinItems(input: Readable = process.stdin, maxBytes = In
     yield { path: STDIN_PATH, reason: 'binary', bytes };
     return;
   }
-  yield { path: STDIN_PATH, text: buf.toString('utf8') };
+  yield { path: STDIN_PATH, text: buf, knownText: true };
 }

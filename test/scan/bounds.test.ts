@@ -49,6 +49,16 @@ keywords = ["a", "x"]
     expect(isBinary('plain text\twith tabs\r\n')).toBe(false);
   });
 
+  it('trusts a source that says its text is not binary (git printed it as a text diff)', () => {
+    const s = scannerFromToml(TOKEN_RULES);
+    // Mostly control characters, so the engine's own check would call it binary.
+    const text = `${'\u0001'.repeat(40)}\n${LIVE_SECRET}\n`;
+    expect(s.scanFragment({ path: 'log.txt', text }).skipped?.reason).toBe('binary');
+    const r = s.scanFragment({ path: 'log.txt', text, knownText: true });
+    expect(r.skipped).toBeUndefined();
+    expect(r.findings.map((f) => f.line)).toEqual([2]);
+  });
+
   it('skips fragments over maxFragmentBytes and reports their size', () => {
     const s = scannerFromToml(TOKEN_RULES, { maxFragmentBytes: 1000 });
     const r = s.scanFragment({ path: 'big.txt', text: 'é'.repeat(600) + LIVE_SECRET, commit: { sha: 'c1' } });

@@ -35,7 +35,7 @@ describe('PatchParser', () => {
         '++  indented',
       ].join('\n'),
     );
-    expect(decoded(p)).toEqual([{ path: 'conflict.txt', text: 'resolved by the merge\n++ also added, starts with pluses\n  indented', lineNumbers: [4, 5, 9] }]);
+    expect(decoded(p)).toEqual([{ path: 'conflict.txt', text: 'resolved by the merge\n++ also added, starts with pluses\n  indented', lineNumbers: [4, 5, 9], knownText: true }]);
   });
 
   it('counts hunk lines, so added text that looks like a header stays content', () => {
@@ -51,7 +51,7 @@ describe('PatchParser', () => {
         '\\ No newline at end of file',
       ].join('\n'),
     );
-    expect(decoded(p)).toEqual([{ path: 'x', text: '++ b/evil\ndiff --git a/y b/y\n@@ -1 +1 @@', lineNumbers: [1, 2, 3] }]);
+    expect(decoded(p)).toEqual([{ path: 'x', text: '++ b/evil\ndiff --git a/y b/y\n@@ -1 +1 @@', lineNumbers: [1, 2, 3], knownText: true }]);
   });
 
   it('gives the same result wherever git\'s output is split into chunks', () => {
@@ -82,8 +82,8 @@ describe('PatchParser', () => {
     expect(whole.binaries).toEqual([{ path: 'img.png', commit: 'a'.repeat(40) }]);
     const commit = { sha: 'a'.repeat(40), author: 'Zoë', email: 'zoe@example.com', date: '2026-01-02T03:04:05+00:00', message: 'subject\n\nbody line' };
     expect(decoded(whole)).toEqual([
-      { path: 'src/é.txt', text: 'first ✓\n\nthird\r', lineNumbers: [1, 2, 3], commit },
-      { path: 'x', text: 'new two\nnew three', lineNumbers: [2, 3], commit },
+      { path: 'src/é.txt', text: 'first ✓\n\nthird\r', lineNumbers: [1, 2, 3], knownText: true, commit },
+      { path: 'x', text: 'new two\nnew three', lineNumbers: [2, 3], knownText: true, commit },
     ]);
     for (const chunkBytes of [1, 2, 3, 5, 8, 13]) {
       const p = parse(log, chunkBytes);

@@ -64,7 +64,7 @@ describe('stagedFragments', () => {
     repo.git('add', 'bin.png');
     const binaries: string[] = [];
     const frags = await collect(stagedFragments({ repoDir: repo.dir, onBinary: (b) => binaries.push(b.path) }));
-    expect(frags.map(decoded)).toEqual([{ path: 'a.txt', text: 'new three\nnew five', lineNumbers: [3, 5] }]);
+    expect(frags.map(decoded)).toEqual([{ path: 'a.txt', text: 'new three\nnew five', lineNumbers: [3, 5], knownText: true }]);
     expect(binaries).toEqual(['bin.png']);
   });
 
@@ -73,13 +73,14 @@ describe('stagedFragments', () => {
     cleanups.push(repo.cleanup);
     repo.write('first.txt', 'hello\n');
     repo.git('add', 'first.txt');
-    expect((await collect(stagedFragments({ repoDir: repo.dir }))).map(decoded)).toEqual([{ path: 'first.txt', text: 'hello', lineNumbers: [1] }]);
+    expect((await collect(stagedFragments({ repoDir: repo.dir }))).map(decoded)).toEqual([{ path: 'first.txt', text: 'hello', lineNumbers: [1], knownText: true }]);
   });
 });
 
 describe('stdinItems', () => {
   it('reads text, skips binary and over-limit input', async () => {
-    expect(await collect(stdinItems(Readable.from([Buffer.from('a\n'), Buffer.from('b\n')])))).toEqual([{ path: '<stdin>', text: 'a\nb\n' }]);
+    const items = await collect(stdinItems(Readable.from([Buffer.from('a\n'), Buffer.from('b\n')])));
+    expect(items.map((i) => (isSkipped(i) ? i : decoded(i)))).toEqual([{ path: '<stdin>', text: 'a\nb\n', knownText: true }]);
     expect(await collect(stdinItems(Readable.from([Buffer.from([0, 1, 0, 2])])))).toEqual([{ path: '<stdin>', reason: 'binary', bytes: 4 }]);
     expect(await collect(stdinItems(Readable.from([Buffer.from('x'.repeat(50))]), 10))).toEqual([{ path: '<stdin>', reason: 'too-large', bytes: 50 }]);
   });
