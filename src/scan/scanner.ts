@@ -7,6 +7,7 @@ import RE2 from 're2';
 import { compileGlob } from './allowlist.js';
 import { isBinary } from './binary.js';
 import { findEncoded, type Codec } from './decode.js';
+import { dedupeFindings } from './dedupe.js';
 import { shannonEntropy } from './entropy.js';
 import { fingerprintOf, hashSecret, redact } from './fingerprint.js';
 import { LineIndex } from './lineIndex.js';
@@ -240,33 +241,6 @@ export class Scanner {
       attachSecret(finding, hit.secret);
       kept.push({ hit, lineIndex: start.lineIndex, finding });
     }
-    return dedupeGeneric(dropDecodedEchoes(kept)).map((k) => k.finding);
+    return dedupeFindings(kept).map((k) => k.finding);
   }
-}
-
-/** Text readable both as-is and decoded (a token inside percent-encoding) is reported once, plainly. */
-function dropDecodedEchoes<T extends { hit: PlacedHit; lineIndex: number; finding: Finding }>(kept: T[]): T[] {
-  if (!kept.some((k) => k.hit.decoded)) return kept;
-  const plain = new Set(kept.filter((k) => !k.hit.decoded).map((k) => `${k.finding.ruleId}\0${k.finding.secretHash}\0${k.lineIndex}`));
-  return kept.filter((k) => !k.hit.decoded || !plain.has(`${k.finding.ruleId}\0${k.finding.secretHash}\0${k.lineIndex}`));
-}
-
-/**
- * A generic rule's hit is dropped when a specific rule hit the same secret on the same
- * line, or when another generic rule already reported it (one report per secret).
- */
-function dedupeGeneric<T extends { hit: PlacedHit; lineIndex: number; finding: Finding }>(kept: T[]): T[] {
-  const winners = kept.filter((k) => !k.hit.rule.config.generic);
-  if (winners.length === kept.length) return kept;
-  const same = (a: T, b: T): boolean =>
-    a.lineIndex === b.lineIndex &&
-    (a.finding.secretHash === b.finding.secretHash ||
-      (a.hit.outerStart < b.hit.outerEnd && b.hit.outerStart < a.hit.outerEnd) ||
-      a.hit.secret.includes(b.hit.secret) ||
-      b.hit.secret.includes(a.hit.secret));
-  for (const k of kept) {
-    if (k.hit.rule.config.generic && !winners.some((w) => same(w, k))) winners.push(k);
-  }
-  const keep = new Set(winners);
-  return kept.filter((k) => keep.has(k));
 }
