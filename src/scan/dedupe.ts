@@ -1,6 +1,7 @@
-// One report per secret. Several rules often match the same text (a catch-all and a
-// provider rule); each extra finding is another annotation, another issue, and possibly
-// another rotation job for one key, so the scanner keeps one finding per secret.
+// One report per secret. Several rules often match the same text: a catch-all and a
+// provider rule, or a carrier format (a connection URL, a netrc entry) and the provider token
+// sitting in its password slot. Each extra finding is another annotation, another issue, and
+// possibly another rotation job for one key, so the scanner keeps one finding per secret.
 import type { Codec } from './decode.js';
 import type { CompiledRule } from './ruleSet.js';
 import type { Finding } from './types.js';
@@ -21,11 +22,11 @@ export interface Candidate {
 
 /** The findings to report, in their original order. */
 export function dedupeFindings<T extends Candidate>(kept: T[]): T[] {
-  return dedupeGeneric(dropDecodedEchoes(kept));
+  return keepMostSpecific(dedupeGeneric(dropDecodedEchoes(kept)));
 }
 
 /** Text readable both as-is and decoded (a token inside percent-encoding) is reported once, plainly. */
-export function dropDecodedEchoes<T extends Candidate>(kept: T[]): T[] {
+function dropDecodedEchoes<T extends Candidate>(kept: T[]): T[] {
   if (!kept.some((k) => k.hit.decoded)) return kept;
   const plain = new Set(kept.filter((k) => !k.hit.decoded).map((k) => `${k.finding.ruleId}\0${k.finding.secretHash}\0${k.lineIndex}`));
   return kept.filter((k) => !k.hit.decoded || !plain.has(`${k.finding.ruleId}\0${k.finding.secretHash}\0${k.lineIndex}`));
@@ -35,7 +36,7 @@ export function dropDecodedEchoes<T extends Candidate>(kept: T[]): T[] {
  * A generic rule's hit is dropped when a specific rule hit the same secret on the same
  * line, or when another generic rule already reported it (one report per secret).
  */
-export function dedupeGeneric<T extends Candidate>(kept: T[]): T[] {
+function dedupeGeneric<T extends Candidate>(kept: T[]): T[] {
   const winners = kept.filter((k) => !k.hit.rule.config.generic);
   if (winners.length === kept.length) return kept;
   const same = (a: T, b: T): boolean =>
@@ -49,4 +50,82 @@ export function dedupeGeneric<T extends Candidate>(kept: T[]): T[] {
   }
   const keep = new Set(winners);
   return kept.filter((k) => keep.has(k));
+}
+
+/**
+ * When hits of different rules cover the same secret on the same line, only the most
+ * specific rule's is kept. "Most specific", compared in this order, first difference wins:
+ *  1. not generic (catch-alls always lose);
+ *  2. the rule names a `rotator`: rotation depends on which rule reported the key, so the
+ *     key service's rules (and GitHub's) always win;
+ *  3. the rule has a `validate` checksum: the secret is known to be that provider's token;
+ *  4. the secret itself carries one of the rule's keywords (a provider prefix such as `HRKU-`
+ *     or `pscale_pw_`): the token names its provider, where a carrier rule (`mysql://`,
+ *     `machine … password`) only knows that some password sits in that slot;
+ *  5. the longer secret: the whole token rather than a part of it (the hash the key
+ *     service and the rotation bot look up is the whole token's);
+ *  6. rule order (the rule set's index), so the choice never depends on match order.
+ * Path-only hits describe a file, not a span, and are left alone.
+ */
+function keepMostSpecific<T extends Candidate>(kept: T[]): T[] {
+  if (kept.length < 2) return kept;
+  const byLine = new Map<number, T[]>();
+  for (const k of kept) {
+    if (k.hit.rule.config.regex === undefined) continue;
+    const line = byLine.get(k.lineIndex);
+    if (line) line.push(k);
+    else byLine.set(k.lineIndex, [k]);
+  }
+  const dropped = new Set<T>();
+  for (const line of byLine.values()) {
+    if (line.length < 2 || line.every((k) => k.hit.rule === line[0].hit.rule)) continue;
+    const ranked = line.map((k) => ({ k, rank: specificity(k) })).sort((a, b) => compareRanks(b.rank, a.rank));
+    const winners: T[] = [];
+    for (const { k } of ranked) {
+      if (winners.some((w) => w.hit.rule !== k.hit.rule && sameSecret(w, k))) dropped.add(k);
+      else winners.push(k);
+    }
+  }
+  return dropped.size === 0 ? kept : kept.filter((k) => !dropped.has(k));
+}
+
+/** Higher is more specific; see keepMostSpecific for the order. */
+function specificity(k: Candidate): number[] {
+  const { config, index } = k.hit.rule;
+  const secret = k.hit.secret.toLowerCase();
+  return [
+    config.generic ? 0 : 1,
+    config.rotator ? 1 : 0,
+    config.validate ? 1 : 0,
+    config.keywords.some((kw) => secret.includes(kw)) ? 1 : 0,
+    k.hit.secret.length,
+    -index,
+  ];
+}
+
+function compareRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/**
+ * Whether two hits on one line are the same secret. Plain hits: their byte spans overlap.
+ * A decoded hit's span is the whole encoded stretch, which may hold several secrets, so
+ * there the secret text decides: equal, or one inside the other within the same stretch.
+ */
+function sameSecret(a: Candidate, b: Candidate): boolean {
+  if (a.finding.secretHash === b.finding.secretHash) return true;
+  const overlap = a.hit.outerStart < b.hit.outerEnd && b.hit.outerStart < a.hit.outerEnd;
+  if (!overlap) return false;
+  if (!a.hit.decoded && !b.hit.decoded) return true;
+  return (
+    a.hit.outerStart === b.hit.outerStart &&
+    a.hit.outerEnd === b.hit.outerEnd &&
+    sameChain(a.hit.decoded, b.hit.decoded) &&
+    (a.hit.secret.includes(b.hit.secret) || b.hit.secret.includes(a.hit.secret))
+  );
+}
+
+function sameChain(a: readonly Codec[] | undefined, b: readonly Codec[] | undefined): boolean {
+  return (a?.length ?? 0) === (b?.length ?? 0) && (a ?? []).every((c, i) => c === b?.[i]);
 }
