@@ -5,11 +5,13 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinRulePaths } from '../src/config/loadRules.js';
-import { buildRuleSet, parseRuleFile, Scanner, type RuleConfig, type RuleFileConfig } from '../src/scan/index.js';
+import { buildRuleSet, parseRuleFile, Scanner, type Finding, type RuleConfig, type RuleFileConfig } from '../src/scan/index.js';
 
 const files: RuleFileConfig[] = builtinRulePaths().map((p) =>
   parseRuleFile(readFileSync(p, 'utf8'), `rules/${basename(p)}`, { requireExamples: true, checkRegexes: true }),
 );
+
+const everyRule = new Scanner(buildRuleSet(files));
 
 function scannerFor(file: RuleFileConfig, rule: RuleConfig): Scanner {
   return new Scanner(buildRuleSet([{ ...file, rules: [rule], disabledRules: [], extend: undefined }]));
@@ -18,6 +20,11 @@ function scannerFor(file: RuleFileConfig, rule: RuleConfig): Scanner {
 /** Ids of the rule's findings in `text` at `path` (nothing but ids: examples hold secret look-alikes). */
 function idsFound(scanner: Scanner, text: string, path: string): string[] {
   return scanner.scanFragment({ path, text }).findings.map((f) => f.ruleId);
+}
+
+/** Findings whose secret overlaps `f`'s on its line (`f` itself included when it was reported). */
+function overlapping(findings: Finding[], f: Finding): Finding[] {
+  return findings.filter((g) => g.line === f.line && g.column < f.endColumn && f.column < g.endColumn);
 }
 
 describe('built-in rules', () => {
@@ -39,6 +46,18 @@ describe('built-in rules', () => {
           ex.positive.forEach((text, i) => {
             expect(idsFound(scanner, text, contentPath), `${rule.id}: positive example #${i + 1} not found`).toContain(rule.id);
           });
+          // With every built-in rule loaded, each secret the rule finds is reported exactly once
+          // (by this rule or a more specific one, see src/scan/dedupe.ts). Checked per secret:
+          // some examples hold two (an AWS key id and its secret, a Twilio SID and its token).
+          if (rule.regex !== undefined) {
+            ex.positive.forEach((text, i) => {
+              const all = everyRule.scanFragment({ path: contentPath, text }).findings;
+              for (const own of scanner.scanFragment({ path: contentPath, text }).findings) {
+                const ids = overlapping(all, own).map((f) => f.ruleId);
+                expect(ids, `${rule.id}: positive example #${i + 1}, secret at ${own.line}:${own.column}, reported by`).toHaveLength(1);
+              }
+            });
+          }
           ex.negative.forEach((text, i) => {
             expect(idsFound(scanner, text, contentPath), `${rule.id}: negative example #${i + 1} was reported`).not.toContain(rule.id);
           });
