@@ -17,7 +17,7 @@ import { startProgress } from './progress.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 import { planScan, type ScanPlan } from './scanPlan.js';
-import { itemsFor, startStaged, type StartedSource } from './scanSource.js';
+import { itemBatchesFor, startStaged, type StartedSource } from './scanSource.js';
 import { scanItems, type ScanTotals } from './scanLoop.js';
 
 const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -53,7 +53,7 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
   const progress = await startProgress(plan.progress && (plan.mode === 'history' || plan.mode === 'directory'));
   let totals: ScanTotals;
   try {
-    totals = await scanItems(itemsFor({ ...plan, maxFileSize }, ignorePath, counters, stagedSource), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
+    totals = await scanItems(itemBatchesFor({ ...plan, maxFileSize }, ignorePath, counters, stagedSource), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
   } finally {
     progress.stop();
     await engine.close();

@@ -18,7 +18,7 @@ export type ScanOne = (fragment: Fragment) => FragmentScan | Promise<FragmentSca
 const MAX_IN_FLIGHT = 512;
 const MAX_IN_FLIGHT_CHARS = 64 * 1024 * 1024;
 
-export async function scanItems(items: AsyncIterable<SourceItem>, scan: ScanOne, onProgress?: (t: ScanTotals) => void): Promise<ScanTotals> {
+export async function scanItems(batches: AsyncIterable<SourceItem[]>, scan: ScanOne, onProgress?: (t: ScanTotals) => void): Promise<ScanTotals> {
   const totals: ScanTotals = { findings: [], skipped: [], files: 0, bytes: 0 };
   const window: { result: Promise<FragmentScan>; fragment: Fragment }[] = [];
   let inFlightChars = 0;
@@ -37,19 +37,21 @@ export async function scanItems(items: AsyncIterable<SourceItem>, scan: ScanOne,
     inFlightChars -= fragment.text.length;
     account(await result, fragment);
   };
-  for await (const item of items) {
-    if (isSkipped(item)) {
-      totals.skipped.push(item);
-      continue;
+  for await (const batch of batches) {
+    for (const item of batch) {
+      if (isSkipped(item)) {
+        totals.skipped.push(item);
+        continue;
+      }
+      const result = scan(item);
+      if (!(result instanceof Promise)) {
+        account(result, item);
+        continue;
+      }
+      window.push({ result, fragment: item });
+      inFlightChars += item.text.length;
+      while (window.length > MAX_IN_FLIGHT || inFlightChars > MAX_IN_FLIGHT_CHARS) await settleOldest();
     }
-    const result = scan(item);
-    if (!(result instanceof Promise)) {
-      account(result, item);
-      continue;
-    }
-    window.push({ result, fragment: item });
-    inFlightChars += item.text.length;
-    while (window.length > MAX_IN_FLIGHT || inFlightChars > MAX_IN_FLIGHT_CHARS) await settleOldest();
   }
   while (window.length > 0) await settleOldest();
   return totals;

@@ -27,35 +27,36 @@ export async function startStaged(plan: ScanPlan): Promise<StartedSource> {
   return { fragments: stagedFragments({ repoDir: plan.dir, onBinary: binaryNotes(binaries) }), binaries };
 }
 
-export async function* itemsFor(
+/**
+ * The plan's source as batches of items: the directory and history sources read in batches,
+ * and handing each batch over whole saves the scan loop an asynchronous step per item.
+ */
+export async function* itemBatchesFor(
   plan: ScanPlan,
   ignorePath: ((p: string) => boolean) | undefined,
   counters: SourceCounters,
   started?: StartedSource,
-): AsyncGenerator<SourceItem> {
+): AsyncGenerator<SourceItem[]> {
   const binaries: SkippedFragment[] = [];
   const onBinary = binaryNotes(binaries);
   switch (plan.mode) {
     case 'stdin': {
       const { stdinItems } = await import('../sources/stdin.js');
-      yield* stdinItems(process.stdin, plan.maxFileSize);
+      for await (const item of stdinItems(process.stdin, plan.maxFileSize)) yield [item];
       return;
     }
     case 'directory': {
-      const { directoryItems } = await import('../sources/directory.js');
+      const { directoryBatches } = await import('../sources/directory.js');
       const onUnreadable = (path: string, reason: string): void => {
         process.stderr.write(`keywarden: warning: cannot read ${path} (${reason}); not scanned\n`);
       };
-      yield* directoryItems({ root: plan.target, gitignore: plan.gitignore, maxFileSize: plan.maxFileSize, ignorePath, onUnreadable });
+      yield* directoryBatches({ root: plan.target, gitignore: plan.gitignore, maxFileSize: plan.maxFileSize, ignorePath, onUnreadable });
       return;
     }
     case 'staged': {
       const staged = started ?? (await startStaged(plan));
-      for await (const f of staged.fragments) {
-        yield* staged.binaries.splice(0);
-        yield f;
-      }
-      yield* staged.binaries.splice(0);
+      for await (const f of staged.fragments) yield [...staged.binaries.splice(0), f];
+      if (staged.binaries.length > 0) yield staged.binaries.splice(0);
       return;
     }
     case 'history': {
@@ -68,11 +69,8 @@ export async function* itemsFor(
         onBinary,
         onCommit: (n) => (counters.commits = n),
       });
-      for await (const batch of batches) {
-        if (binaries.length > 0) yield* binaries.splice(0);
-        for (const f of batch) yield f;
-      }
-      yield* binaries.splice(0);
+      for await (const batch of batches) yield binaries.length > 0 ? [...binaries.splice(0), ...batch] : batch;
+      if (binaries.length > 0) yield binaries.splice(0);
       return;
     }
   }

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { directoryItems, listFiles } from '../../src/sources/directory.js';
+import { directoryBatches, listFiles } from '../../src/sources/directory.js';
 import { stagedFragments } from '../../src/sources/staged.js';
 import { stdinItems } from '../../src/sources/stdin.js';
 import { isSkipped, type SourceItem } from '../../src/sources/types.js';
@@ -45,9 +45,18 @@ describe('directoryItems', () => {
     writeFileSync(join(dir, 'big.txt'), 'x'.repeat(2000));
     writeFileSync(join(dir, 'skip.me'), 'nope\n');
     symlinkSync(join(dir, 'd', 'text.txt'), join(dir, 'link.txt'));
-    const items: SourceItem[] = await collect(directoryItems({ root: dir, maxFileSize: 1000, ignorePath: (p) => p.endsWith('.me') }));
+    const items: SourceItem[] = (await collect(directoryBatches({ root: dir, maxFileSize: 1000, ignorePath: (p) => p.endsWith('.me') }))).flat();
     const summary = items.map((i) => (isSkipped(i) ? `${i.path}:${i.reason}:${i.bytes}` : `${i.path}=${i.text}`));
     expect(summary).toEqual(['big.txt:too-large:2000', 'bin.dat:binary:5', 'd/text.txt=hello\n', 'skip.me:ignored-path:5']);
+  });
+
+  it('hands files over in batches of at most 256, in path order', async () => {
+    const dir = makeTempDir('src-batches');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    for (let i = 0; i < 300; i++) writeFileSync(join(dir, `f${String(i).padStart(3, '0')}.txt`), `file ${i}\n`);
+    const batches = await collect(directoryBatches({ root: dir }));
+    expect(batches.map((b) => b.length)).toEqual([256, 44]);
+    expect(batches.flat().map((i) => i.path)).toEqual(Array.from({ length: 300 }, (_, i) => `f${String(i).padStart(3, '0')}.txt`));
   });
 });
 
