@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatToken } from '../../src/keyservice/keyFormat.js';
 import { startKeyService } from '../../src/keyservice/server.js';
-import { backends, clientFor, pairOf, startHarness, type Harness } from './helpers.js';
+import { backends, clientFor, harnessFor, pairOf } from './helpers.js';
 
 describe.each(backends('auth'))('authentication ($name)', (backend) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await backend.cleanup();
-  });
+  const h = harnessFor(backend);
 
   it('accepts a valid pair', async () => {
     const { creds } = await h.org();
@@ -114,14 +107,7 @@ describe.each(backends('auth'))('authentication ($name)', (backend) => {
 });
 
 describe.each(backends('ratelimit'))('rate limiting of failed authentication ($name)', (backend) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(backend, { rateLimit: { maxFailures: 5, windowMs: 60_000 } });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await backend.cleanup();
-  });
+  const h = harnessFor(backend, { rateLimit: { maxFailures: 5, windowMs: 60_000 } });
 
   it('answers 429 RATE_LIMITED with retry-after, keeps a proven caller working, and recovers after the window', async () => {
     const victim = await h.org();

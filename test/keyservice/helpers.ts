@@ -2,6 +2,7 @@
 // a small HTTP client, and a settable clock.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { openKeyStore, openMemoryKeyStore, type KeyStore } from '../../src/keyservice/keyStore.js';
 import { startKeyService, type RunningKeyService, type StartKeyServiceOptions } from '../../src/keyservice/server.js';
 import { createOrganizationWithKey, type IssuedCredentials } from '../../src/keyservice/bootstrap.js';
@@ -131,6 +132,29 @@ export async function startHarness(backend: Backend, options: Partial<StartKeySe
       await store.close();
     },
   };
+}
+
+/**
+ * A harness for the enclosing suite: started before its tests, closed (with the backend's
+ * data) after them. The returned object forwards to the running harness, so tests use it
+ * like a Harness.
+ */
+export function harnessFor(backend: Backend, options: Partial<StartKeyServiceOptions> = {}): Harness {
+  let running: Harness | undefined;
+  beforeAll(async () => {
+    running = await startHarness(backend, options);
+  });
+  afterAll(async () => {
+    await running?.close();
+    await backend.cleanup();
+  });
+  return new Proxy({} as Harness, {
+    get(_, member) {
+      if (!running) throw new Error('the key-service harness is not running: use it inside a test or hook');
+      const value = running[member as keyof Harness];
+      return typeof value === 'function' ? value.bind(running) : value;
+    },
+  });
 }
 
 export const pairOf = (body: { publicKey: string; secretKey: string }): Pair => ({ publicKey: body.publicKey, secretKey: body.secretKey });

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startKeyService } from '../../src/keyservice/server.js';
-import { backends, clientFor, faultyStore, gatedStore, pairOf, startHarness, type Harness, type Pair } from './helpers.js';
+import { backends, clientFor, harnessFor, faultyStore, gatedStore, pairOf, type Pair } from './helpers.js';
 
 describe.each(backends('idem'))('X-Idempotency-Key ($name)', (backend) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await backend.cleanup();
-  });
+  const h = harnessFor(backend);
 
   async function freshKey(creds: Pair) {
     const res = await h.call('POST', '/v1/keys', { creds, body: { level: 'organization', mode: 'live' } });

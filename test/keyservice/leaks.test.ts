@@ -1,24 +1,19 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { grantKey } from '../../src/keyservice/bootstrap.js';
 import { formatToken } from '../../src/keyservice/keyFormat.js';
-import { backends, pairOf, startHarness, type Harness, type Pair } from './helpers.js';
+import { backends, harnessFor, pairOf, type Pair } from './helpers.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const HOUR = 3_600_000;
 
 describe.each(backends('leaks'))('leak reports and verify ($name)', (backend) => {
-  let h: Harness;
+  const h = harnessFor(backend);
   let bot: Pair;
   beforeAll(async () => {
-    h = await startHarness(backend);
     const platform = await h.org();
     const granted = await grantKey(h.store, { organizationId: platform.organization.id, products: ['leak-reports'], name: 'rotation-bot', now: h.clock.now() });
     bot = pairOf(granted);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await backend.cleanup();
   });
 
   const report = (tokenHash: string, creds: Pair = bot, idem?: string) =>

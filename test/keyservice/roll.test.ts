@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseToken } from '../../src/keyservice/keyFormat.js';
-import { backends, pairOf, startHarness, type Harness } from './helpers.js';
+import { backends, harnessFor, pairOf, startHarness } from './helpers.js';
 
 const HOUR = 3_600_000;
 
 describe.each(backends('roll'))('roll, delete and key metadata ($name)', (backend) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await backend.cleanup();
-  });
+  const h = harnessFor(backend);
 
   it('issues pairs in the checksummed format, showing the secret once and only a preview afterwards', async () => {
     const { creds } = await h.org();

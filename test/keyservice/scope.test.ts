@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, pairOf, startHarness, type Harness, type Pair } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { backends, harnessFor, pairOf, type Pair } from './helpers.js';
 
 describe.each(backends('scope'))('scope enforcement and test/live separation ($name)', (backend) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await backend.cleanup();
-  });
+  const h = harnessFor(backend);
 
   async function account(creds: Pair, name = 'shop'): Promise<string> {
     const res = await h.call('POST', '/v1/accounts', { creds, body: { name } });

@@ -8,19 +8,12 @@ import { bootstrap } from '../../src/keyservice/bootstrap.js';
 import { openKeyStore } from '../../src/keyservice/keyStore.js';
 import { migrate, MIGRATIONS } from '../../src/keyservice/migrations.js';
 import { startKeyService } from '../../src/keyservice/server.js';
-import { backends, clientFor, pairOf, startHarness, type Harness } from './helpers.js';
+import { backends, clientFor, harnessFor, pairOf } from './helpers.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe.each(backends('storage'))('storage ($name)', (backend) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await backend.cleanup();
-  });
+  const h = harnessFor(backend);
 
   it('holds no raw secret in any column, only HMAC and SHA-256, even for replayable responses', async () => {
     const org = await h.org();
