@@ -53,6 +53,33 @@ describe('GitHub stand-in', () => {
     await expect(octokit.repos.getContent({ owner: 'o', repo: 'r', path: '.github/other.yml' })).rejects.toMatchObject({ status: 404 });
   });
 
+  it('lists only the newest run of each name unless asked for all, and pages annotations with Link headers', async () => {
+    const sha = 'e'.repeat(40);
+    const notes = (from: number) => Array.from({ length: 50 }, (_, i) => ({ path: 'a.txt', start_line: from + i, end_line: from + i, annotation_level: 'notice' as const, message: 'x' }));
+    const first = await octokit.checks.create({ owner: 'o', repo: 'r', name: 'keywarden', head_sha: sha, external_id: 'one', output: { title: 't', summary: 's', annotations: notes(1) } });
+    await octokit.checks.update({ owner: 'o', repo: 'r', check_run_id: first.data.id, output: { title: 't', summary: 's', annotations: notes(51) } });
+    const second = await octokit.checks.create({ owner: 'o', repo: 'r', name: 'keywarden', head_sha: sha, external_id: 'two' });
+    const latest = await octokit.checks.listForRef({ owner: 'o', repo: 'r', ref: sha, check_name: 'keywarden' });
+    expect(latest.data.check_runs.map((c) => c.id)).toEqual([second.data.id]);
+    const all = await octokit.checks.listForRef({ owner: 'o', repo: 'r', ref: sha, check_name: 'keywarden', filter: 'all' });
+    expect(all.data.check_runs.map((c) => [c.external_id, c.output.annotations_count])).toEqual([['one', 100], ['two', 0]]);
+    const annotations = await octokit.paginate(octokit.checks.listAnnotations, { owner: 'o', repo: 'r', check_run_id: first.data.id, per_page: 30 });
+    expect(annotations.map((a) => a.start_line)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('fails a chosen operation before or after acting', async () => {
+    gh.failOperation({ operationId: 'issues/create', status: 502, times: 1, afterActing: true });
+    gh.failOperation({ operationId: 'issues/create', status: 500, times: 1 });
+    const before = gh.state.issues.length;
+    await expect(octokit.issues.create({ owner: 'o', repo: 'fail', title: 'x' })).rejects.toMatchObject({ status: 502 });
+    expect(gh.state.issues.length).toBe(before + 1);
+    await expect(octokit.issues.create({ owner: 'o', repo: 'fail', title: 'y' })).rejects.toMatchObject({ status: 500 });
+    expect(gh.state.issues.length).toBe(before + 1);
+    await expect(octokit.issues.create({ owner: 'o', repo: 'fail', title: 'z' })).resolves.toMatchObject({ status: 201 });
+    gh.clearOperationFaults();
+  });
+
   it('injects 502 and secondary rate limits on the configured share of calls', async () => {
     gh.setFaults({ share: 1, kinds: ['secondary-429'], retryAfterSeconds: 3 });
     const err = await octokit.issues.create({ owner: 'o', repo: 'r', title: 'x' }).catch((e: { status: number; response: { headers: Record<string, string> } }) => e);

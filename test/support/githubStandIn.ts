@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { matchOperation, validateRequest } from './openapiContract.js';
-import { handlers, type StandInState, type HandlerResult } from './githubStandInHandlers.js';
+import { handlers, type HandlerInput, type HandlerResult, type StandInState } from './githubStandInHandlers.js';
 
 export interface RecordedRequest {
   method: string;
@@ -32,6 +32,19 @@ export interface FaultOptions {
   exclude?: string[];
 }
 
+/** A fault aimed at one operation, e.g. "the next review creation answers 500". */
+export interface OperationFault {
+  operationId: string;
+  status: number;
+  /** How many matching calls fail (default: until cleared with clearOperationFaults). */
+  times?: number;
+  /**
+   * Answer the error only after the stand-in has acted (stored the check run, appended the
+   * annotations...): GitHub did the work, the client only saw the failure.
+   */
+  afterActing?: boolean;
+}
+
 export class GitHubStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
@@ -39,6 +52,7 @@ export class GitHubStandIn {
   url = '';
   private server: Server | null = null;
   private faults: FaultOptions | null = null;
+  private operationFaults: Array<OperationFault & { left: number }> = [];
   private seed = 0x2545f491;
 
   async start(): Promise<string> {
@@ -58,6 +72,14 @@ export class GitHubStandIn {
 
   setFaults(options: FaultOptions | null): void {
     this.faults = options;
+  }
+
+  failOperation(fault: OperationFault): void {
+    this.operationFaults.push({ ...fault, left: fault.times ?? Infinity });
+  }
+
+  clearOperationFaults(): void {
+    this.operationFaults = [];
   }
 
   /** A file served by GET /repos/{owner}/{repo}/contents/{path} (e.g. .github/keywarden.yml). */
@@ -142,6 +164,20 @@ export class GitHubStandIn {
       }
     }
 
+    const input: HandlerInput = { params: match.params, path: pathname, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, headers: req.headers, state: this.state, baseUrl: this.url };
+    const aimed = this.operationFaults.find((o) => o.operationId === match.operationId && o.left > 0);
+    if (aimed) {
+      aimed.left--;
+      const failure: HandlerResult = { status: aimed.status, body: { message: aimed.status >= 500 ? 'Server Error' : 'Injected failure' } };
+      if (!aimed.afterActing) return send(failure);
+      try {
+        handler(input);
+      } catch (err) {
+        return violation(500, `stand-in handler failed: ${(err as Error).message}`);
+      }
+      return send(failure);
+    }
+
     const f = this.faults;
     if (f && !(f.exclude ?? ['apps/create-installation-access-token']).includes(match.operationId) && this.nextRandom() < f.share) {
       const kinds = f.kinds ?? ['502', 'secondary-403', 'secondary-429'];
@@ -154,7 +190,7 @@ export class GitHubStandIn {
       });
     }
     try {
-      send(handler({ params: match.params, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, headers: req.headers, state: this.state, baseUrl: this.url }));
+      send(handler(input));
     } catch (err) {
       violation(500, `stand-in handler failed: ${(err as Error).message}`);
     }

@@ -8,8 +8,10 @@ export interface StoredCheckRun {
   repo: string;
   name: string;
   head_sha: string;
+  external_id?: string;
   status?: string;
   conclusion?: string;
+  completed_at?: string;
   output?: { title?: string; summary?: string; text?: string };
   annotations: Array<Record<string, unknown>>;
   /** Size of each annotations array sent, create and updates alike. */
@@ -82,6 +84,8 @@ export interface StandInState {
 
 export interface HandlerInput {
   params: Record<string, string>;
+  /** Request path without the query string (and without a GHE /api/v3 prefix). */
+  path: string;
   query: URLSearchParams;
   body: Record<string, unknown>;
   headers: IncomingHttpHeaders;
@@ -104,9 +108,22 @@ function page<T>(items: T[], query: URLSearchParams): T[] {
   return items.slice((n - 1) * per, n * per);
 }
 
+/** A page of a list, with GitHub's Link header so Octokit's paginate() finds the next page. */
+function paged<T>(items: T[], i: Pick<HandlerInput, 'query' | 'baseUrl' | 'path'>, wrap: (pageItems: T[]) => unknown = (x) => x): HandlerResult {
+  const per = Number(i.query.get('per_page') ?? 30);
+  const n = Number(i.query.get('page') ?? 1);
+  const headers: Record<string, string> = {};
+  if (n * per < items.length) {
+    const next = new URLSearchParams(i.query);
+    next.set('page', String(n + 1));
+    headers.link = `<${i.baseUrl}${i.path}?${next}>; rel="next"`;
+  }
+  return { status: 200, body: wrap(page(items, i.query)), headers };
+}
+
 function checkRunJson(c: StoredCheckRun, baseUrl: string) {
   return {
-    id: c.id, name: c.name, head_sha: c.head_sha, status: c.status ?? 'queued', conclusion: c.conclusion ?? null,
+    id: c.id, name: c.name, head_sha: c.head_sha, external_id: c.external_id ?? null, status: c.status ?? 'queued', conclusion: c.conclusion ?? null, completed_at: c.completed_at ?? null,
     output: { ...c.output, annotations_count: c.annotations.length },
     url: `${baseUrl}/repos/${c.owner}/${c.repo}/check-runs/${c.id}`, html_url: `https://github.com/${c.owner}/${c.repo}/runs/${c.id}`,
   };
@@ -144,7 +161,8 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   'checks/create': ({ params, body, state, baseUrl }) => {
     const run: StoredCheckRun = {
       id: state.nextId++, owner: params.owner, repo: params.repo, name: String(body.name), head_sha: String(body.head_sha),
-      status: body.status as string | undefined, conclusion: body.conclusion as string | undefined, annotations: [], annotationBatches: [],
+      external_id: body.external_id as string | undefined, status: body.status as string | undefined, conclusion: body.conclusion as string | undefined,
+      completed_at: body.completed_at as string | undefined, annotations: [], annotationBatches: [],
     };
     storeAnnotations(run, body);
     state.checkRuns.push(run);
@@ -155,7 +173,9 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     if (!run) return notFound();
     if (body.status) run.status = String(body.status);
     if (body.conclusion) run.conclusion = String(body.conclusion);
+    if (body.completed_at) run.completed_at = String(body.completed_at);
     if (body.name) run.name = String(body.name);
+    if (typeof body.external_id === 'string') run.external_id = body.external_id;
     storeAnnotations(run, body);
     return ok(checkRunJson(run, baseUrl));
   },
@@ -163,13 +183,17 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     const run = state.checkRuns.find((c) => c.id === Number(params.check_run_id));
     return run ? ok(checkRunJson(run, baseUrl)) : notFound();
   },
-  'checks/list-annotations': ({ params, query, state }) => {
-    const run = state.checkRuns.find((c) => c.id === Number(params.check_run_id));
-    return run ? ok(page(run.annotations, query)) : notFound();
+  'checks/list-annotations': (i) => {
+    const run = i.state.checkRuns.find((c) => c.id === Number(i.params.check_run_id));
+    return run ? paged(run.annotations, i) : notFound();
   },
-  'checks/list-for-ref': ({ params, query, state, baseUrl }) => {
-    const runs = state.checkRuns.filter((c) => c.owner === params.owner && c.repo === params.repo && c.head_sha === params.ref && (!query.get('check_name') || c.name === query.get('check_name')));
-    return ok({ total_count: runs.length, check_runs: page(runs, query).map((c) => checkRunJson(c, baseUrl)) });
+  'checks/list-for-ref': (i) => {
+    const { params, query, state, baseUrl } = i;
+    let runs = state.checkRuns.filter((c) => c.owner === params.owner && c.repo === params.repo && c.head_sha === params.ref && (!query.get('check_name') || c.name === query.get('check_name')));
+    // GitHub's default filter, `latest`, hides all but the most recent run of each name: a
+    // client looking for one particular run must ask for filter=all.
+    if ((query.get('filter') ?? 'latest') === 'latest') runs = runs.filter((c) => !runs.some((o) => o.name === c.name && o.id > c.id));
+    return paged(runs, i, (list) => ({ total_count: runs.length, check_runs: list.map((c) => checkRunJson(c, baseUrl)) }));
   },
 
   'pulls/get': ({ params, state }) => {
