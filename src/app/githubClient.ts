@@ -39,7 +39,13 @@ export function gitHubApp(opts: GitHubAppOptions): GitHubApp {
   return {
     async installation(installationId) {
       const octokit = (await probot.auth(installationId)) as InstallationOctokit;
-      octokit.hook.wrap('request', (request, options) => withGitHubRetry(async () => request(options), opts.retry));
+      octokit.hook.wrap('request', (request, options) => {
+        // `request: { retries: 0 }` (plugin-retry's spelling) marks a write that must not be
+        // repeated blindly: GitHub may have acted before answering 5xx, so its caller looks
+        // at what GitHub holds before trying again.
+        const retries = (options.request as { retries?: number } | undefined)?.retries;
+        return withGitHubRetry(async () => request(options), retries === undefined ? opts.retry : { ...opts.retry, retries });
+      });
       return octokit;
     },
     async installationToken(octokit) {

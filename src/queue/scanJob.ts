@@ -9,9 +9,11 @@ import type { Finding } from '../scan/index.js';
 import { attachSecret } from '../scan/secret.js';
 import type { RotateJobData, ScanJobData } from './queues.js';
 import { needsRotation, rotateJobFor } from './rotateJobs.js';
+import { scanJobId } from './scanJobs.js';
 import type { BaselineStore } from './baselineStore.js';
 import { bytesScannedTotal, findingsTotal, scansTotal } from './metrics.js';
 import type { GitHubApp } from '../app/githubClient.js';
+import type { GitHubRetryOptions } from '../rotation/githubRetry.js';
 import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig } from '../app/repoConfig.js';
 import { planScan, type PlanLimits } from '../app/scanPlan.js';
 import { fetchCommits, FetchError } from '../app/fetchCommits.js';
@@ -35,6 +37,8 @@ export interface ScanJobDeps {
   webUrl?: string;
   /** Tests only: allow file:// clone URLs. */
   allowLocalClone?: boolean;
+  /** Retry timing of GitHub calls, also for reports that retry whole steps themselves. */
+  githubRetry?: GitHubRetryOptions;
 }
 
 export interface ScanJobReturn {
@@ -129,7 +133,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
     await deps.baseline.add(d.owner, d.repo, findings.map(leakId));
     out.baselineIssue = await publishBaselineIssue(octokit, { owner: d.owner, repo: d.repo, defaultBranch, findings, commits: result.commits, truncated: result.truncated, labels: config.issues.labels, assignees: config.issues.assignees });
   } else if (plan.headSha) {
-    out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: plan.headSha, findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig, notes });
+    out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: plan.headSha, externalId: scanJobId(d), findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig, notes }, deps.githubRetry);
     if (d.pullRequest) {
       const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings, baseline: await deps.baseline.get(d.owner, d.repo) });
       out.reviewId = review.reviewId;

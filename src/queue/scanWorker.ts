@@ -58,6 +58,7 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     gheHost: opts.gheHost,
     webUrl: opts.webUrl,
     allowLocalClone: opts.allowLocalClone,
+    githubRetry: opts.githubRetry,
     limits: {
       maxCommits: opts.maxCommits ?? DEFAULT_SCAN_LIMITS.maxCommits,
       maxBaselineCommits: opts.maxBaselineCommits ?? DEFAULT_SCAN_LIMITS.maxBaselineCommits,

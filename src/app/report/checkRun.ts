@@ -5,6 +5,8 @@
 import type { Finding, SkippedFragment } from '../../scan/index.js';
 import type { InstallationOctokit } from '../githubClient.js';
 import { findingMessage, findingTitle, isBlocking } from './findingText.js';
+import { findCheckRun, ONE_TRY, unsentAnnotations } from './existingCheckRun.js';
+import { withGitHubRetry, type GitHubRetryOptions } from '../../rotation/githubRetry.js';
 
 export const CHECK_NAME = 'keywarden';
 export const ANNOTATIONS_PER_CALL = 50;
@@ -13,6 +15,8 @@ export interface CheckRunReport {
   owner: string;
   repo: string;
   headSha: string;
+  /** The scan's identity (its job id): what a repeat of the same scan finds its check run by. */
+  externalId: string;
   findings: Finding[];
   skipped: SkippedFragment[];
   commits: number;
@@ -73,28 +77,56 @@ export function annotationOf(f: Finding) {
   };
 }
 
-/** Creates the check run and sends every annotation, 50 per call. Returns the check run id. */
-export async function publishCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Promise<number> {
+/**
+ * Publishes the scan's check run and returns its id. Idempotent per scan: a repeat (a retried
+ * job, or a write that failed after GitHub acted) finds the run by its external_id, brings
+ * its conclusion and text up to date, and sends only the annotations it lacks.
+ */
+export async function publishCheckRun(octokit: InstallationOctokit, r: CheckRunReport, retry?: GitHubRetryOptions): Promise<number> {
+  // Each try starts from what GitHub holds, so only whole tries are retried, never single writes.
+  return withGitHubRetry(() => syncCheckRun(octokit, r), retry);
+}
+
+async function syncCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Promise<number> {
   const conclusion = conclusionOf(r);
   const output = { title: titleOf(r, conclusion), summary: summaryOf(r) };
-  const annotations = r.findings.map(annotationOf);
-  const { data } = await octokit.rest.checks.create({
-    owner: r.owner,
-    repo: r.repo,
-    name: CHECK_NAME,
-    head_sha: r.headSha,
-    status: 'completed',
-    conclusion,
-    completed_at: new Date().toISOString(),
-    output: { ...output, annotations: annotations.slice(0, ANNOTATIONS_PER_CALL) },
-  });
+  const completed = { status: 'completed' as const, conclusion, completed_at: new Date().toISOString() };
+  const ref = { owner: r.owner, repo: r.repo, headSha: r.headSha, name: CHECK_NAME, externalId: r.externalId };
+  const existing = await findCheckRun(octokit, ref);
+  let annotations = r.findings.map(annotationOf);
+  let id: number;
+  if (existing) {
+    annotations = await unsentAnnotations(octokit, ref, existing, annotations);
+    id = existing.id;
+    await octokit.rest.checks.update({
+      owner: r.owner,
+      repo: r.repo,
+      check_run_id: id,
+      ...completed,
+      output: { ...output, annotations: annotations.slice(0, ANNOTATIONS_PER_CALL) },
+      request: ONE_TRY,
+    });
+  } else {
+    const { data } = await octokit.rest.checks.create({
+      owner: r.owner,
+      repo: r.repo,
+      name: CHECK_NAME,
+      head_sha: r.headSha,
+      external_id: r.externalId,
+      ...completed,
+      output: { ...output, annotations: annotations.slice(0, ANNOTATIONS_PER_CALL) },
+      request: ONE_TRY,
+    });
+    id = data.id;
+  }
   for (let i = ANNOTATIONS_PER_CALL; i < annotations.length; i += ANNOTATIONS_PER_CALL) {
     await octokit.rest.checks.update({
       owner: r.owner,
       repo: r.repo,
-      check_run_id: data.id,
+      check_run_id: id,
       output: { ...output, annotations: annotations.slice(i, i + ANNOTATIONS_PER_CALL) },
+      request: ONE_TRY,
     });
   }
-  return data.id;
+  return id;
 }
