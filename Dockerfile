@@ -16,11 +16,19 @@ COPY package.json package-lock.json ./
 # modules are rebuilt explicitly below.
 RUN npm ci --ignore-scripts && npm rebuild re2
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY bin ./bin
 COPY src ./src
 COPY rules ./rules
 COPY app.yml ./
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+# `npm run build` is tsc and then the CLI bundle (scripts/bundleHook.mjs, esbuild, a dev
+# dependency): bin/keywarden.js runs dist/cli/main.bundle.cjs when it is there, else it loads
+# the compiled modules one by one. Then, with production dependencies only, one scan: it
+# proves the bundled CLI runs without dev dependencies, and it writes the parsed built-in
+# rules (dist/rules-cache.json), which the runtime user could not write into the image.
+RUN npm run build && npm prune --omit=dev \
+    && echo 'nothing to find here' | node bin/keywarden.js scan - \
+    && test -s dist/cli/main.bundle.cjs && test -s dist/rules-cache.json
 
 # --- runtime: production dependencies and compiled code only, as a non-root user ---------
 FROM node:20-bookworm-slim AS runtime
@@ -37,7 +45,13 @@ COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/bin ./bin
 COPY --from=build --chown=root:root /app/rules ./rules
 COPY --from=build --chown=root:root /app/app.yml ./
-RUN ln -s /app/bin/keywarden.js /usr/local/bin/keywarden && chmod 0755 /app/bin/keywarden.js
+# bin/keywarden.js takes the bundle only if it is not older than dist/cli/main.js; COPY keeps
+# the build stage's times (at worst truncated to the second, which keeps their order), but a
+# builder that reset them could silently demote the image to the unbundled entry: refuse that.
+RUN ln -s /app/bin/keywarden.js /usr/local/bin/keywarden && chmod 0755 /app/bin/keywarden.js \
+    && node -e 'const { statSync } = require("node:fs"); \
+      if (statSync("dist/cli/main.bundle.cjs").mtimeMs < statSync("dist/cli/main.js").mtimeMs) { \
+        console.error("dist/cli/main.bundle.cjs is older than dist/cli/main.js: keywarden would not use it"); process.exit(1); }'
 # The image's files belong to root and are read-only to the app; scans use $TMPDIR.
 USER node
 EXPOSE 3000
