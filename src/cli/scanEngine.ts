@@ -35,7 +35,7 @@ export function directoryEngineChoice(threads: number | undefined): EngineChoice
 export async function startScanEngine(rules: RuleSet, options: ScannerOptions, choice: EngineChoice): Promise<ScanEngine> {
   const loadPool = async () => (await import('../scan/parallelScanner.js')).ParallelScanner;
   if (choice.threads > 0) {
-    const pool = new (await loadPool())(rules, options, { threads: choice.threads });
+    const pool = new (await loadPool())(rules, options, { threads: choice.threads, transferText: true });
     return { scan: (f) => pool.scanFragment(f), close: () => pool.close() };
   }
   const scanner = new Scanner(rules, options);
@@ -54,7 +54,7 @@ export async function startScanEngine(rules: RuleSet, options: ScannerOptions, c
       bytes += f.text.length;
       if (bytes > poolAfterBytes && !gaveUp) {
         try {
-          pool = new ParallelScanner(rules, options, { threads: growTo });
+          pool = new ParallelScanner(rules, options, { threads: growTo, transferText: true });
         } catch {
           gaveUp = true; // no compiled worker code (a source checkout without a build): stay in-process
         }

@@ -20,22 +20,22 @@ const MAX_IN_FLIGHT_CHARS = 64 * 1024 * 1024;
 
 export async function scanItems(batches: AsyncIterable<SourceItem[]>, scan: ScanOne, onProgress?: (t: ScanTotals) => void): Promise<ScanTotals> {
   const totals: ScanTotals = { findings: [], skipped: [], files: 0, bytes: 0 };
-  const window: { result: Promise<FragmentScan>; fragment: Fragment }[] = [];
+  const window: { result: Promise<FragmentScan>; chars: number; bytes: number }[] = [];
   let inFlightChars = 0;
-  const account = (result: FragmentScan, fragment: Fragment): void => {
+  const account = (result: FragmentScan, bytes: number): void => {
     if (result.skipped) {
       totals.skipped.push(result.skipped);
       return;
     }
     totals.files++;
-    totals.bytes += Buffer.byteLength(fragment.text);
+    totals.bytes += bytes;
     for (const f of result.findings) totals.findings.push(f);
     if (onProgress && (totals.files & 63) === 0) onProgress(totals);
   };
   const settleOldest = async (): Promise<void> => {
-    const { result, fragment } = window.shift() as (typeof window)[number];
-    inFlightChars -= fragment.text.length;
-    account(await result, fragment);
+    const { result, chars, bytes } = window.shift() as (typeof window)[number];
+    inFlightChars -= chars;
+    account(await result, bytes);
   };
   for await (const batch of batches) {
     for (const item of batch) {
@@ -43,13 +43,16 @@ export async function scanItems(batches: AsyncIterable<SourceItem[]>, scan: Scan
         totals.skipped.push(item);
         continue;
       }
+      // Sizes first: a worker pool may take the bytes themselves (ParallelScanner transferText).
+      const chars = item.text.length;
+      const bytes = Buffer.byteLength(item.text);
       const result = scan(item);
       if (!(result instanceof Promise)) {
-        account(result, item);
+        account(result, bytes);
         continue;
       }
-      window.push({ result, fragment: item });
-      inFlightChars += item.text.length;
+      window.push({ result, chars, bytes });
+      inFlightChars += chars;
       while (window.length > MAX_IN_FLIGHT || inFlightChars > MAX_IN_FLIGHT_CHARS) await settleOldest();
     }
   }

@@ -23,6 +23,12 @@ export interface PoolOptions {
   threads?: number;
   /** Most fragments per message to a worker. */
   batchSize?: number;
+  /**
+   * Move fragments' bytes to the workers rather than copy them (structured clone copies each
+   * buffer twice). A fragment's `text` is then empty on this side once it is sent: only for
+   * callers that are done with the bytes when they submit them.
+   */
+  transferText?: boolean;
 }
 
 interface Pending {
@@ -35,6 +41,16 @@ interface Slot {
   inFlight: Map<number, Pending[]>;
   queued: Array<{ fragment: Fragment; pending: Pending }>;
   load: number;
+}
+
+/** The buffers that fragments' bytes alone occupy (a view into a shared pool slab must be copied). */
+function transferableBuffers(fragments: Fragment[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const { text } of fragments) {
+    if (typeof text === 'string' || !(text.buffer instanceof ArrayBuffer)) continue;
+    if (text.byteOffset === 0 && text.byteLength === text.buffer.byteLength) out.add(text.buffer);
+  }
+  return [...out];
 }
 
 export class WorkerUnavailableError extends Error {
@@ -52,6 +68,7 @@ function workerFile(): string {
 export class ParallelScanner {
   private readonly slots: Slot[];
   private readonly batchSize: number;
+  private readonly transferText: boolean;
   private nextBatch = 0;
   private flushScheduled = false;
   private closed = false;
@@ -59,6 +76,7 @@ export class ParallelScanner {
   constructor(rules: RuleSource, options: ScannerOptions = {}, pool: PoolOptions = {}) {
     const threads = Math.max(1, pool.threads ?? availableParallelism());
     this.batchSize = pool.batchSize ?? 64;
+    this.transferText = pool.transferText ?? false;
     const init: WorkerInit = {
       files: rules.files,
       disabledRules: [...(rules.disabledRules ?? [])],
@@ -130,7 +148,7 @@ export class ParallelScanner {
     slot.queued = [];
     slot.inFlight.set(batch, items.map((q) => q.pending));
     const req: WorkerRequest = { batch, fragments: items.map((q) => q.fragment) };
-    slot.worker.postMessage(req);
+    slot.worker.postMessage(req, this.transferText ? transferableBuffers(req.fragments) : undefined);
   }
 
   async close(): Promise<void> {

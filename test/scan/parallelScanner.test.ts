@@ -39,6 +39,22 @@ describe('ParallelScanner', () => {
     expect(got[21].skipped?.reason).toBe('binary');
   });
 
+  it('moves bytes that own their buffer to the worker with transferText, and copies pooled ones', async () => {
+    const p = new ParallelScanner(rules, {}, { threads: 1, transferText: true });
+    try {
+      const own = Buffer.alloc(64 * 1024, ' ');
+      own.write(`key = "${LIVE_SECRET}"`, 1000);
+      const pooled = Buffer.from(`k = "${LIVE_SECRET}"\n`); // a view into Node's shared 8 KB slab
+      expect(pooled.byteLength).toBeLessThan(pooled.buffer.byteLength);
+      const results = await Promise.all([p.scanFragment({ path: 'big.txt', text: own }), p.scanFragment({ path: 'small.txt', text: pooled })]);
+      expect(results.map((r) => r.findings.map((f) => f.ruleId))).toEqual([['keywarden-secret-key-live'], ['keywarden-secret-key-live']]);
+      expect(own.byteLength).toBe(0); // moved: detached on this side
+      expect(pooled.toString()).toContain(LIVE_SECRET.slice(0, 10)); // copied: still readable
+    } finally {
+      await p.close();
+    }
+  });
+
   it('refuses work after close', async () => {
     const p = new ParallelScanner(rules, {}, { threads: 1 });
     expect(p.threads).toBe(1);
