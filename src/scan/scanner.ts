@@ -38,6 +38,7 @@ const INLINE_IGNORE = [Buffer.from('keywarden:allow'), Buffer.from('gitleaks:all
 const MAX_SEGMENTS = 256;
 const MAX_DECODED_BYTES = 1024 * 1024;
 const PATH_CACHE_SIZE = 4096;
+const NO_PATH_RULES: readonly CompiledRule[] = Object.freeze([]);
 /** Below this, one regex run over the whole fragment is as cheap as windows. */
 const WINDOW_MIN_BYTES = 4 * 1024;
 
@@ -69,7 +70,7 @@ export class Scanner {
   private readonly pathRules: CompiledRule[];
   /** The path-only rules' patterns as one automaton: one native call per fragment, not one per rule. */
   private readonly pathSet?: InstanceType<typeof RE2.Set>;
-  private readonly pathCache = new Map<string, CompiledRule[]>();
+  private readonly pathCache = new Map<string, readonly CompiledRule[]>();
 
   constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
     this.maxBytes = options.maxFragmentBytes ?? DEFAULT_MAX_FRAGMENT_BYTES;
@@ -105,20 +106,30 @@ export class Scanner {
 
     const hits: PlacedHit[] = [];
     this.collect(bytes, fragment, hits, [], this.decodeDepth, undefined);
-    for (const rule of this.pathRulesMatching(path)) {
+    const pathRules = this.pathRulesMatching(path);
+    for (let i = 0; i < pathRules.length; i++) {
       const whole = typeof text === 'string' ? text : bytes.toString('utf8');
-      hits.push({ rule, secret: whole, match: whole, start: 0, end: Math.min(bytes.length, 1), outerStart: 0, outerEnd: 0, lineText: () => '' });
+      hits.push({ rule: pathRules[i], secret: whole, match: whole, start: 0, end: Math.min(bytes.length, 1), outerStart: 0, outerEnd: 0, lineText: () => '' });
     }
     if (hits.length === 0) return { findings: [] };
     return { findings: this.toFindings(hits, bytes, fragment) };
   }
 
-  private pathRulesMatching(path: string): CompiledRule[] {
+  private pathRulesMatching(path: string): readonly CompiledRule[] {
     // History scans meet the same paths commit after commit.
     let rules = this.pathCache.get(path);
     if (rules) return rules;
     // The Set is given bytes: on a string, re2 spends longer converting it than matching.
-    rules = this.pathSet ? this.pathSet.match(Buffer.from(path)).map((i) => this.pathRules[i]) : this.pathRules.filter((r) => r.pathMatches(path));
+    // Almost every path matches none: then one shared empty array, not a fresh one from
+    // map() or filter(), whose changing array shapes made V8 throw away the optimized
+    // scanFragment (measured with --trace-deopt).
+    if (this.pathSet) {
+      const ids = this.pathSet.match(Buffer.from(path));
+      rules = ids.length === 0 ? NO_PATH_RULES : ids.map((i) => this.pathRules[i]);
+    } else {
+      const matched = this.pathRules.filter((r) => r.pathMatches(path));
+      rules = matched.length === 0 ? NO_PATH_RULES : matched;
+    }
     if (this.pathCache.size >= PATH_CACHE_SIZE) this.pathCache.clear();
     this.pathCache.set(path, rules);
     return rules;
