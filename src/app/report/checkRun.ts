@@ -5,7 +5,8 @@
 import type { Finding, SkippedFragment } from '../../scan/index.js';
 import type { InstallationOctokit } from '../githubClient.js';
 import { findingMessage, findingTitle, isBlocking } from './findingText.js';
-import { findCheckRun, ONE_TRY, unsentAnnotations } from './existingCheckRun.js';
+import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
+import { ONE_TRY } from './oneTry.js';
 import { withGitHubRetry, type GitHubRetryOptions } from '../../rotation/githubRetry.js';
 
 export const CHECK_NAME = 'keywarden';

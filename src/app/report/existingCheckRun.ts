@@ -4,9 +4,7 @@
 // external_id (the scan's identity), and its annotations are compared with ours, because
 // an update appends annotations: resending one would show it twice.
 import type { InstallationOctokit } from '../githubClient.js';
-
-/** One try per request: the caller retries the whole reconciliation, not single calls. */
-export const ONE_TRY = { retries: 0 } as const;
+import { ONE_TRY } from './oneTry.js';
 
 export interface ExistingCheckRun {
   id: number;
