@@ -80,6 +80,25 @@ describe('GitHub stand-in', () => {
     gh.clearOperationFaults();
   });
 
+  it('lets the first calls through when a fault says skip', async () => {
+    gh.failOperation({ operationId: 'issues/get', status: 502, skip: 1, times: 1 });
+    await octokit.issues.create({ owner: 'o', repo: 'skip', title: 'x' });
+    await expect(octokit.issues.get({ owner: 'o', repo: 'skip', issue_number: 1 })).resolves.toMatchObject({ status: 200 });
+    await expect(octokit.issues.get({ owner: 'o', repo: 'skip', issue_number: 1 })).rejects.toMatchObject({ status: 502 });
+    await expect(octokit.issues.get({ owner: 'o', repo: 'skip', issue_number: 1 })).resolves.toMatchObject({ status: 200 });
+    gh.clearOperationFaults();
+  });
+
+  it('refuses a review comment on a file no longer in the diff, and stores nothing', async () => {
+    gh.addPull('o', 'outdated', { number: 2, baseSha: 'a'.repeat(40), headSha: 'b'.repeat(40), outdatedPaths: ['gone.txt'] });
+    const review = { owner: 'o', repo: 'outdated', pull_number: 2, event: 'COMMENT' as const, body: 'b' };
+    await expect(octokit.pulls.createReview({ ...review, comments: [{ path: 'gone.txt', line: 1, side: 'RIGHT', body: 'x' }] })).rejects.toMatchObject({ status: 422 });
+    expect(gh.state.reviews.filter((r) => r.repo === 'outdated')).toEqual([]);
+    await expect(octokit.pulls.createReview({ ...review, comments: [{ path: 'kept.txt', line: 1, side: 'RIGHT', body: 'x' }] })).resolves.toMatchObject({ status: 200 });
+    expect(gh.state.reviewComments.filter((c) => c.repo === 'outdated')).toHaveLength(1);
+    expect(gh.violations).toEqual([]);
+  });
+
   it('injects 502 and secondary rate limits on the configured share of calls', async () => {
     gh.setFaults({ share: 1, kinds: ['secondary-429'], retryAfterSeconds: 3 });
     const err = await octokit.issues.create({ owner: 'o', repo: 'r', title: 'x' }).catch((e: { status: number; response: { headers: Record<string, string> } }) => e);

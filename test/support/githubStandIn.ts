@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { matchOperation, validateRequest } from './openapiContract.js';
-import { handlers, type HandlerInput, type HandlerResult, type StandInState } from './githubStandInHandlers.js';
+import { handlers, type HandlerInput, type HandlerResult, type StandInState, type StoredPull } from './githubStandInHandlers.js';
 
 export interface RecordedRequest {
   method: string;
@@ -38,6 +38,8 @@ export interface OperationFault {
   status: number;
   /** How many matching calls fail (default: until cleared with clearOperationFaults). */
   times?: number;
+  /** How many matching calls to let through before failing (default 0). */
+  skip?: number;
   /**
    * Answer the error only after the stand-in has acted (stored the check run, appended the
    * annotations...): GitHub did the work, the client only saw the failure.
@@ -52,7 +54,7 @@ export class GitHubStandIn {
   url = '';
   private server: Server | null = null;
   private faults: FaultOptions | null = null;
-  private operationFaults: Array<OperationFault & { left: number }> = [];
+  private operationFaults: Array<OperationFault & { left: number; toSkip: number }> = [];
   private seed = 0x2545f491;
 
   async start(): Promise<string> {
@@ -75,7 +77,7 @@ export class GitHubStandIn {
   }
 
   failOperation(fault: OperationFault): void {
-    this.operationFaults.push({ ...fault, left: fault.times ?? Infinity });
+    this.operationFaults.push({ ...fault, left: fault.times ?? Infinity, toSkip: fault.skip ?? 0 });
   }
 
   clearOperationFaults(): void {
@@ -88,13 +90,25 @@ export class GitHubStandIn {
   }
 
   /** A pull request the API knows about (GET /pulls/{n}, its commits and files). */
-  addPull(owner: string, repo: string, pull: { number: number; baseSha: string; headSha: string; baseRef?: string; headRef?: string; commits?: string[]; files?: string[] }): void {
+  addPull(owner: string, repo: string, pull: StoredPull): void {
     this.state.pulls.set(`${owner}/${repo}#${pull.number}`, pull);
   }
 
   /** Every request whose URL, headers or body contains `needle`. */
   requestsContaining(needle: string): RecordedRequest[] {
     return this.requests.filter((r) => r.url.includes(needle) || r.body.includes(needle) || JSON.stringify(r.headers).includes(needle));
+  }
+
+  private aimedFault(operationId: string): (OperationFault & { left: number }) | undefined {
+    for (const o of this.operationFaults) {
+      if (o.operationId !== operationId || o.left <= 0) continue;
+      if (o.toSkip > 0) {
+        o.toSkip--;
+        continue;
+      }
+      return o;
+    }
+    return undefined;
   }
 
   private nextRandom(): number {
@@ -165,7 +179,7 @@ export class GitHubStandIn {
     }
 
     const input: HandlerInput = { params: match.params, path: pathname, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, headers: req.headers, state: this.state, baseUrl: this.url };
-    const aimed = this.operationFaults.find((o) => o.operationId === match.operationId && o.left > 0);
+    const aimed = this.aimedFault(match.operationId);
     if (aimed) {
       aimed.left--;
       const failure: HandlerResult = { status: aimed.status, body: { message: aimed.status >= 500 ? 'Server Error' : 'Injected failure' } };

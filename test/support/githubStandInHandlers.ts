@@ -64,6 +64,8 @@ export interface StoredPull {
   headRef?: string;
   commits?: string[];
   files?: string[];
+  /** Files none of whose lines are in the pull request's diff any more: a review comment on one is refused (422), as GitHub does. */
+  outdatedPaths?: string[];
 }
 
 export interface StandInState {
@@ -215,9 +217,11 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   'pulls/create-review': ({ params, body, state }) => {
     const review: StoredReview = { id: state.nextId++, owner: params.owner, repo: params.repo, pull_number: Number(params.pull_number), commit_id: body.commit_id as string | undefined, body: body.body as string | undefined, event: body.event as string | undefined };
     const comments = (body.comments ?? []) as Array<Record<string, unknown>>;
+    const outdated = state.pulls.get(`${params.owner}/${params.repo}#${params.pull_number}`)?.outdatedPaths ?? [];
     for (const c of comments) {
       // GitHub refuses a comment that is not anchored to a line of the diff.
       if (c.line === undefined && c.position === undefined) return { status: 422, body: { message: 'Unprocessable Entity: comment needs line or position' } };
+      if (outdated.includes(String(c.path))) return { status: 422, body: { message: 'Unprocessable Entity', errors: ['pull_request_review_thread.line must be part of the diff'] } };
     }
     state.reviews.push(review);
     for (const c of comments) {
@@ -225,10 +229,10 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     }
     return ok({ id: review.id, body: review.body ?? '', state: review.event === 'COMMENT' ? 'COMMENTED' : 'PENDING', user: user('keywarden[bot]'), commit_id: review.commit_id });
   },
-  'pulls/list-reviews': ({ params, query, state }) =>
-    ok(page(state.reviews.filter((r) => r.owner === params.owner && r.repo === params.repo && r.pull_number === Number(params.pull_number)), query)),
-  'pulls/list-review-comments': ({ params, query, state }) =>
-    ok(page(state.reviewComments.filter((c) => c.owner === params.owner && c.repo === params.repo && c.pull_number === Number(params.pull_number)), query)),
+  'pulls/list-reviews': (i) =>
+    paged(i.state.reviews.filter((r) => r.owner === i.params.owner && r.repo === i.params.repo && r.pull_number === Number(i.params.pull_number)), i),
+  'pulls/list-review-comments': (i) =>
+    paged(i.state.reviewComments.filter((c) => c.owner === i.params.owner && c.repo === i.params.repo && c.pull_number === Number(i.params.pull_number)), i),
 
   'issues/create': ({ params, body, state, baseUrl }) => {
     const issue: StoredIssue = {
