@@ -15,6 +15,7 @@ import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn
 import type { StoredCheckRun } from '../support/githubStandInHandlers.js';
 import { TestRepo } from '../support/gitRepo.js';
 import { ensureBuilt } from '../support/ensureBuilt.js';
+import { finishedJob, scanJobData } from '../support/scanJobRuns.js';
 
 const PREFIX = `kw-checkrun-retry-${randomUUID().slice(0, 8)}`;
 const OWNER = 'Codertocat';
@@ -57,31 +58,8 @@ function leakyRepo(): { repo: TestRepo; base: string; head: string } {
   return { repo, base, head };
 }
 
-function jobData(repo: TestRepo, name: string, o: { base: string; head: string; pullNumber?: number }): ScanJobData {
-  return {
-    receivedAt: Date.now(),
-    installationId: 1,
-    owner: OWNER,
-    repo: name,
-    cloneUrl: repo.cloneUrl,
-    defaultBranch: 'main',
-    event: o.pullNumber ? 'pull_request' : 'push',
-    before: o.base,
-    after: o.head,
-    ref: o.pullNumber ? 'feature' : 'refs/heads/feature',
-    ...(o.pullNumber ? { pullRequest: { number: o.pullNumber, baseSha: o.base, headSha: o.head } } : {}),
-  };
-}
-
-async function finished(jobId: string): Promise<Job<ScanJobData>> {
-  for (let i = 0; i < 600; i++) {
-    const job = await queue.getJob(jobId);
-    const state = job ? await job.getState() : undefined;
-    if (job && (state === 'completed' || state === 'failed')) return job;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${jobId}; violations: ${gh.violations.join(' | ')}`);
-}
+const jobData = (repo: TestRepo, name: string, o: { base: string; head: string; pullNumber?: number }) => scanJobData(repo, OWNER, name, o);
+const finished = (jobId: string) => finishedJob(queue, jobId, gh.violations);
 
 /** Each annotation GitHub holds, by position and message (the message names the finding's fingerprint). */
 const annotationKeys = (run: StoredCheckRun) => run.annotations.map((a) => `${a.path}:${a.start_line}:${a.start_column}:${a.message}`);
