@@ -135,7 +135,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   } else if (plan.headSha) {
     out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: plan.headSha, externalId: scanJobId(d), findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig, notes }, deps.githubRetry);
     if (d.pullRequest) {
-      const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings, baseline: await deps.baseline.get(d.owner, d.repo) });
+      const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
       out.reviewId = review.reviewId;
     }
   }

@@ -1,9 +1,14 @@
 // On a pull request: ONE review per scan, with a comment on each leaking line (`line` and
-// `side: RIGHT`, never the deprecated `position`). Leaks already commented on (a hidden marker
-// in earlier review comments) and leaks from the baseline are not commented again.
+// `side: RIGHT`, never the deprecated `position`). Leaks already reviewed (a hidden marker in
+// earlier review comments or review bodies) and leaks from the baseline are not commented
+// again. That check is also what makes a repeat safe: GitHub may store a review and answer
+// 5xx, so the review is posted once per try and each try starts by reading the markers.
 import type { Finding } from '../../scan/index.js';
 import type { InstallationOctokit } from '../githubClient.js';
-import { howToSilence, isBlocking, LEAK_MARKER_RE, leakId, leakMarker, whyItMatters } from './findingText.js';
+import { withGitHubRetry, type GitHubRetryOptions } from '../../rotation/githubRetry.js';
+import { leaksAlreadyReviewed } from './existingReviews.js';
+import { howToSilence, isBlocking, leakId, leakMarker, whyItMatters } from './findingText.js';
+import { ONE_TRY } from './oneTry.js';
 
 export interface PrReviewInput {
   owner: string;
@@ -35,15 +40,12 @@ export function commentBody(f: Finding): string {
   ].join('\n');
 }
 
-async function commentedLeaks(octokit: InstallationOctokit, i: PrReviewInput): Promise<Set<string>> {
-  const seen = new Set<string>();
-  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, { owner: i.owner, repo: i.repo, pull_number: i.pullNumber, per_page: 100 });
-  for (const c of comments) for (const m of (c.body ?? '').matchAll(LEAK_MARKER_RE)) seen.add(m[1]);
-  return seen;
+export async function publishPrReview(octokit: InstallationOctokit, i: PrReviewInput, retry?: GitHubRetryOptions): Promise<PrReviewResult> {
+  return withGitHubRetry(() => postPrReview(octokit, i), retry);
 }
 
-export async function publishPrReview(octokit: InstallationOctokit, i: PrReviewInput): Promise<PrReviewResult> {
-  const already = await commentedLeaks(octokit, i);
+async function postPrReview(octokit: InstallationOctokit, i: PrReviewInput): Promise<PrReviewResult> {
+  const already = await leaksAlreadyReviewed(octokit, i);
   const fresh = new Map<string, Finding>();
   let alreadyCommented = 0;
   for (const f of i.findings) {
@@ -59,14 +61,16 @@ export async function publishPrReview(octokit: InstallationOctokit, i: PrReviewI
   const list = [...fresh.values()];
   const summary = `keywarden found ${list.length} new leak${list.length === 1 ? '' : 's'} in this pull request. See the \`keywarden\` check for details.`;
   const comments = list.map((f) => ({ path: f.path, line: f.line, side: 'RIGHT' as const, body: commentBody(f) }));
+  const review = { owner: i.owner, repo: i.repo, pull_number: i.pullNumber, commit_id: i.headSha, event: 'COMMENT' as const, request: ONE_TRY };
   try {
-    const { data } = await octokit.rest.pulls.createReview({ owner: i.owner, repo: i.repo, pull_number: i.pullNumber, commit_id: i.headSha, event: 'COMMENT', body: summary, comments });
+    const { data } = await octokit.rest.pulls.createReview({ ...review, body: summary, comments });
     return { reviewId: data.id, commented: list.length, alreadyCommented, unanchored: 0 };
   } catch (err) {
-    // 422: a line is no longer in the PR's diff (a later commit removed it). Say it in the body.
+    // 422: a line is no longer in the PR's diff (a later commit removed it). Say it in the body;
+    // each line keeps its leak's marker (commentBody ends with it), which is what a repeat finds.
     if ((err as { status?: number }).status !== 422) throw err;
     const body = [summary, '', ...list.map((f) => `- \`${f.path}\` line ${f.line}: ${commentBody(f).replace(/\n+/g, ' ')}`)].join('\n');
-    const { data } = await octokit.rest.pulls.createReview({ owner: i.owner, repo: i.repo, pull_number: i.pullNumber, commit_id: i.headSha, event: 'COMMENT', body });
+    const { data } = await octokit.rest.pulls.createReview({ ...review, body });
     return { reviewId: data.id, commented: 0, alreadyCommented, unanchored: list.length };
   }
 }
