@@ -7,7 +7,7 @@ import { formatToken } from '../../src/keyservice/keyFormat.js';
 import { annotationOf, conclusionOf } from '../../src/app/report/checkRun.js';
 import { commentBody } from '../../src/app/report/prReview.js';
 import { baselineBody } from '../../src/app/report/baselineIssue.js';
-import { leakId } from '../../src/app/report/findingText.js';
+import { LEAK_MARKER_RE, leakId, leakMarker } from '../../src/app/report/findingText.js';
 
 const scanner = new Scanner(loadBuiltinRules());
 const secret = formatToken('secret', 'live');
@@ -48,6 +48,12 @@ describe('review comment and baseline issue', () => {
     const issue = baselineBody({ owner: 'o', repo: 'r', defaultBranch: 'main', findings: [f], commits: 3, labels: [], assignees: [] });
     expect(issue).toContain('<!-- keywarden:baseline -->');
     expect(issue).not.toContain(secret);
+  });
+
+  it('reads back the hidden marker of a leak whose path has spaces', () => {
+    const [f] = scanner.scanFragment({ path: 'config/my settings/app.env', text: `KEY=${secret}\n` }).findings;
+    const body = `${commentBody(f)}\n\nand another ${leakMarker({ ...f, path: 'x.ts' })}`;
+    expect([...body.matchAll(LEAK_MARKER_RE)].map((m) => m[1])).toEqual([leakId(f), leakId({ ...f, path: 'x.ts' })]);
   });
 
   it('identifies a leak by path, rule and secret, not by commit', () => {

@@ -11,7 +11,8 @@ export function leakId(f: Finding): string {
 export function leakMarker(f: Finding): string {
   return `<!-- keywarden:leak=${leakId(f)} -->`;
 }
-export const LEAK_MARKER_RE = /<!-- keywarden:leak=([^ ]+) -->/g;
+// The id holds the file's path, which may contain spaces: the id runs up to the closing ` -->`.
+export const LEAK_MARKER_RE = /<!-- keywarden:leak=(.+?) -->/g;
 
 export function isBlocking(f: Finding): boolean {
   return f.kind === 'secret' && (f.severity === 'critical' || f.severity === 'high' || f.severity === 'medium');
