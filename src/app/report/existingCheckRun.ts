@@ -4,7 +4,6 @@
 // external_id (the scan's identity), and its annotations are compared with ours, because
 // an update appends annotations: resending one would show it twice.
 import type { InstallationOctokit } from '../githubClient.js';
-import { ONE_TRY } from './oneTry.js';
 
 export interface ExistingCheckRun {
   id: number;
@@ -19,6 +18,8 @@ export interface CheckRunRef {
   externalId: string;
 }
 
+// Reads go through the client's retry hook as usual (repeating a read is harmless; and
+// paginate() would drop a `request` option anyway); only writes are sent once per try.
 export async function findCheckRun(octokit: InstallationOctokit, ref: CheckRunRef): Promise<ExistingCheckRun | undefined> {
   // filter=all: the default (`latest`) shows only the newest run of each name, which may be
   // another scan's (a push and a pull request scan of the same commit each have their own).
@@ -29,7 +30,6 @@ export async function findCheckRun(octokit: InstallationOctokit, ref: CheckRunRe
     check_name: ref.name,
     filter: 'all',
     per_page: 100,
-    request: ONE_TRY,
   });
   const mine = runs.filter((r) => r.external_id === ref.externalId).sort((a, b) => b.id - a.id);
   return mine[0] && { id: mine[0].id, annotationsCount: mine[0].output.annotations_count ?? 0 };
@@ -48,7 +48,7 @@ const annotationKey = (a: AnnotationLike): string => `${a.path}\u0000${a.start_l
 /** The annotations in `wanted` that the run does not have yet, in their original order. */
 export async function unsentAnnotations<A extends AnnotationLike>(octokit: InstallationOctokit, ref: CheckRunRef, run: ExistingCheckRun, wanted: A[]): Promise<A[]> {
   if (run.annotationsCount === 0) return wanted;
-  const sent = await octokit.paginate(octokit.rest.checks.listAnnotations, { owner: ref.owner, repo: ref.repo, check_run_id: run.id, per_page: 100, request: ONE_TRY });
+  const sent = await octokit.paginate(octokit.rest.checks.listAnnotations, { owner: ref.owner, repo: ref.repo, check_run_id: run.id, per_page: 100 });
   const have = new Map<string, number>();
   for (const a of sent) have.set(annotationKey(a), (have.get(annotationKey(a)) ?? 0) + 1);
   return wanted.filter((a) => {
