@@ -8,13 +8,14 @@
 # --- build: all dependencies, compile TypeScript, then drop dev dependencies -------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# re2 is a native module: prebuilt binaries are downloaded when available, else compiled.
+# re2 is a native module, compiled from source here: DOWNLOAD_FORCE_BUILD stops its installer
+# from fetching a prebuilt binary (nothing is downloaded but npm packages and Debian packages).
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # Scripts are skipped here (prepare would compile before the sources are copied); native
 # modules are rebuilt explicitly below.
-RUN npm ci --ignore-scripts && npm rebuild re2
+RUN npm ci --ignore-scripts && DOWNLOAD_FORCE_BUILD=1 npm rebuild re2
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY bin ./bin
