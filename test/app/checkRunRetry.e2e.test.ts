@@ -2,53 +2,22 @@
 // retry options), a real git repository, the scan worker, and the OpenAPI-validated GitHub
 // stand-in, which fails chosen calls: before acting (the job fails and BullMQ retries it)
 // or after acting (GitHub stored the write, the worker only saw a 502).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Job } from 'bullmq';
 import { formatToken } from '../../src/keyservice/keyFormat.js';
-import { SCAN_QUEUE, type ScanJobData } from '../../src/queue/queues.js';
+import type { ScanJobData } from '../../src/queue/queues.js';
 import { enqueueScan, scanJobId } from '../../src/queue/scanJobs.js';
-import { startScanWorker, type ScanWorkerHandle } from '../../src/queue/scanWorker.js';
-import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
 import type { StoredCheckRun } from '../support/githubStandInHandlers.js';
 import { TestRepo } from '../support/gitRepo.js';
-import { ensureBuilt } from '../support/ensureBuilt.js';
-import { finishedJob, scanJobData } from '../support/scanJobRuns.js';
+import { finishedJob, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';
 
-const PREFIX = `kw-checkrun-retry-${randomUUID().slice(0, 8)}`;
 const OWNER = 'Codertocat';
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-
-let gh: GitHubStandIn;
-let worker: ScanWorkerHandle;
-let queue: Queue<ScanJobData>;
-let redis: Redis;
-const repos: TestRepo[] = [];
-
-beforeAll(async () => {
-  ensureBuilt();
-  gh = await startGitHubStandIn();
-  redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  queue = new Queue<ScanJobData>(SCAN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: PREFIX });
-  worker = startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix: PREFIX, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log: pino({ level: 'silent' }), githubRetry: { retries: 2, baseDelayMs: 20, maxDelayMs: 200 } });
-});
-
-afterAll(async () => {
-  await worker?.close();
-  await queue?.close();
-  const keys = await redis.keys(`${PREFIX}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
-  await gh?.close();
-  for (const r of repos) r.remove();
-});
+const rig = scanWorkerRig('checkrun-retry');
 
 /** A repository whose head commit adds one live secret key and 55 public keys: 56 annotations, two API calls' worth. */
 function leakyRepo(): { repo: TestRepo; base: string; head: string } {
   const repo = new TestRepo();
-  repos.push(repo);
+  rig.track(repo);
   const base = repo.commit({ 'README.md': 'hello\n' }, 'base');
   repo.branch('feature');
   const head = repo.commit({
@@ -59,24 +28,24 @@ function leakyRepo(): { repo: TestRepo; base: string; head: string } {
 }
 
 const jobData = (repo: TestRepo, name: string, o: { base: string; head: string; pullNumber?: number }) => scanJobData(repo, OWNER, name, o);
-const finished = (jobId: string) => finishedJob(queue, jobId, gh.violations);
+const finished = (jobId: string) => finishedJob(rig.queue, jobId, rig.gh.violations);
 
 /** Each annotation GitHub holds, by position and message (the message names the finding's fingerprint). */
 const annotationKeys = (run: StoredCheckRun) => run.annotations.map((a) => `${a.path}:${a.start_line}:${a.start_column}:${a.message}`);
-const checkRunsFor = (name: string, sha: string) => gh.state.checkRuns.filter((c) => c.repo === name && c.head_sha === sha);
-const callsTo = (operationId: string, name: string) => gh.requests.filter((r) => r.operationId === operationId && r.url.includes(`/${OWNER}/${name}/`));
+const checkRunsFor = (name: string, sha: string) => rig.gh.state.checkRuns.filter((c) => c.repo === name && c.head_sha === sha);
+const callsTo = (operationId: string, name: string) => rig.gh.requests.filter((r) => r.operationId === operationId && r.url.includes(`/${OWNER}/${name}/`));
 
 describe('check run idempotency', () => {
   it('a scan retried after the pull request review failed keeps one check run, each annotation once', async () => {
     const { repo, base, head } = leakyRepo();
     const name = 'retry-after-review';
-    gh.addPull(OWNER, name, { number: 3, baseSha: base, headSha: head });
-    gh.failOperation({ operationId: 'pulls/create-review', status: 500 });
-    const failedOnce = new Promise<Job<ScanJobData> | undefined>((resolve) => worker.worker.once('failed', (job) => resolve(job)));
+    rig.gh.addPull(OWNER, name, { number: 3, baseSha: base, headSha: head });
+    rig.gh.failOperation({ operationId: 'pulls/create-review', status: 500 });
+    const failedOnce = new Promise<Job<ScanJobData> | undefined>((resolve) => rig.worker.worker.once('failed', (job) => resolve(job)));
 
-    const jobId = await enqueueScan(queue, jobData(repo, name, { base, head, pullNumber: 3 }));
+    const jobId = await enqueueScan(rig.queue, jobData(repo, name, { base, head, pullNumber: 3 }));
     const failed = await failedOnce;
-    gh.clearOperationFaults();
+    rig.gh.clearOperationFaults();
     expect(failed?.id).toBe(jobId);
     expect(checkRunsFor(name, head)).toHaveLength(1);
 
@@ -92,21 +61,21 @@ describe('check run idempotency', () => {
     expect(keys).toHaveLength(56);
     expect(new Set(keys).size).toBe(56);
     expect(run.annotationBatches.every((n) => n <= 50)).toBe(true);
-    expect(gh.state.reviews.filter((r) => r.repo === name)).toHaveLength(1);
-    const comments = gh.state.reviewComments.filter((c) => c.repo === name);
+    expect(rig.gh.state.reviews.filter((r) => r.repo === name)).toHaveLength(1);
+    const comments = rig.gh.state.reviewComments.filter((c) => c.repo === name);
     expect(comments).toHaveLength(56);
     expect(new Set(comments.map((c) => `${c.path}:${c.line}`)).size).toBe(56);
-    expect(gh.violations).toEqual([]);
+    expect(rig.gh.violations).toEqual([]);
   });
 
   it('a check run write that failed after GitHub acted is not repeated blindly', async () => {
     const { repo, base, head } = leakyRepo();
     const name = 'lost-answers';
-    gh.failOperation({ operationId: 'checks/create', status: 502, times: 1, afterActing: true });
-    gh.failOperation({ operationId: 'checks/update', status: 502, times: 1, afterActing: true });
+    rig.gh.failOperation({ operationId: 'checks/create', status: 502, times: 1, afterActing: true });
+    rig.gh.failOperation({ operationId: 'checks/update', status: 502, times: 1, afterActing: true });
 
-    const job = await finished(await enqueueScan(queue, jobData(repo, name, { base, head })));
-    gh.clearOperationFaults();
+    const job = await finished(await enqueueScan(rig.queue, jobData(repo, name, { base, head })));
+    rig.gh.clearOperationFaults();
     expect(await job.getState()).toBe('completed');
     expect(job.failedReason).toBeUndefined();
     // Both faults fired: the stand-in stored a run and a batch whose answers were 502.
@@ -118,22 +87,22 @@ describe('check run idempotency', () => {
     expect(keys).toHaveLength(56);
     expect(new Set(keys).size).toBe(56);
     expect(runs[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
-    expect(gh.violations).toEqual([]);
+    expect(rig.gh.violations).toEqual([]);
   });
 
   it('a different scan of the same commit gets its own check run, and a repeat finds its own', async () => {
     const { repo, base, head } = leakyRepo();
     const name = 'push-and-pr';
-    gh.addPull(OWNER, name, { number: 4, baseSha: base, headSha: head });
+    rig.gh.addPull(OWNER, name, { number: 4, baseSha: base, headSha: head });
     const push = jobData(repo, name, { base, head });
-    const pushJob = await finished(await enqueueScan(queue, push));
-    await finished(await enqueueScan(queue, jobData(repo, name, { base, head, pullNumber: 4 })));
+    const pushJob = await finished(await enqueueScan(rig.queue, push));
+    await finished(await enqueueScan(rig.queue, jobData(repo, name, { base, head, pullNumber: 4 })));
     expect(checkRunsFor(name, head)).toHaveLength(2);
 
     // The push's webhook again, after its job was cleaned up: by now the pull request's run
     // is the newest `keywarden` run on the commit, and the push scan must still find its own.
     await pushJob.remove();
-    await finished(await enqueueScan(queue, push));
+    await finished(await enqueueScan(rig.queue, push));
     const runs = checkRunsFor(name, head);
     expect(runs).toHaveLength(2);
     expect(new Set(runs.map((r) => r.external_id))).toEqual(new Set([scanJobId(push), scanJobId(jobData(repo, name, { base, head, pullNumber: 4 }))]));
@@ -141,6 +110,6 @@ describe('check run idempotency', () => {
       expect(annotationKeys(run)).toHaveLength(56);
       expect(new Set(annotationKeys(run)).size).toBe(56);
     }
-    expect(gh.violations).toEqual([]);
+    expect(rig.gh.violations).toEqual([]);
   });
 });

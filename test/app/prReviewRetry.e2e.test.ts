@@ -1,54 +1,20 @@
 // A pull request scan that runs again, or a review write whose answer was lost, must leave one
 // review. Real Redis and BullMQ, a real git repository, the scan worker, and the
 // OpenAPI-validated GitHub stand-in failing chosen calls, some after it stored the write.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
 import { formatToken } from '../../src/keyservice/keyFormat.js';
 import { LEAK_MARKER_RE } from '../../src/app/report/findingText.js';
-import { SCAN_QUEUE, type ScanJobData } from '../../src/queue/queues.js';
 import { enqueueScan } from '../../src/queue/scanJobs.js';
-import { startScanWorker, type ScanWorkerHandle } from '../../src/queue/scanWorker.js';
-import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
 import { TestRepo } from '../support/gitRepo.js';
-import { ensureBuilt } from '../support/ensureBuilt.js';
-import { finishedJob, scanJobData } from '../support/scanJobRuns.js';
+import { finishedJob, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';
 
-const PREFIX = `kw-review-retry-${randomUUID().slice(0, 8)}`;
 const OWNER = 'Codertocat';
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-
-let gh: GitHubStandIn;
-let worker: ScanWorkerHandle;
-let queue: Queue<ScanJobData>;
-let redis: Redis;
-const repos: TestRepo[] = [];
-
-beforeAll(async () => {
-  ensureBuilt();
-  gh = await startGitHubStandIn();
-  redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  queue = new Queue<ScanJobData>(SCAN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: PREFIX });
-  // Three tries per report step: the tests count on it when they aim faults at the later tries.
-  worker = startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix: PREFIX, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log: pino({ level: 'silent' }), githubRetry: { retries: 2, baseDelayMs: 20, maxDelayMs: 200 } });
-});
-
-afterAll(async () => {
-  await worker?.close();
-  await queue?.close();
-  const keys = await redis.keys(`${PREFIX}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
-  await gh?.close();
-  for (const r of repos) r.remove();
-});
+const rig = scanWorkerRig('review-retry');
 
 /** A pull request whose head commit adds one live secret key and three public keys: four leaks to review. */
 function leakyPull(name: string, pull: { number: number; outdatedPaths?: string[] }) {
   const repo = new TestRepo();
-  repos.push(repo);
+  rig.track(repo);
   const base = repo.commit({ 'README.md': 'hello\n' }, 'base');
   repo.branch('feature');
   const secret = formatToken('secret', 'live');
@@ -56,23 +22,23 @@ function leakyPull(name: string, pull: { number: number; outdatedPaths?: string[
     'config/prod.env': `KEYSERVICE_SECRET_KEY=${secret}\n`,
     'web/public-keys.txt': Array.from({ length: 3 }, () => `pk = ${formatToken('public', 'live')}`).join('\n') + '\n',
   }, 'add keys');
-  gh.addPull(OWNER, name, { ...pull, baseSha: base, headSha: head });
+  rig.gh.addPull(OWNER, name, { ...pull, baseSha: base, headSha: head });
   return { data: scanJobData(repo, OWNER, name, { base, head, pullNumber: pull.number }), secret };
 }
 
 const markersIn = (text: string) => [...text.matchAll(LEAK_MARKER_RE)].map((m) => m[1]);
-const reviewsOf = (name: string) => gh.state.reviews.filter((r) => r.repo === name);
-const commentsOf = (name: string) => gh.state.reviewComments.filter((c) => c.repo === name);
-const statusesOf = (operationId: string, name: string) => gh.requests.filter((r) => r.operationId === operationId && r.url.includes(`/${OWNER}/${name}/`)).map((r) => r.status);
+const reviewsOf = (name: string) => rig.gh.state.reviews.filter((r) => r.repo === name);
+const commentsOf = (name: string) => rig.gh.state.reviewComments.filter((c) => c.repo === name);
+const statusesOf = (operationId: string, name: string) => rig.gh.requests.filter((r) => r.operationId === operationId && r.url.includes(`/${OWNER}/${name}/`)).map((r) => r.status);
 
 describe('pull request review idempotency', () => {
   it('a review GitHub stored before answering 502 is not posted again', async () => {
     const name = 'review-lost-answer';
     const { data } = leakyPull(name, { number: 5 });
-    gh.failOperation({ operationId: 'pulls/create-review', status: 502, times: 1, afterActing: true });
+    rig.gh.failOperation({ operationId: 'pulls/create-review', status: 502, times: 1, afterActing: true });
 
-    const job = await finishedJob(queue, await enqueueScan(queue, data), gh.violations);
-    gh.clearOperationFaults();
+    const job = await finishedJob(rig.queue, await enqueueScan(rig.queue, data), rig.gh.violations);
+    rig.gh.clearOperationFaults();
     const reviews = reviewsOf(name);
     expect(reviews).toHaveLength(1);
     const comments = commentsOf(name);
@@ -83,7 +49,7 @@ describe('pull request review idempotency', () => {
     expect(statusesOf('pulls/create-review', name)).toEqual([502]);
     expect(await job.getState()).toBe('completed');
     expect(job.failedReason).toBeUndefined();
-    expect(gh.violations).toEqual([]);
+    expect(rig.gh.violations).toEqual([]);
   });
 
   it('a scan retried after the body-only fallback review keeps that one review', async () => {
@@ -93,14 +59,14 @@ describe('pull request review idempotency', () => {
     const { data, secret } = leakyPull(name, { number: 6, outdatedPaths: ['config/prod.env'] });
     // That review is stored but its answer lost, and GitHub then fails every read of the
     // reviews until the job has failed: BullMQ runs the whole scan again.
-    gh.failOperation({ operationId: 'pulls/create-review', status: 502, skip: 1, times: 1, afterActing: true });
-    gh.failOperation({ operationId: 'pulls/list-reviews', status: 502, skip: 1 });
-    const clearFaults = () => gh.clearOperationFaults();
-    worker.worker.once('failed', clearFaults);
+    rig.gh.failOperation({ operationId: 'pulls/create-review', status: 502, skip: 1, times: 1, afterActing: true });
+    rig.gh.failOperation({ operationId: 'pulls/list-reviews', status: 502, skip: 1 });
+    const clearFaults = () => rig.gh.clearOperationFaults();
+    rig.worker.worker.once('failed', clearFaults);
 
-    const job = await finishedJob(queue, await enqueueScan(queue, data), gh.violations);
-    worker.worker.off('failed', clearFaults);
-    gh.clearOperationFaults();
+    const job = await finishedJob(rig.queue, await enqueueScan(rig.queue, data), rig.gh.violations);
+    rig.worker.worker.off('failed', clearFaults);
+    rig.gh.clearOperationFaults();
     const reviews = reviewsOf(name);
     expect(reviews).toHaveLength(1);
     expect(commentsOf(name)).toEqual([]);
@@ -111,7 +77,7 @@ describe('pull request review idempotency', () => {
     expect(job.failedReason).toMatch(/Server Error|502/);
     expect(await job.getState()).toBe('completed');
     expect(statusesOf('pulls/list-reviews', name).at(-1)).toBe(200);
-    expect(gh.requestsContaining(secret)).toEqual([]);
-    expect(gh.violations).toEqual([]);
+    expect(rig.gh.requestsContaining(secret)).toEqual([]);
+    expect(rig.gh.violations).toEqual([]);
   });
 });

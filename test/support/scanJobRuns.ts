@@ -1,7 +1,68 @@
 // Helpers for tests that push scan jobs through a real BullMQ queue and wait for the outcome.
-import type { Job, Queue } from 'bullmq';
-import type { ScanJobData } from '../../src/queue/queues.js';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { Queue, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
+import { SCAN_QUEUE, type ScanJobData } from '../../src/queue/queues.js';
+import { startScanWorker, type ScanWorkerHandle } from '../../src/queue/scanWorker.js';
+import { ensureBuilt } from './ensureBuilt.js';
+import { startGitHubStandIn, type GitHubStandIn } from './githubStandIn.js';
 import type { TestRepo } from './gitRepo.js';
+
+/** What a suite's tests use of its scan worker set-up (all running once the suite's hooks ran). */
+export interface ScanWorkerRig {
+  readonly gh: GitHubStandIn;
+  readonly queue: Queue<ScanJobData>;
+  readonly worker: ScanWorkerHandle;
+  /** Removes the repository after the suite. */
+  track(repo: TestRepo): TestRepo;
+}
+
+/**
+ * For the enclosing suite: the OpenAPI-validated GitHub stand-in, a scan queue on real Redis
+ * under a prefix of its own, and the scan worker, with three tries per report step (the
+ * retry suites aim faults at the later tries). All of it is closed, and the suite's Redis
+ * keys deleted, after the suite.
+ */
+export function scanWorkerRig(name: string): ScanWorkerRig {
+  const prefix = `kw-${name}-${randomUUID().slice(0, 8)}`;
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  let running: { gh: GitHubStandIn; queue: Queue<ScanJobData>; worker: ScanWorkerHandle; redis: Redis } | undefined;
+  const repos: TestRepo[] = [];
+  beforeAll(async () => {
+    ensureBuilt();
+    const gh = await startGitHubStandIn();
+    const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+    const queue = new Queue<ScanJobData>(SCAN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
+    const worker = startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log: pino({ level: 'silent' }), githubRetry: { retries: 2, baseDelayMs: 20, maxDelayMs: 200 } });
+    running = { gh, queue, worker, redis };
+  });
+  afterAll(async () => {
+    await running?.worker.close();
+    await running?.queue.close();
+    if (running) {
+      const keys = await running.redis.keys(`${prefix}:*`);
+      if (keys.length) await running.redis.del(...keys);
+      await running.redis.quit();
+      await running.gh.close();
+    }
+    for (const r of repos) r.remove();
+  });
+  const get = () => {
+    if (!running) throw new Error('the scan worker rig is not running: use it inside a test or hook');
+    return running;
+  };
+  return {
+    get gh() { return get().gh; },
+    get queue() { return get().queue; },
+    get worker() { return get().worker; },
+    track(repo) {
+      repos.push(repo);
+      return repo;
+    },
+  };
+}
 
 /** A push scan of base..head, or a pull request scan when pullNumber is given. */
 export function scanJobData(repo: TestRepo, owner: string, name: string, o: { base: string; head: string; pullNumber?: number }): ScanJobData {
