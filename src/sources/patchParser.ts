@@ -207,28 +207,16 @@ export class PatchParser {
     if (ats < 2 || buf[i++] !== SPACE) return;
     let olds = 0;
     let firstOldCount = 1;
-    const num = { value: 0, end: 0 };
+    const range = { start: 0, count: 1, end: 0 };
     while (i < e && buf[i] === MINUS) {
-      if (!readNumber(buf, i + 1, e, num)) return;
-      i = num.end;
-      let count = 1;
-      if (buf[i] === COMMA) {
-        if (!readNumber(buf, i + 1, e, num)) return;
-        count = num.value;
-        i = num.end;
-      }
-      if (olds++ === 0) firstOldCount = count;
+      if (!readRange(buf, i + 1, e, range)) return;
+      if (olds++ === 0) firstOldCount = range.count;
+      i = range.end;
       if (buf[i++] !== SPACE) return;
     }
-    if (olds === 0 || buf[i] !== PLUS || !readNumber(buf, i + 1, e, num)) return;
-    const start = num.value;
-    i = num.end;
-    let newCount = 1;
-    if (buf[i] === COMMA) {
-      if (!readNumber(buf, i + 1, e, num)) return;
-      newCount = num.value;
-      i = num.end;
-    }
+    if (olds === 0 || buf[i] !== PLUS || !readRange(buf, i + 1, e, range)) return;
+    const { start, count: newCount } = range;
+    i = range.end;
     if (i + 2 >= e || buf[i] !== SPACE || buf[i + 1] !== AT || buf[i + 2] !== AT) return;
     this.state = HUNK;
     this.parents = ats - 1;
@@ -340,17 +328,23 @@ export class PatchParser {
 }
 
 /** Reads decimal digits at `i` into `out`; false when there are none. */
-function readNumber(buf: Buffer, i: number, e: number, out: { value: number; end: number }): boolean {
-  let value = 0;
-  const from = i;
-  for (; i < e; i++) {
-    const d = buf[i] - 48;
-    if (d < 0 || d > 9) break;
-    value = value * 10 + d;
+/** A hunk range `N[,M]` at i: its start N and line count M (1 when omitted), and where it ends. */
+function readRange(buf: Buffer, i: number, e: number, out: { start: number; count: number; end: number }): boolean {
+  let j = i;
+  let start = 0;
+  while (j < e && buf[j] >= 48 && buf[j] <= 57) start = start * 10 + buf[j++] - 48;
+  if (j === i) return false;
+  let count = 1;
+  if (buf[j] === COMMA) {
+    const digits = ++j;
+    count = 0;
+    while (j < e && buf[j] >= 48 && buf[j] <= 57) count = count * 10 + buf[j++] - 48;
+    if (j === digits) return false;
   }
-  out.value = value;
-  out.end = i;
-  return i > from;
+  out.start = start;
+  out.count = count;
+  out.end = j;
+  return true;
 }
 
 function stripTrailingTab(s: string): string {
