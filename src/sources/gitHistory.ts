@@ -35,7 +35,7 @@ export async function* gitHistoryBatches(opts: GitHistoryOptions): AsyncGenerato
   const parser = new PatchParser({ maxBytes: opts.maxBytes });
   let commits = 0;
   try {
-    for await (const chunk of gitChunks(args, opts.repoDir)) {
+    for await (const chunk of gitChunks(args, opts.repoDir, { bulk: true })) {
       parser.write(chunk);
       const batch = drain(parser, opts);
       if (batch.length > 0) yield batch;
