@@ -17,7 +17,7 @@ import { startProgress } from './progress.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 import { planScan, type ScanPlan } from './scanPlan.js';
-import { itemBatchesFor, startStaged, type StartedSource } from './scanSource.js';
+import { itemBatchesFor, startHistory, startStaged, type StartedSource } from './scanSource.js';
 import { scanItems, type ScanTotals } from './scanLoop.js';
 
 const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -29,8 +29,10 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
   const plan = planScan(path, options);
   if (!plan.redact) process.stderr.write('keywarden: warning: --no-redact shows whole secrets; never share this output\n');
 
-  // Pre-commit: git computes the staged diff on the other core while we build the rules.
-  const stagedSource = plan.mode === 'staged' ? (early ?? (await startStaged(plan))) : undefined;
+  // git computes the staged diff or the history's patches on the other core while we build
+  // the rules.
+  const counters = { commits: 0 };
+  const gitSource = plan.mode === 'staged' ? (early ?? (await startStaged(plan))) : plan.mode === 'history' ? await startHistory(plan, counters) : undefined;
 
   const root = findRepoRoot(plan.dir);
   const config = await userConfig(plan.config ?? findConfigFile(root), root);
@@ -49,11 +51,10 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
   const choice = plan.mode === 'directory' ? directoryEngineChoice(plan.threads) : { threads: plan.threads ?? (plan.mode === 'history' ? defaultThreads() : 0) };
   const engine = await startScanEngine(rules, scannerOptions, choice);
   const scan = engine.scan;
-  const counters = { commits: 0 };
   const progress = await startProgress(plan.progress && (plan.mode === 'history' || plan.mode === 'directory'));
   let totals: ScanTotals;
   try {
-    totals = await scanItems(itemBatchesFor({ ...plan, maxFileSize }, ignorePath, counters, stagedSource), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
+    totals = await scanItems(itemBatchesFor({ ...plan, maxFileSize }, ignorePath, counters, gitSource), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
   } finally {
     progress.stop();
     await engine.close();

@@ -9,7 +9,7 @@ export interface SourceCounters {
 
 /** A source already started: git is running, its fragments and binary notes come as read. */
 export interface StartedSource {
-  fragments: AsyncIterable<Fragment>;
+  batches: AsyncIterable<Fragment[]>;
   binaries: SkippedFragment[];
 }
 
@@ -24,7 +24,33 @@ function binaryNotes(binaries: SkippedFragment[]): (b: { path: string; commit?: 
 export async function startStaged(plan: ScanPlan): Promise<StartedSource> {
   const { stagedFragments } = await import('../sources/staged.js');
   const binaries: SkippedFragment[] = [];
-  return { fragments: stagedFragments({ repoDir: plan.dir, onBinary: binaryNotes(binaries) }), binaries };
+  return { batches: oneByOne(stagedFragments({ repoDir: plan.dir, onBinary: binaryNotes(binaries) })), binaries };
+}
+
+/** Starts `git log -p` now, for the same reason: git's time is most of a history scan's. */
+export async function startHistory(plan: ScanPlan, counters: SourceCounters): Promise<StartedSource> {
+  const { startGitHistory } = await import('../sources/gitHistory.js');
+  const binaries: SkippedFragment[] = [];
+  const batches = startGitHistory({
+    repoDir: plan.dir,
+    since: plan.since,
+    range: plan.range,
+    all: plan.all,
+    onBinary: binaryNotes(binaries),
+    onCommit: (n) => (counters.commits = n),
+  });
+  return { batches, binaries };
+}
+
+async function* oneByOne<T>(items: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const item of items) yield [item];
+}
+
+/** A started source's batches, each led by the binary notes that came before it. */
+async function* withBinaryNotes(started: StartedSource): AsyncGenerator<SourceItem[]> {
+  const { binaries } = started;
+  for await (const batch of started.batches) yield binaries.length > 0 ? [...binaries.splice(0), ...batch] : batch;
+  if (binaries.length > 0) yield binaries.splice(0);
 }
 
 /**
@@ -37,8 +63,6 @@ export async function* itemBatchesFor(
   counters: SourceCounters,
   started?: StartedSource,
 ): AsyncGenerator<SourceItem[]> {
-  const binaries: SkippedFragment[] = [];
-  const onBinary = binaryNotes(binaries);
   switch (plan.mode) {
     case 'stdin': {
       const { stdinItems } = await import('../sources/stdin.js');
@@ -53,25 +77,11 @@ export async function* itemBatchesFor(
       yield* directoryBatches({ root: plan.target, gitignore: plan.gitignore, maxFileSize: plan.maxFileSize, ignorePath, onUnreadable });
       return;
     }
-    case 'staged': {
-      const staged = started ?? (await startStaged(plan));
-      for await (const f of staged.fragments) yield [...staged.binaries.splice(0), f];
-      if (staged.binaries.length > 0) yield staged.binaries.splice(0);
+    case 'staged':
+      yield* withBinaryNotes(started ?? (await startStaged(plan)));
       return;
-    }
-    case 'history': {
-      const { gitHistoryBatches } = await import('../sources/gitHistory.js');
-      const batches = gitHistoryBatches({
-        repoDir: plan.dir,
-        since: plan.since,
-        range: plan.range,
-        all: plan.all,
-        onBinary,
-        onCommit: (n) => (counters.commits = n),
-      });
-      for await (const batch of batches) yield binaries.length > 0 ? [...binaries.splice(0), ...batch] : batch;
-      if (binaries.length > 0) yield binaries.splice(0);
+    case 'history':
+      yield* withBinaryNotes(started ?? (await startHistory(plan, counters)));
       return;
-    }
   }
 }

@@ -27,15 +27,30 @@ export async function* gitHistoryFragments(opts: GitHistoryOptions): AsyncGenera
 
 /**
  * The same fragments, in the arrays they are parsed in (one per chunk of git's output): a
- * consumer that loops over them saves an asynchronous step per fragment.
+ * consumer that loops over them saves an asynchronous step per fragment. git starts on the
+ * first read.
  */
 export async function* gitHistoryBatches(opts: GitHistoryOptions): AsyncGenerator<Fragment[]> {
+  yield* startGitHistory(opts);
+}
+
+/**
+ * Starts git now and returns its batches: the caller can build its rule set while git
+ * works on the other core (git's time is most of a history scan's). The caller must read
+ * the batches to the end or return() them, or git waits on a full pipe. Invalid revisions
+ * throw here.
+ */
+export function startGitHistory(opts: GitHistoryOptions): AsyncGenerator<Fragment[]> {
   const revs = revisionArgs(opts);
   const args = [...PATCH_CONFIG, 'log', '-p', ...PATCH_FLAGS, COMMIT_FORMAT, ...revs, '--'];
+  return parseHistory(gitChunks(args, opts.repoDir, { bulk: true }), opts);
+}
+
+async function* parseHistory(chunks: AsyncGenerator<Buffer>, opts: GitHistoryOptions): AsyncGenerator<Fragment[]> {
   const parser = new PatchParser({ maxBytes: opts.maxBytes });
   let commits = 0;
   try {
-    for await (const chunk of gitChunks(args, opts.repoDir, { bulk: true })) {
+    for await (const chunk of chunks) {
       parser.write(chunk);
       const batch = drain(parser, opts);
       if (batch.length > 0) yield batch;
@@ -48,6 +63,9 @@ export async function* gitHistoryBatches(opts: GitHistoryOptions): AsyncGenerato
     // A repository without commits has no history: that is an empty scan, not an error.
     if (err instanceof GitError && /does not have any commits|bad default revision 'HEAD'/.test(err.message)) return;
     throw err;
+  } finally {
+    // Stopped early: the chunks' own finally stops git.
+    await chunks.return(undefined);
   }
   parser.end();
   const last = drain(parser, opts);
