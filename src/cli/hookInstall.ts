@@ -114,6 +114,9 @@ export function hookScript(node: string, bin: string, chained: boolean): string 
     );
   }
   lines.push(
+    '# Node parses the whole NODE_EXTRA_CA_CERTS bundle as it starts (~60 ms on a CI VM), for',
+    '# TLS; the scan makes no connections.',
+    'unset NODE_EXTRA_CA_CERTS',
     `node=${shellQuote(node)}`,
     `bin=${shellQuote(bin)}`,
     'if [ -x "$node" ] && [ -f "$bin" ]; then exec "$node" "$bin" scan --staged; fi',

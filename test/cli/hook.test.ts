@@ -5,9 +5,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeGitRepo, type GitFixture } from '../sources/gitFixture.js';
 import { assertBuilt, runCli, serviceToken } from './runCli.js';
 
-function commit(repo: GitFixture, message: string): { code: number | null; output: string } {
+function commit(repo: GitFixture, message: string, env: NodeJS.ProcessEnv = {}): { code: number | null; output: string } {
   // A real `git commit`, so git runs the hook exactly as it would for a user.
-  const r = spawnSync('git', ['commit', '-m', message], { cwd: repo.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HOME: repo.dir } });
+  const r = spawnSync('git', ['commit', '-m', message], { cwd: repo.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HOME: repo.dir, ...env } });
   return { code: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -55,6 +55,20 @@ describe('keywarden hook', () => {
     const clean = commit(repo, 'clean');
     expect(clean.code).toBe(0);
     expect(repo.git('rev-list', '--count', 'HEAD').trim()).toBe('3');
+  });
+
+  it('starts node without NODE_EXTRA_CA_CERTS: the scan needs no TLS, and node would parse the bundle', async () => {
+    const repo = newRepo();
+    expect((await runCli(['hook', 'install'], { cwd: repo.dir })).code).toBe(0);
+    repo.write('plain.txt', 'nothing secret\n');
+    repo.git('add', 'plain.txt');
+    // Node warns on start-up when it cannot load the file: the hook's node never sees it.
+    const missing = join(repo.dir, 'no-such-ca.pem');
+    const warned = spawnSync(process.execPath, ['-e', '0'], { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: missing } });
+    expect(warned.stderr).toContain('no-such-ca.pem');
+    const r = commit(repo, 'clean', { NODE_EXTRA_CA_CERTS: missing });
+    expect(r.code).toBe(0);
+    expect(r.output).not.toContain('no-such-ca.pem');
   });
 
   it('honours core.hooksPath', async () => {
