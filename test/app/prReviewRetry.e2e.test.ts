@@ -49,6 +49,8 @@ describe('pull request review idempotency', () => {
     expect(statusesOf('pulls/create-review', name)).toEqual([502]);
     expect(await job.getState()).toBe('completed');
     expect(job.failedReason).toBeUndefined();
+    // The try that found the stored review still names it.
+    expect(job.returnvalue.reviewId).toBe(reviews[0].id);
     expect(rig.gh.violations).toEqual([]);
   });
 
@@ -76,6 +78,8 @@ describe('pull request review idempotency', () => {
     expect(statusesOf('pulls/create-review', name)).toEqual([422, 502]);
     expect(job.failedReason).toMatch(/Server Error|502/);
     expect(await job.getState()).toBe('completed');
+    // The run that found the body-only review names it.
+    expect(job.returnvalue.reviewId).toBe(reviews[0].id);
     expect(statusesOf('pulls/list-reviews', name).at(-1)).toBe(200);
     expect(rig.gh.requestsContaining(secret)).toEqual([]);
     expect(rig.gh.violations).toEqual([]);

@@ -231,8 +231,9 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   },
   'pulls/list-reviews': (i) =>
     paged(i.state.reviews.filter((r) => r.owner === i.params.owner && r.repo === i.params.repo && r.pull_number === Number(i.params.pull_number)), i),
+  // GitHub names a comment's review `pull_request_review_id`.
   'pulls/list-review-comments': (i) =>
-    paged(i.state.reviewComments.filter((c) => c.owner === i.params.owner && c.repo === i.params.repo && c.pull_number === Number(i.params.pull_number)), i),
+    paged(i.state.reviewComments.filter((c) => c.owner === i.params.owner && c.repo === i.params.repo && c.pull_number === Number(i.params.pull_number)), i, (list) => list.map((c) => ({ ...c, pull_request_review_id: c.review_id }))),
 
   'issues/create': ({ params, body, state, baseUrl }) => {
     const issue: StoredIssue = {

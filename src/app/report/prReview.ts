@@ -21,6 +21,7 @@ export interface PrReviewInput {
 }
 
 export interface PrReviewResult {
+  /** The review that says this scan's leaks: the one posted now, or, when everything was said before, the newest that said it. */
   reviewId?: number;
   commented: number;
   alreadyCommented: number;
@@ -48,16 +49,20 @@ async function postPrReview(octokit: InstallationOctokit, i: PrReviewInput): Pro
   const already = await leaksAlreadyReviewed(octokit, i);
   const fresh = new Map<string, Finding>();
   let alreadyCommented = 0;
+  let saidIn = 0;
   for (const f of i.findings) {
     const id = leakId(f);
     if (i.baseline.has(id)) continue;
-    if (already.has(id)) {
+    const reviewed = already.get(id);
+    if (reviewed !== undefined) {
       alreadyCommented++;
+      saidIn = Math.max(saidIn, reviewed);
       continue;
     }
     if (!fresh.has(id)) fresh.set(id, f);
   }
-  if (fresh.size === 0) return { commented: 0, alreadyCommented, unanchored: 0 };
+  // Nothing new: a repeat of this scan (or a later one) names the review that already says it.
+  if (fresh.size === 0) return { reviewId: saidIn || undefined, commented: 0, alreadyCommented, unanchored: 0 };
   const list = [...fresh.values()];
   const summary = `keywarden found ${list.length} new leak${list.length === 1 ? '' : 's'} in this pull request. See the \`keywarden\` check for details.`;
   const comments = list.map((f) => ({ path: f.path, line: f.line, side: 'RIGHT' as const, body: commentBody(f) }));
