@@ -14,7 +14,7 @@ import { rotationMetrics } from './metrics.js';
 import { pino, type Logger } from 'pino';
 import { ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from './queues.js';
 import { NOTIFY_QUEUE, processNotifyJob, processRotateJob, type NotifyJobReturn, type RotateJobDeps, type RotateJobReturn, type RotateJobState } from './rotateJob.js';
-import { redisLock } from './rotateLock.js';
+import { redisLock } from './redisLock.js';
 import { RotationError } from '../rotation/rotator.js';
 import { jitteredBackoff, type GitHubRetryOptions } from '../rotation/githubRetry.js';
 

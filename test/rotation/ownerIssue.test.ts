@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
 import { ensureOwnerIssue, ISSUE_LABEL } from '../../src/rotation/ownerIssue.js';
 import { secretMarker } from '../../src/rotation/issueBody.js';
-import { redisLock } from '../../src/queue/rotateLock.js';
+import { redisLock } from '../../src/queue/redisLock.js';
 import type { RotationResult } from '../../src/rotation/rotator.js';
 import { formatToken } from '../../src/keyservice/keyFormat.js';
 import { rotateJobFor } from './fixtures.js';

@@ -1,8 +1,12 @@
-// A short Redis lock so that two rotate jobs for the same key in the same repository (the key
-// leaked in two files) cannot both search, both miss and both open an issue. The lock expires
-// by itself, so a worker killed while holding it delays the other job by at most `ttlMs`; a
-// live holder keeps extending it, because GitHub's pacing of issue creation can make the
-// work inside take longer than any fixed TTL.
+// A short Redis lock around a look-then-write against GitHub, so that two jobs doing the same
+// report cannot both look, both miss and both create: two rotate jobs for the same key (the
+// key leaked in two files) and one issue, or two runs of one scan (a stalled job picked up
+// again while its first run still goes on) and one check run and one review. SET NX PX with
+// a random token: the lock expires by itself, so a worker killed while holding it delays the
+// other job by at most `ttlMs`; a live holder keeps extending it, because GitHub's pacing of
+// writes can make the work inside take longer than any fixed TTL; and only the token's owner
+// extends or releases it (compare-and-delete in Lua), so a holder whose lock ran out never
+// frees the next holder's.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
