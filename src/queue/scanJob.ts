@@ -39,6 +39,11 @@ export interface ScanJobDeps {
   allowLocalClone?: boolean;
   /** Retry timing of GitHub calls, also for reports that retry whole steps themselves. */
   githubRetry?: GitHubRetryOptions;
+  /**
+   * Runs fn while no other run of the same scan (same key: the scan's identity) is in its
+   * report step: a Redis lock shared by all workers (redisLock.ts).
+   */
+  reportLock: <T>(scanId: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface ScanJobReturn {
@@ -129,16 +134,23 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   }
 
   const out: ScanJobReturn = { commits: result.commits, bytes: result.bytes, findings: findings.length, rotationsQueued, revoked: notes.filter((n) => n.endsWith(': revoked')).length, invalidConfig, truncated: result.truncated?.reason };
-  if (d.event === 'installation') {
-    await deps.baseline.add(d.owner, d.repo, findings.map(leakId));
-    out.baselineIssue = await publishBaselineIssue(octokit, { owner: d.owner, repo: d.repo, defaultBranch, findings, commits: result.commits, truncated: result.truncated, labels: config.issues.labels, assignees: config.issues.assignees });
-  } else if (plan.headSha) {
-    out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: plan.headSha, externalId: scanJobId(d), findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig, notes }, deps.githubRetry);
-    if (d.pullRequest) {
-      const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
-      out.reviewId = review.reviewId;
+  const scanId = scanJobId(d);
+  // Each report finds what GitHub already holds, then writes: idempotent for runs one after
+  // another, but two runs of one scan can overlap (a job whose lock ran out is handed to
+  // another worker while its first run goes on), and both would look, miss and create. Under
+  // the scan's lock the later run finds what the earlier one made and brings it up to date.
+  await deps.reportLock(scanId, async () => {
+    if (d.event === 'installation') {
+      await deps.baseline.add(d.owner, d.repo, findings.map(leakId));
+      out.baselineIssue = await publishBaselineIssue(octokit, { owner: d.owner, repo: d.repo, defaultBranch, findings, commits: result.commits, truncated: result.truncated, labels: config.issues.labels, assignees: config.issues.assignees });
+    } else if (plan.headSha) {
+      out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: plan.headSha, externalId: scanId, findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig, notes }, deps.githubRetry);
+      if (d.pullRequest) {
+        const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
+        out.reviewId = review.reviewId;
+      }
     }
-  }
+  });
   scansTotal.inc({ event: d.event, result: findings.length > 0 ? 'findings' : 'clean' });
   return out;
 }

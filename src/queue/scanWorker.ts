@@ -2,12 +2,15 @@
 // - ioredis with maxRetriesPerRequest: null (openRedis), so a Redis restart pauses work;
 // - WORKER_LOCK_OPTIONS: a job whose worker died resumes within ~10 s; the scan itself runs
 //   in a worker thread, so lock renewals never stall behind a big scan;
-// - SIGTERM closes the worker, which lets in-flight jobs finish.
+// - SIGTERM closes the worker, which lets in-flight jobs finish;
+// - a job can still run twice at once (its lock ran out while it ran): its reports are
+//   written under a per-scan Redis lock (redisLock.ts), so it still leaves one of each.
 import { Queue, Worker, type Job } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { ROTATE_QUEUE, SCAN_QUEUE, WORKER_LOCK_OPTIONS, type RotateJobData, type ScanJobData } from './queues.js';
 import { openRedis } from './redis.js';
+import { redisLock } from './redisLock.js';
 import { processScanJob, type ScanJobReturn } from './scanJob.js';
 import { BaselineStore } from './baselineStore.js';
 import { scansTotal } from './metrics.js';
@@ -33,7 +36,7 @@ export interface ScanWorkerOptions {
   maxBaselineCommits?: number;
   maxBytes?: number;
   githubRetry?: GitHubRetryOptions;
-  lock?: Partial<typeof WORKER_LOCK_OPTIONS>;
+  lock?: Partial<Record<keyof typeof WORKER_LOCK_OPTIONS, number>>;
 }
 
 export interface ScanWorkerHandle {
@@ -59,6 +62,7 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     webUrl: opts.webUrl,
     allowLocalClone: opts.allowLocalClone,
     githubRetry: opts.githubRetry,
+    reportLock: redisLock(producer, { prefix: `${prefix}:keywarden:scan-report` }),
     limits: {
       maxCommits: opts.maxCommits ?? DEFAULT_SCAN_LIMITS.maxCommits,
       maxBaselineCommits: opts.maxBaselineCommits ?? DEFAULT_SCAN_LIMITS.maxBaselineCommits,

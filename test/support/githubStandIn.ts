@@ -47,6 +47,24 @@ export interface OperationFault {
   afterActing?: boolean;
 }
 
+/**
+ * GitHub slow to answer one operation: its calls are held until `calls` of them are waiting
+ * (then all are answered together) or `maxWaitMs` after the first arrived, whichever comes
+ * first; later calls are not held. Two clients racing through a look-then-write both look
+ * before either writes, unless something outside GitHub keeps them apart.
+ */
+export interface OperationHold {
+  operationId: string;
+  calls: number;
+  maxWaitMs: number;
+}
+
+/** What became of a hold: how many calls it held, and whether they were answered together or on the timer. */
+export interface HoldOutcome {
+  held: number;
+  releasedBy: 'calls' | 'timeout';
+}
+
 export class GitHubStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
@@ -55,6 +73,7 @@ export class GitHubStandIn {
   private server: Server | null = null;
   private faults: FaultOptions | null = null;
   private operationFaults: Array<OperationFault & { left: number; toSkip: number }> = [];
+  private holds: Array<OperationHold & { waiting: Array<() => void>; timer?: NodeJS.Timeout; release(by: HoldOutcome['releasedBy']): void }> = [];
   private seed = 0x2545f491;
 
   async start(): Promise<string> {
@@ -82,6 +101,35 @@ export class GitHubStandIn {
 
   clearOperationFaults(): void {
     this.operationFaults = [];
+  }
+
+  /** Holds the calls to one operation (see OperationHold); the promise tells how the hold ended. */
+  holdOperation(hold: OperationHold): Promise<HoldOutcome> {
+    return new Promise((resolve) => {
+      const waiting: Array<() => void> = [];
+      const h = {
+        ...hold,
+        waiting,
+        timer: undefined as NodeJS.Timeout | undefined,
+        release: (releasedBy: HoldOutcome['releasedBy']): void => {
+          clearTimeout(h.timer);
+          this.holds = this.holds.filter((o) => o !== h);
+          resolve({ held: waiting.length, releasedBy });
+          for (const go of waiting.splice(0)) go();
+        },
+      };
+      this.holds.push(h);
+    });
+  }
+
+  private async held(operationId: string): Promise<void> {
+    const h = this.holds.find((o) => o.operationId === operationId);
+    if (!h) return;
+    await new Promise<void>((go) => {
+      h.waiting.push(go);
+      if (h.waiting.length >= h.calls) h.release('calls');
+      else h.timer ??= setTimeout(() => h.release('timeout'), h.maxWaitMs);
+    });
   }
 
   /** A file served by GET /repos/{owner}/{repo}/contents/{path} (e.g. .github/keywarden.yml). */
@@ -178,6 +226,7 @@ export class GitHubStandIn {
       }
     }
 
+    await this.held(match.operationId);
     const input: HandlerInput = { params: match.params, path: pathname, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, headers: req.headers, state: this.state, baseUrl: this.url };
     const aimed = this.aimedFault(match.operationId);
     if (aimed) {

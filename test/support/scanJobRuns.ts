@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { SCAN_QUEUE, type ScanJobData } from '../../src/queue/queues.js';
-import { startScanWorker, type ScanWorkerHandle } from '../../src/queue/scanWorker.js';
+import { startScanWorker, type ScanWorkerHandle, type ScanWorkerOptions } from '../../src/queue/scanWorker.js';
 import { ensureBuilt } from './ensureBuilt.js';
 import { startGitHubStandIn, type GitHubStandIn } from './githubStandIn.js';
 import type { TestRepo } from './gitRepo.js';
@@ -15,6 +15,10 @@ export interface ScanWorkerRig {
   readonly gh: GitHubStandIn;
   readonly queue: Queue<ScanJobData>;
   readonly worker: ScanWorkerHandle;
+  /** Every scan worker on the queue (`worker` is the first). */
+  readonly workers: readonly ScanWorkerHandle[];
+  /** The suite's BullMQ key prefix. */
+  readonly prefix: string;
   /** Removes the repository after the suite. */
   track(repo: TestRepo): TestRepo;
 }
@@ -25,21 +29,27 @@ export interface ScanWorkerRig {
  * retry suites aim faults at the later tries). All of it is closed, and the suite's Redis
  * keys deleted, after the suite.
  */
-export function scanWorkerRig(name: string): ScanWorkerRig {
+export interface ScanWorkerRigOptions {
+  /** How many scan workers share the queue (default 1), as several processes would. */
+  workers?: number;
+  lock?: ScanWorkerOptions['lock'];
+}
+
+export function scanWorkerRig(name: string, o: ScanWorkerRigOptions = {}): ScanWorkerRig {
   const prefix = `kw-${name}-${randomUUID().slice(0, 8)}`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  let running: { gh: GitHubStandIn; queue: Queue<ScanJobData>; worker: ScanWorkerHandle; redis: Redis } | undefined;
+  let running: { gh: GitHubStandIn; queue: Queue<ScanJobData>; workers: ScanWorkerHandle[]; redis: Redis } | undefined;
   const repos: TestRepo[] = [];
   beforeAll(async () => {
     ensureBuilt();
     const gh = await startGitHubStandIn();
     const redis = new Redis({ host: '127.0.0.1', port: 6379 });
     const queue = new Queue<ScanJobData>(SCAN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
-    const worker = startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log: pino({ level: 'silent' }), githubRetry: { retries: 2, baseDelayMs: 20, maxDelayMs: 200 } });
-    running = { gh, queue, worker, redis };
+    const workers = Array.from({ length: o.workers ?? 1 }, () => startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log: pino({ level: 'silent' }), githubRetry: { retries: 2, baseDelayMs: 20, maxDelayMs: 200 }, lock: o.lock }));
+    running = { gh, queue, workers, redis };
   });
   afterAll(async () => {
-    await running?.worker.close();
+    for (const w of running?.workers ?? []) await w.close();
     await running?.queue.close();
     if (running) {
       const keys = await running.redis.keys(`${prefix}:*`);
@@ -56,7 +66,9 @@ export function scanWorkerRig(name: string): ScanWorkerRig {
   return {
     get gh() { return get().gh; },
     get queue() { return get().queue; },
-    get worker() { return get().worker; },
+    get worker() { return get().workers[0]; },
+    get workers() { return get().workers; },
+    prefix,
     track(repo) {
       repos.push(repo);
       return repo;
