@@ -46,13 +46,22 @@ export async function startScanEngine(rules: RuleSet, options: ScannerOptions, c
   // Loaded now, so the switch itself stays synchronous.
   const ParallelScanner = await loadPool();
   let pool: InstanceType<typeof ParallelScanner> | undefined;
+  let pooled = false;
   let bytes = 0;
   let gaveUp = false;
   return {
     scan: (f) => {
-      if (pool) return pool.scanFragment(f);
+      if (pooled) return pool!.scanFragment(f);
+      // Workers take ~100 ms each to load and build their rules; fragments sent before
+      // then would wait, and the whole scan with them (measured: 1.98 s against 1.65 s for
+      // a pool from the start, 97 MB). This thread scans on until every worker is ready.
+      // The switch is one way, so results still come back in source order.
+      if (pool?.ready) {
+        pooled = true;
+        return pool.scanFragment(f);
+      }
       bytes += f.text.length;
-      if (bytes > poolAfterBytes && !gaveUp) {
+      if (!pool && bytes > poolAfterBytes && !gaveUp) {
         try {
           pool = new ParallelScanner(rules, options, { threads: growTo, transferText: true });
         } catch {

@@ -28,3 +28,8 @@ export interface WorkerReply {
   batch: number;
   results: WorkerResult[];
 }
+
+/** Sent once by a worker when its rule set is built and it can take batches. */
+export interface WorkerReady {
+  ready: true;
+}

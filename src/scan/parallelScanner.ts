@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './parallelProtocol.js';
+import type { WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './parallelProtocol.js';
 import type { RuleFileConfig } from './ruleConfig.js';
 import type { RuleSet } from './ruleSet.js';
 import type { FragmentScan, ScannerOptions } from './scanner.js';
@@ -70,6 +70,7 @@ export class ParallelScanner {
   private readonly batchSize: number;
   private readonly transferText: boolean;
   private nextBatch = 0;
+  private readyWorkers = 0;
   private flushScheduled = false;
   private closed = false;
 
@@ -95,9 +96,21 @@ export class ParallelScanner {
     return this.slots.length;
   }
 
+  /**
+   * Every worker has built its rule set. Fragments sent before then wait in the workers'
+   * queues, so a caller that can scan them itself meanwhile (see scanEngine.ts) asks this.
+   */
+  get ready(): boolean {
+    return this.readyWorkers === this.slots.length;
+  }
+
   private startWorker(file: string, init: WorkerInit): Slot {
     const slot: Slot = { worker: new Worker(file, { workerData: init }), inFlight: new Map(), queued: [], load: 0 };
-    slot.worker.on('message', (reply: WorkerReply) => {
+    slot.worker.on('message', (reply: WorkerReply | WorkerReady) => {
+      if ('ready' in reply) {
+        this.readyWorkers++;
+        return;
+      }
       const pendings = slot.inFlight.get(reply.batch) ?? [];
       slot.inFlight.delete(reply.batch);
       slot.load -= pendings.length;

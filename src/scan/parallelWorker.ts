@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { buildRuleSet } from './ruleSet.js';
 import { Scanner } from './scanner.js';
 import { revealSecret } from './secret.js';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './parallelProtocol.js';
+import type { WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './parallelProtocol.js';
 
 const init = workerData as WorkerInit;
 const scanner = new Scanner(buildRuleSet(init.files, { disabledRules: init.disabledRules }), init.options);
@@ -22,3 +22,4 @@ parentPort!.on('message', (req: WorkerRequest) => {
   }
   parentPort!.postMessage(reply);
 });
+parentPort!.postMessage({ ready: true } satisfies WorkerReady);
