@@ -4,7 +4,7 @@ import { attachSecret } from '../../src/scan/secret.js';
 import type { Finding } from '../../src/scan/types.js';
 import type { ScanReport } from '../../src/report/model.js';
 
-export const RAW_SECRET = 'kwsk_live_Q2x9TzVb8mNc4RtY7uWk1LpAsD3fGh5Jk0Zr9X';
+export const RAW_SECRET = 'kwsk_live_Q2x9TzVb8mNc4RtY7uWk1LpAsD3fGh5Jk0Zr9X'; // keywarden:allow (fake)
 
 export function sampleFindings(): Finding[] {
   const base = attachSecret(

@@ -55,8 +55,8 @@ describe('dedupe of overlapping specific rules', () => {
   const builtin = new Scanner(loadBuiltinRules());
   const ids = (text: string): string[] => builtin.scanFragment({ path: 'config.txt', text }).findings.map((f) => f.ruleId);
   // Fake tokens in the providers' formats (the rules' own examples).
-  const HEROKU = 'HRKU-VlovoY2NONAeHTmLMLWDiwLRh4skbRtEd07dJr5M6QZeXC1D4xC3IJRlIo1C';
-  const PSCALE = 'pscale_pw_oGhytCIZROF4mjWeEycCqLaOIunMzIzHh84Mo4lr9Xv';
+  const HEROKU = 'HRKU-VlovoY2NONAeHTmLMLWDiwLRh4skbRtEd07dJr5M6QZeXC1D4xC3IJRlIo1C'; // keywarden:allow (fake)
+  const PSCALE = 'pscale_pw_oGhytCIZROF4mjWeEycCqLaOIunMzIzHh84Mo4lr9Xv'; // keywarden:allow (fake)
 
   it('a Heroku key as a netrc password is one finding, from the Heroku rule', () => {
     expect(ids(`machine api.heroku.com login ci@example.com password ${HEROKU}`)).toEqual(['heroku-api-key']);
