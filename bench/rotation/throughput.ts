@@ -28,6 +28,8 @@ export async function measureThroughput(opts: { redisUrl: string; ks: KeyService
   const prefix = `kw-bench-tp-${randomUUID().slice(0, 8)}`;
   const connection = openRedis(opts.redisUrl);
   const queue = new Queue<RotateJobData>(ROTATE_QUEUE, { connection, prefix });
+  // Each job's waitUntilFinished below listens for this queue's 'closing': one listener per job.
+  queue.setMaxListeners(opts.jobs + 10);
   const events = new QueueEvents(ROTATE_QUEUE, { connection: { url: opts.redisUrl }, prefix });
   await events.waitUntilReady();
   const keys = [];
