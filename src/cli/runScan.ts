@@ -17,7 +17,7 @@ import { startProgress } from './progress.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 import { planScan, type ScanPlan } from './scanPlan.js';
-import { itemBatchesFor, startHistory, startStaged, type StartedSource } from './scanSource.js';
+import { itemBatchesFor, listDirectory, startHistory, startStaged, type StartedSource } from './scanSource.js';
 import { scanItems, type ScanTotals } from './scanLoop.js';
 
 const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -48,13 +48,15 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
   };
   const ignorePath = await pathFilter(config.ignorePaths);
 
-  const choice = plan.mode === 'directory' ? directoryEngineChoice(plan.threads) : { threads: plan.threads ?? (plan.mode === 'history' ? defaultThreads() : 0) };
+  // A directory is listed first: its estimated size decides whether workers start at once.
+  const listing = plan.mode === 'directory' && plan.threads === undefined ? await listDirectory(plan, maxFileSize) : undefined;
+  const choice = plan.mode === 'directory' ? directoryEngineChoice(plan.threads, listing?.estimatedBytes) : { threads: plan.threads ?? (plan.mode === 'history' ? defaultThreads() : 0) };
   const engine = await startScanEngine(rules, scannerOptions, choice);
   const scan = engine.scan;
   const progress = await startProgress(plan.progress && (plan.mode === 'history' || plan.mode === 'directory'));
   let totals: ScanTotals;
   try {
-    totals = await scanItems(itemBatchesFor({ ...plan, maxFileSize }, ignorePath, counters, gitSource), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
+    totals = await scanItems(itemBatchesFor({ ...plan, maxFileSize }, ignorePath, counters, gitSource ?? listing), scan, (t) => progress.update(t.files, t.bytes, counters.commits));
   } finally {
     progress.stop();
     await engine.close();

@@ -26,10 +26,21 @@ export interface EngineChoice {
   poolAfterBytes?: number;
 }
 
-export function directoryEngineChoice(threads: number | undefined): EngineChoice {
+/**
+ * A tree expected to be at least this big gets its worker pool from the start: workers that
+ * load while the main thread lists and reads files cost nothing, where a pool grown later
+ * makes the main thread scan on alone until they are ready (97 MB of node_modules: 1.62 s
+ * from the start against 1.80 s grown).
+ */
+export const POOL_FROM_START_BYTES = 48 * 1024 * 1024;
+
+/** `estimatedBytes`: the directory source's estimate of the tree's size, when it has one. */
+export function directoryEngineChoice(threads: number | undefined, estimatedBytes = 0): EngineChoice {
   if (threads !== undefined) return { threads };
   const cores = availableParallelism();
-  return { threads: 0, growTo: cores >= 2 ? cores : 0 };
+  if (cores < 2) return { threads: 0 };
+  if (estimatedBytes >= POOL_FROM_START_BYTES) return { threads: cores };
+  return { threads: 0, growTo: cores };
 }
 
 export async function startScanEngine(rules: RuleSet, options: ScannerOptions, choice: EngineChoice): Promise<ScanEngine> {

@@ -7,6 +7,21 @@ export interface SourceCounters {
   commits: number;
 }
 
+/** A directory scan's files, listed before the engine starts (their size picks the engine). */
+export interface DirectoryListing {
+  files: string[];
+  estimatedBytes: number;
+}
+
+/** Lists the plan's directory (undefined when the target is a single file) and estimates its size. */
+export async function listDirectory(plan: ScanPlan, maxFileSize: number): Promise<DirectoryListing | undefined> {
+  const { estimateBytes, listFiles } = await import('../sources/directory.js');
+  const { stat } = await import('node:fs/promises');
+  if (!(await stat(plan.target)).isDirectory()) return undefined;
+  const files = await listFiles(plan.target, plan.gitignore ?? true);
+  return { files, estimatedBytes: estimateBytes(plan.target, files, maxFileSize) };
+}
+
 /** A source already started: git is running, its fragments and binary notes come as read. */
 export interface StartedSource {
   batches: AsyncIterable<Fragment[]>;
@@ -42,6 +57,10 @@ export async function startHistory(plan: ScanPlan, counters: SourceCounters): Pr
   return { batches, binaries };
 }
 
+function isStarted(s: StartedSource | DirectoryListing | undefined): s is StartedSource {
+  return s !== undefined && 'batches' in s;
+}
+
 async function* oneByOne<T>(items: AsyncIterable<T>): AsyncGenerator<T[]> {
   for await (const item of items) yield [item];
 }
@@ -61,7 +80,7 @@ export async function* itemBatchesFor(
   plan: ScanPlan,
   ignorePath: ((p: string) => boolean) | undefined,
   counters: SourceCounters,
-  started?: StartedSource,
+  started?: StartedSource | DirectoryListing,
 ): AsyncGenerator<SourceItem[]> {
   switch (plan.mode) {
     case 'stdin': {
@@ -74,14 +93,15 @@ export async function* itemBatchesFor(
       const onUnreadable = (path: string, reason: string): void => {
         process.stderr.write(`keywarden: warning: cannot read ${path} (${reason}); not scanned\n`);
       };
-      yield* directoryBatches({ root: plan.target, gitignore: plan.gitignore, maxFileSize: plan.maxFileSize, ignorePath, onUnreadable });
+      const files = started && 'files' in started ? started.files : undefined;
+      yield* directoryBatches({ root: plan.target, gitignore: plan.gitignore, maxFileSize: plan.maxFileSize, ignorePath, onUnreadable, files });
       return;
     }
     case 'staged':
-      yield* withBinaryNotes(started ?? (await startStaged(plan)));
+      yield* withBinaryNotes(isStarted(started) ? started : await startStaged(plan));
       return;
     case 'history':
-      yield* withBinaryNotes(started ?? (await startHistory(plan, counters)));
+      yield* withBinaryNotes(isStarted(started) ? started : await startHistory(plan, counters));
       return;
   }
 }

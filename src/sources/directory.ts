@@ -18,6 +18,8 @@ export interface DirectoryOptions {
   ignorePath?: (path: string) => boolean;
   /** A file that cannot be read (permissions, vanished): the scan goes on without it. */
   onUnreadable?: (path: string, reason: string) => void;
+  /** root's files as listFiles gave them, when the caller listed them already. */
+  files?: string[];
 }
 
 /** A batch ends after this many files or bytes read, whichever comes first. */
@@ -38,7 +40,7 @@ export async function* directoryBatches(opts: DirectoryOptions): AsyncGenerator<
   }
   let batch: SourceItem[] = [];
   let bytes = 0;
-  for (const rel of await listFiles(opts.root, opts.gitignore ?? true)) {
+  for (const rel of opts.files ?? (await listFiles(opts.root, opts.gitignore ?? true))) {
     const item = readItem(join(opts.root, rel), rel, opts);
     if (!item) continue;
     batch.push(item);
@@ -83,6 +85,30 @@ function readItem(full: string, path: string, opts: DirectoryOptions): SourceIte
   if (isBinary(buf)) return { path, reason: 'binary', bytes: buf.length };
   // The engine scans bytes: decoding to a string here would only be encoded back.
   return { path, text: buf, knownText: true };
+}
+
+const SIZE_SAMPLES = 64;
+
+/**
+ * Roughly how many bytes a scan of these files would read: the mean size of an even spread
+ * of up to 64 of them (each capped at maxFileSize, as larger files are skipped) times their
+ * count. A few lstats tell a 100 MB tree from a 1 MB one before any file is read.
+ */
+export function estimateBytes(root: string, files: string[], maxFileSize: number): number {
+  if (files.length === 0) return 0;
+  const step = Math.max(1, Math.floor(files.length / SIZE_SAMPLES));
+  let sampled = 0;
+  let bytes = 0;
+  for (let i = 0; i < files.length && sampled < SIZE_SAMPLES; i += step) {
+    sampled++;
+    try {
+      const info = lstatSync(join(root, files[i]));
+      if (info.isFile()) bytes += Math.min(info.size, maxFileSize);
+    } catch {
+      // Listed but gone: counts as empty.
+    }
+  }
+  return (bytes / sampled) * files.length;
 }
 
 /** Files under root, relative, `/`-separated, sorted. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startScanEngine } from '../../src/cli/scanEngine.js';
+import { availableParallelism } from 'node:os';
+import { directoryEngineChoice, POOL_FROM_START_BYTES, startScanEngine } from '../../src/cli/scanEngine.js';
 import { buildRuleSet, parseRuleFile } from '../../src/scan/index.js';
 import { LIVE_SECRET, TOKEN_RULES } from '../scan/helpers.js';
 
@@ -34,5 +35,18 @@ describe('startScanEngine', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  it('gives a directory expected to be big its workers from the start; a small one grows them; --threads wins', () => {
+    const cores = availableParallelism();
+    expect(directoryEngineChoice(3, POOL_FROM_START_BYTES)).toEqual({ threads: 3 });
+    expect(directoryEngineChoice(0, POOL_FROM_START_BYTES)).toEqual({ threads: 0 });
+    if (cores < 2) {
+      expect(directoryEngineChoice(undefined, POOL_FROM_START_BYTES)).toEqual({ threads: 0 });
+      return;
+    }
+    expect(directoryEngineChoice(undefined, POOL_FROM_START_BYTES)).toEqual({ threads: cores });
+    expect(directoryEngineChoice(undefined, POOL_FROM_START_BYTES - 1)).toEqual({ threads: 0, growTo: cores });
+    expect(directoryEngineChoice(undefined)).toEqual({ threads: 0, growTo: cores });
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { directoryBatches, listFiles } from '../../src/sources/directory.js';
+import { directoryBatches, estimateBytes, listFiles } from '../../src/sources/directory.js';
 import { stagedFragments } from '../../src/sources/staged.js';
 import { stdinItems } from '../../src/sources/stdin.js';
 import { isSkipped, type SourceItem } from '../../src/sources/types.js';
@@ -57,6 +57,32 @@ describe('directoryItems', () => {
     const batches = await collect(directoryBatches({ root: dir }));
     expect(batches.map((b) => b.length)).toEqual([256, 44]);
     expect(batches.flat().map((i) => i.path)).toEqual(Array.from({ length: 300 }, (_, i) => `f${String(i).padStart(3, '0')}.txt`));
+  });
+
+  it('reads just the files a caller listed already', async () => {
+    const dir = makeTempDir('src-listed');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) writeFileSync(join(dir, name), `${name}\n`);
+    const items = (await collect(directoryBatches({ root: dir, files: ['a.txt', 'c.txt'] }))).flat();
+    expect(items.map((i) => i.path)).toEqual(['a.txt', 'c.txt']);
+  });
+
+  it('estimates a tree\'s bytes from a spread of its files, each capped at the size limit', async () => {
+    const dir = makeTempDir('src-estimate');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    // Up to 64 files, every one is looked at: the estimate is exact.
+    writeFileSync(join(dir, 'small.txt'), 'x'.repeat(100));
+    writeFileSync(join(dir, 'big.txt'), 'x'.repeat(5000));
+    expect(estimateBytes(dir, ['small.txt', 'big.txt'], 10_000)).toBe(5100);
+    expect(estimateBytes(dir, ['small.txt', 'big.txt'], 1000)).toBe(1100);
+    expect(estimateBytes(dir, ['small.txt', 'gone.txt'], 10_000)).toBe(100);
+    expect(estimateBytes(dir, [], 10_000)).toBe(0);
+    // 640 files of 1 KB and 2 KB alternating: a spread of 64 still gives about 960 KB.
+    const many = Array.from({ length: 640 }, (_, i) => `m${String(i).padStart(3, '0')}.txt`);
+    many.forEach((name, i) => writeFileSync(join(dir, name), 'y'.repeat(i % 2 === 0 ? 1024 : 2048)));
+    const estimate = estimateBytes(dir, many, 10_000);
+    expect(estimate).toBeGreaterThan(640 * 1024 * 0.9);
+    expect(estimate).toBeLessThan(640 * 2048 * 1.1);
   });
 });
 
