@@ -102,6 +102,10 @@ interface GitRun {
   exited: Promise<{ code: number | null; spawnError?: Error }>;
 }
 
+function cannotRunGit(reason: string): GitError {
+  return new GitError(`could not run git (${reason}); is git installed and on PATH?`);
+}
+
 function usable(stdbuf: string): boolean {
   let ok = stdbufUsable.get(stdbuf);
   if (ok === undefined) stdbufUsable.set(stdbuf, (ok = existsSync(stdbuf)));
@@ -119,21 +123,16 @@ async function* readChunks(run: GitRun): AsyncGenerator<Buffer> {
     }
     const { code, spawnError } = await exited;
     finished = true;
-    if (spawnError) throw new GitError(`could not run git (${spawnError.message}); is git installed and on PATH?`);
+    if (spawnError) throw cannotRunGit(spawnError.message);
     if (stdbuf !== undefined && code === STDBUF_FAILED && !output) {
       // A broken stdbuf (its preload library missing, say) must not stop the scan: plain git.
       stdbufUsable.set(stdbuf, false);
       yield* gitChunks(args, run.cwd, run.opts);
       return;
     }
-    if (stdbuf !== undefined && code !== null && STDBUF_EXEC_FAILED.has(code)) {
-      const reason = run.stderr.trim().split('\n')[0] || `exit code ${code}`;
-      throw new GitError(`could not run git (${reason}); is git installed and on PATH?`);
-    }
-    if (code !== 0) {
-      const reason = run.stderr.trim().split('\n')[0] || `exit code ${code}`;
-      throw new GitError(`git ${subcommandOf(args)} failed: ${reason}`);
-    }
+    const reason = run.stderr.trim().split('\n')[0] || `exit code ${code}`;
+    if (stdbuf !== undefined && code !== null && STDBUF_EXEC_FAILED.has(code)) throw cannotRunGit(reason);
+    if (code !== 0) throw new GitError(`git ${subcommandOf(args)} failed: ${reason}`);
   } finally {
     // The consumer stopped early (error, or it had seen enough): don't leave git running.
     if (!finished) child.kill();
