@@ -17,7 +17,7 @@ import { startProgress } from './progress.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 import { planScan, type ScanPlan } from './scanPlan.js';
-import { itemBatchesFor, listDirectory, startHistory, startStaged, type StartedSource } from './scanSource.js';
+import { itemBatchesFor, listPlanDirectory, startHistory, startStaged, type StartedSource } from './scanSource.js';
 import { scanItems, type ScanTotals } from './scanLoop.js';
 
 const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -49,7 +49,7 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
   const ignorePath = await pathFilter(config.ignorePaths);
 
   // A directory is listed first: its estimated size decides whether workers start at once.
-  const listing = plan.mode === 'directory' && plan.threads === undefined ? await listDirectory(plan, maxFileSize) : undefined;
+  const listing = plan.mode === 'directory' && plan.threads === undefined ? await listPlanDirectory(plan, maxFileSize) : undefined;
   const choice = plan.mode === 'directory' ? directoryEngineChoice(plan.threads, listing?.estimatedBytes) : { threads: plan.threads ?? (plan.mode === 'history' ? defaultThreads() : 0) };
   const engine = await startScanEngine(rules, scannerOptions, choice);
   const scan = engine.scan;

@@ -1,5 +1,6 @@
 // The source a plan asks for, as one stream of SourceItems (fragments or skipped notes).
 import type { Fragment, SkippedFragment } from '../scan/types.js';
+import type { DirectoryListing } from '../sources/directory.js';
 import type { SourceItem } from '../sources/types.js';
 import type { ScanPlan } from './scanPlan.js';
 
@@ -7,19 +8,10 @@ export interface SourceCounters {
   commits: number;
 }
 
-/** A directory scan's files, listed before the engine starts (their size picks the engine). */
-export interface DirectoryListing {
-  files: string[];
-  estimatedBytes: number;
-}
-
-/** Lists the plan's directory (undefined when the target is a single file) and estimates its size. */
-export async function listDirectory(plan: ScanPlan, maxFileSize: number): Promise<DirectoryListing | undefined> {
-  const { estimateBytes, listFiles } = await import('../sources/directory.js');
-  const { stat } = await import('node:fs/promises');
-  if (!(await stat(plan.target)).isDirectory()) return undefined;
-  const files = await listFiles(plan.target, plan.gitignore ?? true);
-  return { files, estimatedBytes: estimateBytes(plan.target, files, maxFileSize) };
+/** The plan's directory listed before the engine starts (its size picks the engine); undefined for a single file. */
+export async function listPlanDirectory(plan: ScanPlan, maxFileSize: number): Promise<DirectoryListing | undefined> {
+  const { listDirectory } = await import('../sources/directory.js');
+  return listDirectory(plan.target, plan.gitignore ?? true, maxFileSize);
 }
 
 /** A source already started: git is running, its fragments and binary notes come as read. */

@@ -89,6 +89,19 @@ function readItem(full: string, path: string, opts: DirectoryOptions): SourceIte
 
 const SIZE_SAMPLES = 64;
 
+/** A directory's files, listed ahead of the scan, and the bytes they are estimated to hold. */
+export interface DirectoryListing {
+  files: string[];
+  estimatedBytes: number;
+}
+
+/** Lists root and estimates its size; undefined when root is not a directory (a single file). */
+export async function listDirectory(root: string, gitignore: boolean, maxFileSize: number): Promise<DirectoryListing | undefined> {
+  if (!(await stat(root)).isDirectory()) return undefined;
+  const files = await listFiles(root, gitignore);
+  return { files, estimatedBytes: estimateBytes(root, files, maxFileSize) };
+}
+
 /**
  * Roughly how many bytes a scan of these files would read: the mean size of an even spread
  * of up to 64 of them (each capped at maxFileSize, as larger files are skipped) times their
