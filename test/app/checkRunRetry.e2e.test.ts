@@ -4,28 +4,16 @@
 // or after acting (GitHub stored the write, the worker only saw a 502).
 import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
 import type { ScanJobData } from '../../src/queue/queues.js';
 import { enqueueScan, scanJobId } from '../../src/queue/scanJobs.js';
 import type { StoredCheckRun } from '../support/githubStandInHandlers.js';
-import { TestRepo } from '../support/gitRepo.js';
-import { finishedJob, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';
+import type { TestRepo } from '../support/gitRepo.js';
+import { finishedJob, leakyRepo, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';
 
 const OWNER = 'Codertocat';
 const rig = scanWorkerRig('checkrun-retry');
 
 /** A repository whose head commit adds one live secret key and 55 public keys: 56 annotations, two API calls' worth. */
-function leakyRepo(): { repo: TestRepo; base: string; head: string } {
-  const repo = new TestRepo();
-  rig.track(repo);
-  const base = repo.commit({ 'README.md': 'hello\n' }, 'base');
-  repo.branch('feature');
-  const head = repo.commit({
-    'config/prod.env': `KEYSERVICE_SECRET_KEY=${formatToken('secret', 'live')}\n`,
-    'web/public-keys.txt': Array.from({ length: 55 }, () => `pk = ${formatToken('public', 'live')}`).join('\n') + '\n',
-  }, 'add keys');
-  return { repo, base, head };
-}
 
 const jobData = (repo: TestRepo, name: string, o: { base: string; head: string; pullNumber?: number }) => scanJobData(repo, OWNER, name, o);
 const finished = (jobId: string) => finishedJob(rig.queue, jobId, rig.gh.violations);
@@ -37,7 +25,7 @@ const callsTo = (operationId: string, name: string) => rig.gh.requests.filter((r
 
 describe('check run idempotency', () => {
   it('a scan retried after the pull request review failed keeps one check run, each annotation once', async () => {
-    const { repo, base, head } = leakyRepo();
+    const { repo, base, head } = leakyRepo(rig, 55);
     const name = 'retry-after-review';
     rig.gh.addPull(OWNER, name, { number: 3, baseSha: base, headSha: head });
     rig.gh.failOperation({ operationId: 'pulls/create-review', status: 500 });
@@ -69,7 +57,7 @@ describe('check run idempotency', () => {
   });
 
   it('a check run write that failed after GitHub acted is not repeated blindly', async () => {
-    const { repo, base, head } = leakyRepo();
+    const { repo, base, head } = leakyRepo(rig, 55);
     const name = 'lost-answers';
     rig.gh.failOperation({ operationId: 'checks/create', status: 502, times: 1, afterActing: true });
     rig.gh.failOperation({ operationId: 'checks/update', status: 502, times: 1, afterActing: true });
@@ -91,7 +79,7 @@ describe('check run idempotency', () => {
   });
 
   it('a different scan of the same commit gets its own check run, and a repeat finds its own', async () => {
-    const { repo, base, head } = leakyRepo();
+    const { repo, base, head } = leakyRepo(rig, 55);
     const name = 'push-and-pr';
     rig.gh.addPull(OWNER, name, { number: 4, baseSha: base, headSha: head });
     const push = jobData(repo, name, { base, head });

@@ -5,11 +5,9 @@
 // on one queue, a real git repository, and the OpenAPI-validated GitHub stand-in.
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
 import { LEAK_MARKER_RE } from '../../src/app/report/findingText.js';
 import { enqueueScan, scanJobId } from '../../src/queue/scanJobs.js';
-import { TestRepo } from '../support/gitRepo.js';
-import { finishedJob, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';
+import { finishedJob, leakyRepo, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';
 
 const OWNER = 'Codertocat';
 // A short stall check, so that the job whose lock is gone runs again within a second.
@@ -21,13 +19,7 @@ const callsTo = (operationId: string, name: string) => rig.gh.requests.filter((r
 describe('overlapping runs of one scan', () => {
   it('leave one check run and one review', async () => {
     const name = 'overlapping-runs';
-    const repo = rig.track(new TestRepo());
-    const base = repo.commit({ 'README.md': 'hello\n' }, 'base');
-    repo.branch('feature');
-    const head = repo.commit({
-      'config/prod.env': `KEYSERVICE_SECRET_KEY=${formatToken('secret', 'live')}\n`,
-      'web/public-keys.txt': Array.from({ length: 3 }, () => `pk = ${formatToken('public', 'live')}`).join('\n') + '\n',
-    }, 'add keys');
+    const { repo, base, head } = leakyRepo(rig, 3);
     rig.gh.addPull(OWNER, name, { number: 7, baseSha: base, headSha: head });
     const data = scanJobData(repo, OWNER, name, { base, head, pullNumber: 7 });
 

@@ -8,7 +8,8 @@ import { SCAN_QUEUE, type ScanJobData } from '../../src/queue/queues.js';
 import { startScanWorker, type ScanWorkerHandle, type ScanWorkerOptions } from '../../src/queue/scanWorker.js';
 import { ensureBuilt } from './ensureBuilt.js';
 import { startGitHubStandIn, type GitHubStandIn } from './githubStandIn.js';
-import type { TestRepo } from './gitRepo.js';
+import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { TestRepo } from './gitRepo.js';
 
 /** What a suite's tests use of its scan worker set-up (all running once the suite's hooks ran). */
 export interface ScanWorkerRig {
@@ -102,4 +103,19 @@ export async function finishedJob(queue: Queue<ScanJobData>, jobId: string, viol
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`gave up waiting for ${jobId}; violations: ${violations.join(' | ')}`);
+}
+
+/**
+ * A repository (removed after the suite) whose `feature` branch adds one live secret key in
+ * config/prod.env and `publicKeys` public keys in web/public-keys.txt over a clean base.
+ */
+export function leakyRepo(rig: ScanWorkerRig, publicKeys: number): { repo: TestRepo; base: string; head: string } {
+  const repo = rig.track(new TestRepo());
+  const base = repo.commit({ 'README.md': 'hello\n' }, 'base');
+  repo.branch('feature');
+  const head = repo.commit({
+    'config/prod.env': `KEYSERVICE_SECRET_KEY=${formatToken('secret', 'live')}\n`,
+    'web/public-keys.txt': Array.from({ length: publicKeys }, () => `pk = ${formatToken('public', 'live')}`).join('\n') + '\n',
+  }, 'add keys');
+  return { repo, base, head };
 }
