@@ -91,6 +91,17 @@ CREATE INDEX leak_incidents_by_reporter ON leak_incidents (reporter_organization
 CREATE INDEX leak_incidents_by_key_org ON leak_incidents (key_organization_id, created_at);
 `,
   },
+  // Version 2 is the GitHub secret-scanning partner's (branch partner); numbers stay unique when both merge.
+  {
+    version: 3,
+    name: 'why a key was rolled (owner or leak): a leaked key in its grace period keeps only its application products',
+    sql: `
+ALTER TABLE api_keys ADD COLUMN roll_reason text CHECK (roll_reason IN ('owner', 'leak'));
+-- Keys rolled before this column existed: a leak report's replacement is the one whose secret nobody saw.
+UPDATE api_keys AS k SET roll_reason = CASE WHEN s.secret_revealed THEN 'owner' ELSE 'leak' END
+  FROM api_keys AS s WHERE k.replaced_by = s.id;
+`,
+  },
 ];
 
 /** Applies pending migrations, each in its own transaction, serialised by an advisory lock. */
