@@ -103,7 +103,7 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
   await app.register(async (v1) =>
     registerV1Routes(v1, {
       store: options.store,
-      limiter: new AuthRateLimiter({ ...options.rateLimit, now }),
+      limiter: new AuthRateLimiter(options.store.db, options.rateLimit),
       graceSeconds: options.graceSeconds ?? graceSecondsFromEnv(),
       idempotencyStaleSeconds: options.idempotencyStaleSeconds ?? DEFAULT_IDEMPOTENCY_STALE_SECONDS,
       now,
