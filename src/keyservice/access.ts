@@ -47,7 +47,7 @@ export interface KeyPowers {
 }
 
 /** Does `caller` reach every account `target` reaches? */
-function reachesAllOf(caller: KeyRow, target: KeyPowers): boolean {
+export function reachesAllOf(caller: KeyRow, target: Pick<KeyPowers, 'level' | 'account_id' | 'account_scope'>): boolean {
   const reach = reachableAccounts(caller);
   if (reach === null) return true;
   if (target.level === 'account') return reach.includes(target.account_id as string);
