@@ -7,7 +7,9 @@ import { requireProduct, requireUsableInGrace } from './access.js';
 import { createAccount, listAccounts } from './accounts.js';
 import { authenticate } from './authenticate.js';
 import type { Sql } from './database.js';
-import { IDEMPOTENCY_HEADER, parseIdempotencyKey, REPLAY_HEADER, runIdempotent } from './idempotency.js';
+import { hmacHex } from './hashing.js';
+import { duplicateRefusal, IDEMPOTENCY_HEADER, parseIdempotencyKey, REPLAY_HEADER, runIdempotent } from './idempotency.js';
+import { InFlightRequests } from './inFlight.js';
 import type { KeyRow } from './keyModel.js';
 import { createKey, deleteKey, getKey, listKeys, rollKey, type CreateKeyBody, type Outcome } from './keyOperations.js';
 import type { KeyStore } from './keyStore.js';
@@ -26,8 +28,11 @@ export interface RouteContext {
 interface Caller {
   key: KeyRow;
   secret: string;
+  secretHmac: string;
   now: Date;
 }
+
+const pathOf = (request: FastifyRequest): string => request.url.split('?')[0];
 
 const callers = new WeakMap<FastifyRequest, Caller>();
 
@@ -39,11 +44,19 @@ function header(request: FastifyRequest, name: string): string | undefined {
 export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   const { store } = ctx;
 
+  const inFlight = new InFlightRequests();
+
   app.addHook('onRequest', async (request) => {
     const now = ctx.now();
     const secret = header(request, 'private-secret-key');
-    const key = await authenticate(store, ctx.limiter, { ip: request.ip, publicKey: header(request, 'public-api-key'), secretKey: secret }, now);
-    callers.set(request, { key, secret: secret as string, now });
+    const publicKey = header(request, 'public-api-key');
+    const secretHmac = secret === undefined ? '' : hmacHex(store.pepper, secret);
+    // A duplicate of a request still running is refused before it waits for the database.
+    const idempotencyKey = header(request, IDEMPOTENCY_HEADER)?.toLowerCase();
+    const running = publicKey && idempotencyKey ? inFlight.sameCaller(publicKey, idempotencyKey, secretHmac) : undefined;
+    if (running && running.method === request.method && running.path === pathOf(request)) throw duplicateRefusal(running, request.method, pathOf(request));
+    const key = await authenticate(store, ctx.limiter, { ip: request.ip, publicKey, secretKey: secret }, now);
+    callers.set(request, { key, secret: secret as string, secretHmac, now });
   });
 
   const caller = (request: FastifyRequest): Caller => callers.get(request) as Caller;
@@ -57,20 +70,25 @@ export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext):
   const change = async (request: FastifyRequest, reply: FastifyReply, product: string, operation: (tx: Sql, c: Caller) => Promise<Outcome>) => {
     const c = caller(request);
     const idempotencyKey = parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
-    requireProduct(c.key, product);
+    // Decided before the guard: a key in grace never gets a stored answer back.
     requireUsableInGrace(c.key, c.now, [product], 'change');
     const outcome = await runIdempotent(
       {
         db: store.db,
         credentialId: c.key.id,
+        inFlight: { registry: inFlight, publicKey: c.key.public_key, secretHmac: c.secretHmac },
         callerSecret: c.secret,
         idempotencyKey,
         method: request.method,
-        path: request.url,
+        path: pathOf(request),
         now: c.now,
         staleSeconds: ctx.idempotencyStaleSeconds,
       },
-      (tx) => operation(tx, c),
+      // Inside the guard, so that a 403 is stored as the first answer like any other.
+      (tx) => {
+        requireProduct(c.key, product);
+        return operation(tx, c);
+      },
     );
     return send(reply, outcome);
   };
