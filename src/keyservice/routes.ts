@@ -1,5 +1,7 @@
-// The /v1 API: authentication first, then the product the route belongs to, then the
-// operation (inside the idempotency guard for changes). Route → product:
+// The /v1 API: authentication first (a duplicate of a request still in flight is refused
+// even before it), then what a key in its grace period may still do, then the product the
+// route belongs to and the operation (both inside the idempotency guard for changes, so that
+// a 403 is stored like any other first answer). Route → product:
 //   /v1/accounts → accounts, /v1/keys* → keys, /v1/keys/verify → keys or leak-reports,
 //   /v1/leaks → leak-reports.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
