@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ROTATE_JOB_OPTIONS, ROTATE_QUEUE, type RotateJobData } from '../src/queue/queues.js';
-import { NOTIFY_QUEUE } from '../src/queue/rotateJob.js';
+import { NOTIFY_QUEUE } from '../src/rotation/rotateAndNotify.js';
 import { startGitHubStandIn } from '../test/support/githubStandIn.js';
 import { matchOperation } from '../test/support/openapiContract.js';
 import { FaultProxy } from '../test/rotation/faultProxy.js';

@@ -7,7 +7,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Octokit } from '@octokit/rest';
 import { pino } from 'pino';
 import { ROTATE_JOB_OPTIONS, ROTATE_QUEUE, type RotateJobData } from '../../src/queue/queues.js';
-import { startRotateWorker, type RotateWorkerHandle } from '../../src/queue/rotateWorker.js';
+import { startRotateWorker, type RotateWorkerHandle } from '../../src/rotation/rotateWorker.js';
 import { openRedis } from '../../src/queue/redis.js';
 import { RotatorRegistry } from '../../src/rotation/rotator.js';
 import { KeyServiceRotator } from '../../src/rotation/keyServiceRotator.js';

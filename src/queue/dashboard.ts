@@ -8,7 +8,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { ROTATE_QUEUE } from './queues.js';
-import { NOTIFY_QUEUE } from './rotateJob.js';
+import { NOTIFY_QUEUE } from '../rotation/rotateAndNotify.js';
 
 export interface DashboardOptions {
   queues: Queue[];

@@ -8,7 +8,7 @@
 // files) take a lock on repo + secretHash, so they cannot both miss and both create.
 import type { RotateJobData } from '../queue/queues.js';
 import type { RotationResult } from './rotator.js';
-import { type GitHubClient, type GitHubRetryOptions, withGitHubRetry } from './githubRetry.js';
+import { type GitHubClient, type GitHubRetryOptions, withGitHubRetry } from '../github/retry.js';
 import { eventMarker, followUpComment, issueBody, issueTitle, pullRequestComment, secretMarker } from './issueBody.js';
 
 /** Every issue keywarden opens carries this label, which is also how it finds them again. */

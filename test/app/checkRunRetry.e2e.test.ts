@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
 import type { ScanJobData } from '../../src/queue/queues.js';
-import { enqueueScan, scanJobId } from '../../src/queue/scanJobs.js';
+import { enqueueScan, scanJobId } from '../../src/app/enqueueScan.js';
 import type { StoredCheckRun } from '../support/githubStandInHandlers.js';
 import type { TestRepo } from '../support/gitRepo.js';
 import { finishedJob, leakyRepo, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rotateBackoff } from '../../src/queue/rotateWorker.js';
+import { rotateBackoff } from '../../src/rotation/rotateWorker.js';
 import { RotationError } from '../../src/rotation/rotator.js';
-import { isSecondaryRateLimit, jitteredBackoff } from '../../src/rotation/githubRetry.js';
+import { isSecondaryRateLimit, jitteredBackoff } from '../../src/github/retry.js';
 
 describe('rotate backoff', () => {
   const backoff = rotateBackoff(1_000, 60_000);

@@ -2,8 +2,8 @@
 // rotator. Built from a Finding, but only its hash and redacted preview travel; the jobId
 // comes from the fingerprint so a rescan or retry never queues the same leak twice.
 import type { Finding } from '../scan/types.js';
-import { idempotencyKeyFor } from '../rotation/rotator.js';
-import { ROTATE_JOB_OPTIONS, type RotateJobData } from './queues.js';
+import { idempotencyKeyFor } from './rotator.js';
+import { ROTATE_JOB_OPTIONS, type RotateJobData } from '../queue/queues.js';
 import type { JobsOptions } from 'bullmq';
 
 export interface RotateContext {

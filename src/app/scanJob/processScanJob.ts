@@ -5,24 +5,24 @@
 // value is stored in Redis, so it holds counts only.
 import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Finding } from '../scan/index.js';
-import { attachSecret } from '../scan/secret.js';
-import type { RotateJobData, ScanJobData } from './queues.js';
-import { needsRotation, rotateJobFor } from './rotateJobs.js';
-import { scanJobId } from './scanJobs.js';
-import type { BaselineStore } from './baselineStore.js';
-import { bytesScannedTotal, findingsTotal, scansTotal } from './metrics.js';
-import type { GitHubApp } from '../app/githubClient.js';
-import type { GitHubRetryOptions } from '../rotation/githubRetry.js';
-import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig } from '../app/repoConfig.js';
-import { planScan, type PlanLimits } from '../app/scanPlan.js';
-import { fetchCommits, FetchError } from '../app/fetchCommits.js';
-import { ZERO_SHA } from '../app/handlers/payload.js';
-import { scanInThread } from '../app/scanInThread.js';
-import { publishCheckRun } from '../app/report/checkRun.js';
-import { publishPrReview } from '../app/report/prReview.js';
-import { publishBaselineIssue } from '../app/report/baselineIssue.js';
-import { leakId } from '../app/report/findingText.js';
+import type { Finding } from '../../scan/index.js';
+import { attachSecret } from '../../scan/secret.js';
+import type { RotateJobData, ScanJobData } from '../../queue/queues.js';
+import { needsRotation, rotateJobFor } from '../../rotation/rotateJobData.js';
+import { scanJobId } from '../enqueueScan.js';
+import type { BaselineStore } from '../baselineStore.js';
+import { bytesScannedTotal, findingsTotal, scansTotal } from '../../queue/metrics.js';
+import type { GitHubApp } from '../../github/client.js';
+import type { GitHubRetryOptions } from '../../github/retry.js';
+import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig } from '../repoConfig.js';
+import { planScan, type PlanLimits } from './fetchPlan.js';
+import { fetchCommits, FetchError } from './fetchCommits.js';
+import { ZERO_SHA } from '../handlers/payload.js';
+import { scanInThread } from './scanInThread.js';
+import { publishCheckRun } from '../publish/checkRun.js';
+import { publishPrReview } from '../publish/prReview.js';
+import { publishBaselineIssue } from '../publish/baselineIssue.js';
+import { leakId } from '../publish/findingText.js';
 
 export interface ScanJobDeps {
   github: GitHubApp;
@@ -62,7 +62,7 @@ export interface ScanJobReturn {
 async function revokeGitHubTokensFound(findings: Finding[], tokens: Array<[string, string]>, deps: ScanJobDeps): Promise<string[]> {
   if (tokens.length === 0) return [];
   // Loaded only when there is something to revoke; the module belongs to the rotation side.
-  const { revokeGitHubTokens } = await import('../rotation/githubRevoker.js');
+  const { revokeGitHubTokens } = await import('../../rotation/githubRevoker.js');
   const raw = new Map(tokens);
   for (const f of findings) {
     const t = raw.get(f.fingerprint);

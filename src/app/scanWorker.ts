@@ -8,15 +8,15 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { ROTATE_QUEUE, SCAN_QUEUE, WORKER_LOCK_OPTIONS, type RotateJobData, type ScanJobData } from './queues.js';
-import { openRedis } from './redis.js';
-import { redisLock } from './redisLock.js';
-import { processScanJob, type ScanJobReturn } from './scanJob.js';
+import { ROTATE_QUEUE, SCAN_QUEUE, WORKER_LOCK_OPTIONS, type RotateJobData, type ScanJobData } from '../queue/queues.js';
+import { openRedis } from '../queue/redis.js';
+import { redisLock } from '../queue/redisLock.js';
+import { processScanJob, type ScanJobReturn } from './scanJob/processScanJob.js';
 import { BaselineStore } from './baselineStore.js';
-import { scansTotal } from './metrics.js';
-import { gitHubApp } from '../app/githubClient.js';
-import { closeScanThread } from '../app/scanInThread.js';
-import type { GitHubRetryOptions } from '../rotation/githubRetry.js';
+import { scansTotal } from '../queue/metrics.js';
+import { gitHubApp } from '../github/client.js';
+import { closeScanThread } from './scanJob/scanInThread.js';
+import type { GitHubRetryOptions } from '../github/retry.js';
 
 export interface ScanWorkerOptions {
   redis: string | RedisOptions;

@@ -5,8 +5,8 @@
 //                 exception (there is nothing to compare to), capped like a baseline
 //   pull request: base..head
 //   installation: the default branch's history, capped
-import type { ScanJobData } from '../queue/queues.js';
-import { ZERO_SHA } from './handlers/payload.js';
+import type { ScanJobData } from '../../queue/queues.js';
+import { ZERO_SHA } from '../handlers/payload.js';
 
 export interface ScanPlan {
   wants: string[];

@@ -8,10 +8,10 @@
 // key service again; notify finds its own earlier issue and comments by their markers.
 import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { RotateJobData } from './queues.js';
-import { RotationError, type RotationResult, type RotatorRegistry } from '../rotation/rotator.js';
-import type { GitHubClient, GitHubRetryOptions } from '../rotation/githubRetry.js';
-import { ensureOwnerIssue, notePublicKeyOnPullRequest, type OwnerIssueResult } from '../rotation/ownerIssue.js';
+import type { RotateJobData } from '../queue/queues.js';
+import { RotationError, type RotationResult, type RotatorRegistry } from './rotator.js';
+import type { GitHubClient, GitHubRetryOptions } from '../github/retry.js';
+import { ensureOwnerIssue, notePublicKeyOnPullRequest, type OwnerIssueResult } from './ownerIssue.js';
 
 /** The job's data as the worker keeps it: the app's payload plus the worker's progress. */
 export interface RotateJobState extends RotateJobData {

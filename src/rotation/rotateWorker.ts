@@ -9,14 +9,14 @@
 // - failed jobs are kept (ROTATE_JOB_OPTIONS.removeOnFail = false): the dead-letter view.
 import { Queue, Worker, type Job } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
-import { openRedis } from './redis.js';
-import { rotationMetrics } from './metrics.js';
+import { openRedis } from '../queue/redis.js';
+import { rotationMetrics } from '../queue/metrics.js';
 import { pino, type Logger } from 'pino';
-import { ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from './queues.js';
-import { NOTIFY_QUEUE, processNotifyJob, processRotateJob, type NotifyJobReturn, type RotateJobDeps, type RotateJobReturn, type RotateJobState } from './rotateJob.js';
-import { redisLock } from './redisLock.js';
-import { RotationError } from '../rotation/rotator.js';
-import { jitteredBackoff, type GitHubRetryOptions } from '../rotation/githubRetry.js';
+import { ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from '../queue/queues.js';
+import { NOTIFY_QUEUE, processNotifyJob, processRotateJob, type NotifyJobReturn, type RotateJobDeps, type RotateJobReturn, type RotateJobState } from './rotateAndNotify.js';
+import { redisLock } from '../queue/redisLock.js';
+import { RotationError } from './rotator.js';
+import { jitteredBackoff, type GitHubRetryOptions } from '../github/retry.js';
 
 export const ROTATE_BACKOFF_TYPE = 'rotate';
 

@@ -7,7 +7,7 @@
 // limits (403/429 with retry-after) with jittered exponential backoff.
 import { Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
-import { withGitHubRetry, type GitHubRetryOptions } from '../rotation/githubRetry.js';
+import { withGitHubRetry, type GitHubRetryOptions } from './retry.js';
 
 export type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
 
