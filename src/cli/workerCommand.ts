@@ -1,6 +1,6 @@
 // `keywarden worker`: consumes the `scan` and/or `rotate` queues. Scale by running more.
-// Heavy modules are imported when the command runs; the rotate worker is the rotation
-// module's (src/queue/rotateWorkerFromEnv.ts), loaded only when asked for.
+// Heavy modules are imported when the command runs; each worker (src/app/scanWorker.ts,
+// src/app/rotateWorkerFromEnv.ts) is loaded only when asked for.
 import type { Command } from 'commander';
 
 const KNOWN_QUEUES = ['scan', 'rotate'] as const;

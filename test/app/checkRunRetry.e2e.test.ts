@@ -4,7 +4,7 @@
 // or after acting (GitHub stored the write, the worker only saw a 502).
 import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
-import type { ScanJobData } from '../../src/queue/queues.js';
+import type { ScanJobData } from '../../src/app/scanJobData.js';
 import { enqueueScan, scanJobId } from '../../src/app/enqueueScan.js';
 import type { StoredCheckRun } from '../support/githubStandInHandlers.js';
 import type { TestRepo } from '../support/gitRepo.js';

@@ -7,7 +7,7 @@ import { Probot, ProbotOctokit } from 'probot';
 import { pino } from 'pino';
 import { generateKeyPairSync } from 'node:crypto';
 import { keywardenApp } from '../../src/app/index.js';
-import type { ScanJobData } from '../../src/queue/queues.js';
+import type { ScanJobData } from '../../src/app/scanJobData.js';
 import { scanJobId } from '../../src/app/enqueueScan.js';
 import { pullRequestExample, pushExample, webhookExample } from '../support/webhookExamples.js';
 

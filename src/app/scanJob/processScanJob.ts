@@ -1,28 +1,22 @@
-// One scan job, start to finish: installation client → repository config → fetch only the
-// commits the event adds → scan them in a worker thread → revoke leaked GitHub tokens (the
-// raw token exists only here, in memory) → queue rotations (hash + preview only) → report
-// (check run, PR review, baseline issue). The clone is always removed. The job's return
-// value is stored in Redis, so it holds counts only.
+// One scan job, as named steps that each return data: resolve the repository → load its
+// config → fetch and scan only the commits the event adds (fetchAndScan.ts) → act: revoke
+// leaked GitHub tokens, queue rotations (actOnFindings.ts) → publish: check run, review,
+// baseline issue (publishScan.ts). The job's return value is stored in Redis, so it holds
+// counts only.
 import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Finding } from '../../scan/index.js';
-import { attachSecret } from '../../scan/secret.js';
-import type { RotateJobData, ScanJobData } from '../../queue/queues.js';
-import { needsRotation, rotateJobFor } from '../../rotation/rotateJobData.js';
-import { scanJobId } from '../enqueueScan.js';
-import type { BaselineStore } from '../baselineStore.js';
-import { bytesScannedTotal, findingsTotal, scansTotal } from '../../queue/metrics.js';
-import type { GitHubApp } from '../../github/client.js';
+import type { GitHubApp, InstallationOctokit } from '../../github/client.js';
 import type { GitHubRetryOptions } from '../../github/retry.js';
-import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig } from '../repoConfig.js';
-import { planScan, type PlanLimits } from './fetchPlan.js';
-import { fetchCommits, FetchError } from './fetchCommits.js';
-import { ZERO_SHA } from '../handlers/payload.js';
-import { scanInThread } from './scanInThread.js';
-import { publishCheckRun } from '../publish/checkRun.js';
-import { publishPrReview } from '../publish/prReview.js';
-import { publishBaselineIssue } from '../publish/baselineIssue.js';
-import { leakId } from '../publish/findingText.js';
+import type { RotateJobData } from '../../rotation/rotateJobData.js';
+import { bytesScannedTotal, findingsTotal, scansTotal } from '../../queue/metrics.js';
+import type { BaselineStore } from '../baselineStore.js';
+import type { ScanJobData } from '../scanJobData.js';
+import { scanJobId } from '../enqueueScan.js';
+import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig, type RepoConfig } from '../repoConfig.js';
+import type { PlanLimits } from './fetchPlan.js';
+import { fetchAndScan } from './fetchAndScan.js';
+import { actionNotes, actOnFindings } from './actOnFindings.js';
+import { publishScan } from './publishScan.js';
 
 export interface ScanJobDeps {
   github: GitHubApp;
@@ -41,7 +35,7 @@ export interface ScanJobDeps {
   githubRetry?: GitHubRetryOptions;
   /**
    * Runs fn while no other run of the same scan (same key: the scan's identity) is in its
-   * report step: a Redis lock shared by all workers (redisLock.ts).
+   * report step: a Redis lock shared by all workers (queue/redisLock.ts).
    */
   reportLock: <T>(scanId: string, fn: () => Promise<T>) => Promise<T>;
 }
@@ -59,98 +53,54 @@ export interface ScanJobReturn {
   truncated?: string;
 }
 
-async function revokeGitHubTokensFound(findings: Finding[], tokens: Array<[string, string]>, deps: ScanJobDeps): Promise<string[]> {
-  if (tokens.length === 0) return [];
-  // Loaded only when there is something to revoke; the module belongs to the rotation side.
-  const { revokeGitHubTokens } = await import('../../rotation/githubRevoker.js');
-  const raw = new Map(tokens);
-  for (const f of findings) {
-    const t = raw.get(f.fingerprint);
-    if (t) attachSecret(f, t);
-  }
-  raw.clear();
-  tokens.length = 0;
-  const reports = await revokeGitHubTokens(findings, { baseUrl: deps.baseUrl, ghe: deps.gheHost, log: deps.log });
-  return reports.map((r) => `GitHub token ${r.fingerprint}: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}`);
+/** An installation job names no default branch or clone URL: GitHub says. */
+async function resolveRepository(octokit: InstallationOctokit, d: ScanJobData): Promise<{ defaultBranch: string; cloneUrl: string }> {
+  if (d.event !== 'installation' && d.defaultBranch) return { defaultBranch: d.defaultBranch, cloneUrl: d.cloneUrl };
+  const { data: repo } = await octokit.rest.repos.get({ owner: d.owner, repo: d.repo });
+  return { defaultBranch: repo.default_branch, cloneUrl: repo.clone_url ?? d.cloneUrl };
+}
+
+async function loadScanConfig(octokit: InstallationOctokit, d: ScanJobData, log: Logger): Promise<{ config: RepoConfig; invalidConfig?: string }> {
+  const loaded = await loadRepoConfig(octokit, d.owner, d.repo);
+  if (!(loaded instanceof InvalidRepoConfig)) return { config: loaded };
+  // A broken config must not switch scanning off: scan with defaults, but don't rotate
+  // (the owner may have meant `rotation: false`), and say so on the check run.
+  log.warn({ reason: loaded.reason }, 'invalid .github/keywarden.yml; scanning with defaults');
+  return { config: { ...DEFAULT_REPO_CONFIG, rotation: false }, invalidConfig: loaded.reason };
 }
 
 export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): Promise<ScanJobReturn> {
   const d = job.data;
   const log = deps.log.child({ jobId: job.id, owner: d.owner, repo: d.repo, event: d.event });
   const octokit = await deps.github.installation(d.installationId);
-
-  let { defaultBranch, cloneUrl } = d;
-  if (d.event === 'installation' || !defaultBranch) {
-    const { data: repo } = await octokit.rest.repos.get({ owner: d.owner, repo: d.repo });
-    defaultBranch = repo.default_branch;
-    cloneUrl = repo.clone_url ?? cloneUrl;
-  }
-
-  const loaded = await loadRepoConfig(octokit, d.owner, d.repo);
-  const invalidConfig = loaded instanceof InvalidRepoConfig ? loaded.reason : undefined;
-  // A broken config must not switch scanning off: scan with defaults, but don't rotate
-  // (the owner may have meant `rotation: false`), and say so on the check run.
-  const config = loaded instanceof InvalidRepoConfig ? { ...DEFAULT_REPO_CONFIG, rotation: false } : loaded;
-  if (invalidConfig) log.warn({ reason: invalidConfig }, 'invalid .github/keywarden.yml; scanning with defaults');
-
-  let plan = planScan({ ...d, defaultBranch }, defaultBranch, deps.limits);
+  const { defaultBranch, cloneUrl } = await resolveRepository(octokit, d);
+  const { config, invalidConfig } = await loadScanConfig(octokit, d, log);
   const token = await deps.github.installationToken(octokit);
-  let clone;
-  try {
-    clone = await fetchCommits({ cloneUrl, token, wants: plan.wants, allowLocal: deps.allowLocalClone });
-  } catch (err) {
-    // A force push names a `before` the server no longer has: scan what the branch adds over
-    // the default branch instead, as for a new branch.
-    if (!(err instanceof FetchError) || d.event !== 'push' || !d.before || d.before === ZERO_SHA) throw err;
-    log.warn({ before: d.before }, 'push base not fetchable (force push?); scanning the branch against the default branch');
-    plan = planScan({ ...d, defaultBranch, before: ZERO_SHA }, defaultBranch, deps.limits);
-    clone = await fetchCommits({ cloneUrl, token, wants: plan.wants, allowLocal: deps.allowLocalClone });
-  }
-  let result;
-  try {
-    result = await scanInThread({ repoDir: clone.dir, range: plan.range, config, maxCommits: plan.maxCommits, maxBytes: deps.limits.maxBytes });
-  } finally {
-    await clone.cleanup();
-  }
-  const { findings } = result;
+
+  const { plan, result } = await fetchAndScan({ job: d, defaultBranch, cloneUrl, token, config, limits: deps.limits, allowLocalClone: deps.allowLocalClone, log });
   bytesScannedTotal.inc(result.bytes);
-  for (const f of findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
-  log.info({ commits: result.commits, bytes: result.bytes, findings: findings.length, truncated: result.truncated?.reason }, 'scan finished');
+  for (const f of result.findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
+  log.info({ commits: result.commits, bytes: result.bytes, findings: result.findings.length, truncated: result.truncated?.reason }, 'scan finished');
 
-  const notes = await revokeGitHubTokensFound(findings, result.githubTokens, deps);
+  const actions = await actOnFindings(d, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined }, deps);
 
-  let rotationsQueued = 0;
-  if (config.rotation) {
-    const htmlUrlBase = `${deps.webUrl ?? 'https://github.com'}/${d.owner}/${d.repo}`;
-    const pullRequest = d.pullRequest ? { number: d.pullRequest.number, htmlUrl: d.pullRequest.htmlUrl } : undefined;
-    for (const f of findings.filter(needsRotation)) {
-      const { name, data, opts } = rotateJobFor(f, { receivedAt: d.receivedAt, installationId: d.installationId, owner: d.owner, repo: d.repo, pullRequest, htmlUrlBase, commitAuthors: d.commitAuthors, actorLogin: d.actorLogin });
-      await deps.rotateQueue.add(name, data, opts);
-      rotationsQueued++;
-    }
-    if (rotationsQueued > 0) notes.push(`${rotationsQueued} leaked key(s) queued for rotation.`);
-  } else if (findings.some(needsRotation)) {
-    notes.push(invalidConfig ? 'Rotation skipped: the config is invalid.' : 'Rotation is off for this repository (rotation: false).');
-  }
-
-  const out: ScanJobReturn = { commits: result.commits, bytes: result.bytes, findings: findings.length, rotationsQueued, revoked: notes.filter((n) => n.endsWith(': revoked')).length, invalidConfig, truncated: result.truncated?.reason };
   const scanId = scanJobId(d);
   // Each report finds what GitHub already holds, then writes: idempotent for runs one after
   // another, but two runs of one scan can overlap (a job whose lock ran out is handed to
   // another worker while its first run goes on), and both would look, miss and create. Under
   // the scan's lock the later run finds what the earlier one made and brings it up to date.
-  await deps.reportLock(scanId, async () => {
-    if (d.event === 'installation') {
-      await deps.baseline.add(d.owner, d.repo, findings.map(leakId));
-      out.baselineIssue = await publishBaselineIssue(octokit, { owner: d.owner, repo: d.repo, defaultBranch, findings, commits: result.commits, truncated: result.truncated, labels: config.issues.labels, assignees: config.issues.assignees });
-    } else if (plan.headSha) {
-      out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: plan.headSha, externalId: scanId, findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig, notes }, deps.githubRetry);
-      if (d.pullRequest) {
-        const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
-        out.reviewId = review.reviewId;
-      }
-    }
-  });
-  scansTotal.inc({ event: d.event, result: findings.length > 0 ? 'findings' : 'clean' });
-  return out;
+  const published = await deps.reportLock(scanId, () =>
+    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, invalidConfig, notes: actionNotes(actions) }, deps),
+  );
+  scansTotal.inc({ event: d.event, result: result.findings.length > 0 ? 'findings' : 'clean' });
+  return {
+    commits: result.commits,
+    bytes: result.bytes,
+    findings: result.findings.length,
+    rotationsQueued: actions.rotationsQueued,
+    revoked: actions.revocations.filter((r) => r.outcome === 'revoked').length,
+    ...published,
+    invalidConfig,
+    truncated: result.truncated?.reason,
+  };
 }
