@@ -2,7 +2,7 @@
 // the idempotency record guarding it commit together or not at all.
 import type { Sql } from './database.js';
 import { KeyServiceError, notFound, validationFailed } from './errors.js';
-import type { KeyMode } from './keyFormat.js';
+import type { KeyMode } from '../keyformat/keyFormat.js';
 import { insertKey, findKeyById, keyView, specFromKey, statusAt, type IssuedKey, type KeyLevel, type KeyRow } from './keyModel.js';
 import { keyAccessDenial, reachableAccounts, requireAccount, requireKeyAccess, requireOrganizationReach, requireSameMode } from './access.js';
 

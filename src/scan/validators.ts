@@ -1,6 +1,6 @@
 // Named offline checks a rule can ask for (`validate = "..."`): a candidate that fails is
 // not a finding. Checksummed token formats make a rule near-free of false positives.
-import { crc32, parseToken } from '../keyservice/keyFormat.js';
+import { crc32, parseToken } from '../keyformat/keyFormat.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 

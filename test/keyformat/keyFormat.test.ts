@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checksumOf, formatToken, isValidToken, parseToken, randomBase62, TOKEN_LENGTH } from '../../src/keyservice/keyFormat.js';
+import { checksumOf, formatToken, isValidToken, parseToken, randomBase62, TOKEN_LENGTH } from '../../src/keyformat/keyFormat.js';
 
 // An independent CRC32 (IEEE, reflected) and base62 rendering, to pin the format down.
 function crc32(text: string): number {

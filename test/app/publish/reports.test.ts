@@ -1,13 +1,13 @@
 // What the reports say: the check run's conclusion rules, annotation shape, and review
 // comment text (what, why, how to silence, hidden marker), never the raw secret.
 import { describe, expect, it } from 'vitest';
-import { Scanner } from '../../src/scan/index.js';
-import { loadBuiltinRules } from '../../src/config/loadRules.js';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
-import { annotationOf, conclusionOf } from '../../src/app/report/checkRun.js';
-import { commentBody } from '../../src/app/report/prReview.js';
-import { baselineBody } from '../../src/app/report/baselineIssue.js';
-import { LEAK_MARKER_RE, leakId, leakMarker } from '../../src/app/report/findingText.js';
+import { Scanner } from '../../../src/scan/index.js';
+import { loadBuiltinRules } from '../../../src/config/loadRules.js';
+import { formatToken } from '../../../src/keyformat/keyFormat.js';
+import { annotationOf, conclusionOf } from '../../../src/app/publish/checkRun.js';
+import { commentBody } from '../../../src/app/publish/prReview.js';
+import { baselineBody } from '../../../src/app/publish/baselineIssue.js';
+import { LEAK_MARKER_RE, leakId, leakMarker } from '../../../src/app/publish/findingText.js';
 
 const scanner = new Scanner(loadBuiltinRules());
 const secret = formatToken('secret', 'live');

@@ -2,10 +2,10 @@
 // honouring the repository config and the caps, and hands raw GitHub tokens back only as
 // an in-memory list.
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
-import { scanInThread } from '../../src/app/scanInThread.js';
-import { TestRepo } from '../support/gitRepo.js';
-import { ensureBuilt } from '../support/ensureBuilt.js';
+import { formatToken } from '../../../src/keyformat/keyFormat.js';
+import { scanInThread } from '../../../src/app/scanJob/scanInThread.js';
+import { TestRepo } from '../../support/gitRepo.js';
+import { ensureBuilt } from '../../support/ensureBuilt.js';
 
 ensureBuilt();
 const repo = new TestRepo();

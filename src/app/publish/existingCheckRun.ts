@@ -3,7 +3,7 @@
 // must end with the one check run it would have made alone. The run is found by its
 // external_id (the scan's identity), and its annotations are compared with ours, because
 // an update appends annotations: resending one would show it twice.
-import type { InstallationOctokit } from '../githubClient.js';
+import type { InstallationOctokit } from '../../github/client.js';
 
 export interface ExistingCheckRun {
   id: number;

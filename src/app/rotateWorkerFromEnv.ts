@@ -3,13 +3,13 @@
 // credential. Without KEYSERVICE_* the worker refuses to start, saying what to set.
 // Labels and fallback assignees come from the repository's `.github/keywarden.yml`.
 import { pino, type Logger } from 'pino';
-import { appEnv } from '../app/env.js';
-import { gitHubApp } from '../app/githubClient.js';
-import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig } from '../app/repoConfig.js';
+import { appEnv } from './env.js';
+import { gitHubApp } from '../github/client.js';
+import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig } from './repoConfig.js';
 import { KeyServiceRotator } from '../rotation/keyServiceRotator.js';
 import { RotatorRegistry } from '../rotation/rotator.js';
-import type { GitHubClient } from '../rotation/githubRetry.js';
-import { startRotateWorker, type RotateWorkerHandle } from './rotateWorker.js';
+import type { GitHubClient } from '../github/retry.js';
+import { startRotateWorker, type RotateWorkerHandle } from '../rotation/rotateWorker.js';
 
 export interface RotateWorkerEnvOptions {
   env?: NodeJS.ProcessEnv;

@@ -4,11 +4,11 @@
 // again. That check is also what makes a repeat safe: GitHub may store a review and answer
 // 5xx, so the review is posted once per try and each try starts by reading the markers.
 import type { Finding } from '../../scan/index.js';
-import type { InstallationOctokit } from '../githubClient.js';
-import { withGitHubRetry, type GitHubRetryOptions } from '../../rotation/githubRetry.js';
+import type { InstallationOctokit } from '../../github/client.js';
+import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
 import { leaksAlreadyReviewed } from './existingReviews.js';
 import { howToSilence, isBlocking, leakId, leakMarker, whyItMatters } from './findingText.js';
-import { ONE_TRY } from './oneTry.js';
+import { ONE_TRY } from '../../github/oneTry.js';
 
 export interface PrReviewInput {
   owner: string;

@@ -1,22 +1,22 @@
-// The rotate worker: BullMQ wiring around processRotateJob (the `rotate` queue: roll) and
-// processNotifyJob (the `rotate-notify` queue: tell the owner), both in every rotate worker.
-// - ioredis with maxRetriesPerRequest: null, as BullMQ requires for blocking commands, so a
-//   Redis restart pauses the worker instead of failing jobs;
-// - WORKER_LOCK_OPTIONS: a job whose worker was killed is picked up again within ~10 s;
+// The rotate worker: processRotateJob (the `rotate` queue: roll) and processNotifyJob (the
+// `rotate-notify` queue: tell the owner), both in every rotate worker, on queue/worker.ts's
+// wiring (lock and stall tuning, failure logs), plus:
 // - a custom backoff (`rotate`): exponential with jitter, or the wait the error asks for
 //   (REQUEST_IN_PROCESS: a few seconds);
 // - SIGTERM closes the worker, which waits for in-flight jobs to finish;
 // - failed jobs are kept (ROTATE_JOB_OPTIONS.removeOnFail = false): the dead-letter view.
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, type Job, type Worker } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
-import { openRedis } from './redis.js';
-import { rotationMetrics } from './metrics.js';
 import { pino, type Logger } from 'pino';
-import { ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from './queues.js';
-import { NOTIFY_QUEUE, processNotifyJob, processRotateJob, type NotifyJobReturn, type RotateJobDeps, type RotateJobReturn, type RotateJobState } from './rotateJob.js';
-import { redisLock } from './redisLock.js';
-import { RotationError } from '../rotation/rotator.js';
-import { jitteredBackoff, type GitHubRetryOptions } from '../rotation/githubRetry.js';
+import { openRedis } from '../queue/redis.js';
+import { rotationMetrics } from '../queue/metrics.js';
+import { NOTIFY_QUEUE, ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from '../queue/queues.js';
+import { closeOnSignals, startQueueWorker } from '../queue/worker.js';
+import { redisLock } from '../queue/redisLock.js';
+import { processNotifyJob, processRotateJob, type NotifyJobReturn, type RotateJobDeps, type RotateJobReturn } from './rotateAndNotify.js';
+import type { RotateJobState } from './rotateJobData.js';
+import { RotationError } from './rotator.js';
+import { jitteredBackoff, type GitHubRetryOptions } from '../github/retry.js';
 
 export const ROTATE_BACKOFF_TYPE = 'rotate';
 
@@ -70,30 +70,13 @@ export function startRotateWorker(opts: RotateWorkerOptions): RotateWorkerHandle
   const common = {
     connection,
     prefix,
-    ...WORKER_LOCK_OPTIONS,
-    ...opts.lock,
-    settings: { backoffStrategy: rotateBackoff(opts.backoffBaseMs ?? 1_000, opts.backoffMaxMs ?? 60_000) },
+    log,
+    lock: opts.lock,
+    backoffStrategy: rotateBackoff(opts.backoffBaseMs ?? 1_000, opts.backoffMaxMs ?? 60_000),
+    describe: (job: Job<RotateJobState>) => ({ secretHash: job.data.secretHash }),
   };
-  const worker = new Worker<RotateJobState, RotateJobReturn>(ROTATE_QUEUE, (job: Job<RotateJobState>) => processRotateJob(job, deps), {
-    ...common,
-    concurrency: opts.concurrency ?? 4,
-  });
-  const notifyWorker = new Worker<RotateJobState, NotifyJobReturn>(NOTIFY_QUEUE, (job: Job<RotateJobState>) => processNotifyJob(job, deps), {
-    ...common,
-    concurrency: opts.notifyConcurrency ?? 4,
-  });
-
-  for (const w of [worker, notifyWorker] as Worker<RotateJobState>[]) {
-    w.on('failed', (job, err) => {
-      if (!job) return;
-      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
-      log[final ? 'error' : 'warn'](
-        { queue: w.name, jobId: job.id, secretHash: job.data.secretHash, attempt: job.attemptsMade, code: (err as { code?: string }).code, final },
-        final ? `${w.name} failed for good (dead-letter): ${err.message}` : `${w.name} attempt failed, will retry: ${err.message}`,
-      );
-    });
-    w.on('error', (err) => log.warn({ queue: w.name, err: { message: err.message, name: err.name } }, 'rotate worker connection error'));
-  }
+  const worker = startQueueWorker<RotateJobState, RotateJobReturn>({ ...common, queue: ROTATE_QUEUE, process: (job) => processRotateJob(job, deps), concurrency: opts.concurrency ?? 4 });
+  const notifyWorker = startQueueWorker<RotateJobState, NotifyJobReturn>({ ...common, queue: NOTIFY_QUEUE, process: (job) => processNotifyJob(job, deps), concurrency: opts.notifyConcurrency ?? 4 });
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -104,13 +87,6 @@ export function startRotateWorker(opts: RotateWorkerOptions): RotateWorkerHandle
     })();
     return closing;
   };
-  if (opts.handleSignals ?? true) {
-    const onSignal = (signal: NodeJS.Signals) => {
-      log.info({ signal }, 'rotate worker: finishing in-flight jobs, then exiting');
-      void close().then(() => process.exit(0));
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  }
+  if (opts.handleSignals ?? true) closeOnSignals(close, log, 'rotate worker');
   return { worker, notifyWorker, close };
 }

@@ -2,10 +2,10 @@
 // repository's config, within caps. Runs inside the scan thread (scanThread.ts): its result
 // crosses a thread boundary, so it is plain data, and the raw secrets of GitHub tokens (which
 // must be revoked with the token itself) travel separately, in memory only.
-import { buildRuleSet, Scanner, revealSecret, type Finding, type RuleFileConfig, type SkippedFragment } from '../scan/index.js';
-import { loadBuiltinRuleFiles } from '../config/loadRules.js';
-import { gitHistoryFragments } from '../sources/gitHistory.js';
-import type { RepoConfig } from './repoConfig.js';
+import { buildRuleSet, Scanner, revealSecret, type Finding, type RuleFileConfig, type SkippedFragment } from '../../scan/index.js';
+import { loadBuiltinRuleFiles } from '../../config/loadRules.js';
+import { gitHistoryFragments } from '../../sources/gitHistory.js';
+import type { RepoConfig } from '../repoConfig.js';
 
 export interface ScanCommitsInput {
   repoDir: string;

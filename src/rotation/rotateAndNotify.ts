@@ -6,20 +6,13 @@
 // so a burst of leaks would otherwise hold the rotate slots and delay the rolls behind it.
 // Each step is safe to repeat: a rotate retry reuses the saved answer instead of calling the
 // key service again; notify finds its own earlier issue and comments by their markers.
-import { UnrecoverableError, type Job, type JobsOptions, type Queue } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { RotateJobData } from './queues.js';
-import { RotationError, type RotationResult, type RotatorRegistry } from '../rotation/rotator.js';
-import type { GitHubClient, GitHubRetryOptions } from '../rotation/githubRetry.js';
-import { ensureOwnerIssue, notePublicKeyOnPullRequest, type OwnerIssueResult } from '../rotation/ownerIssue.js';
-
-/** The job's data as the worker keeps it: the app's payload plus the worker's progress. */
-export interface RotateJobState extends RotateJobData {
-  /** When the first request for this leak was sent (ms). Set BEFORE sending. */
-  firstSentAt?: number;
-  /** The rotator's answer, once known. */
-  rotation?: RotationResult;
-}
+import { NOTIFY_JOB_OPTIONS } from '../queue/queues.js';
+import type { RotateJobData, RotateJobState } from './rotateJobData.js';
+import { RotationError, type RotationResult, type RotatorRegistry } from './rotator.js';
+import type { GitHubClient, GitHubRetryOptions } from '../github/retry.js';
+import { ensureOwnerIssue, notePublicKeyOnPullRequest, type OwnerIssueResult } from './ownerIssue.js';
 
 export interface RotateJobReturn {
   outcome: RotationResult['outcome'];
@@ -33,16 +26,6 @@ export interface NotifyJobReturn {
   issueCreated?: boolean;
   pullRequestCommented?: boolean;
 }
-
-/** The second step's queue. Its jobs carry the rotate job's data plus the rotation answer. */
-export const NOTIFY_QUEUE = 'rotate-notify';
-
-export const NOTIFY_JOB_OPTIONS: JobsOptions = {
-  attempts: 12,
-  backoff: { type: 'rotate', delay: 2_000 },
-  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-  removeOnFail: false,
-};
 
 /** Outcomes the owner hears about. `unknown` / `unsupported`: the finding stands in the check run. */
 export function needsNotice(outcome: RotationResult['outcome']): boolean {
@@ -60,7 +43,7 @@ export interface RotateJobDeps {
   notifyQueue?: Queue<RotateJobState>;
   github(installationId: number): Promise<GitHubClient>;
   /** Labels and fallback assignees from the repository's config. */
-  issueSettings?(job: RotateJobData): Promise<{ labels?: string[]; assignees?: string[]; rotation?: boolean }>;
+  issueSettings?(job: RotateJobData): Promise<{ labels?: string[]; assignees?: string[] }>;
   withLock?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
   metrics?: RotationMetrics;
   log: Logger;

@@ -1,4 +1,4 @@
-// GitHub calls from the rotate worker retry 5xx answers and secondary rate limits (403/429,
+// GitHub calls (app and rotation) retry 5xx answers and secondary rate limits (403/429,
 // honouring retry-after) with exponential backoff and jitter. Probot's throttling plugin only
 // logs a secondary limit; here the call is repeated, so an issue is never lost to one.
 

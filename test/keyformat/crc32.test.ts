@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checksumOf, formatToken, parseToken, TOKEN_LENGTH } from '../src/keyservice/keyFormat.js';
+import { checksumOf, formatToken, parseToken, TOKEN_LENGTH } from '../../src/keyformat/keyFormat.js';
 
 describe('key format', () => {
   it('builds tokens with prefix, mode, 30 random characters and a 6-character checksum', () => {

@@ -1,22 +1,23 @@
-// The scan worker: BullMQ wiring around processScanJob.
-// - ioredis with maxRetriesPerRequest: null (openRedis), so a Redis restart pauses work;
-// - WORKER_LOCK_OPTIONS: a job whose worker died resumes within ~10 s; the scan itself runs
-//   in a worker thread, so lock renewals never stall behind a big scan;
-// - SIGTERM closes the worker, which lets in-flight jobs finish;
-// - a job can still run twice at once (its lock ran out while it ran): its reports are
-//   written under a per-scan Redis lock (redisLock.ts), so it still leaves one of each.
-import { Queue, Worker, type Job } from 'bullmq';
+// The scan worker as `keywarden worker` runs it: processScanJob on the `scan` queue, with
+// queue/worker.ts's wiring (lock and stall tuning, failure logs, graceful SIGTERM). The scan
+// itself runs in a worker thread, so lock renewals never stall behind a big scan. A job can
+// still run twice at once (its lock ran out while it ran): its reports are written under a
+// per-scan Redis lock (queue/redisLock.ts), so it still leaves one of each.
+import { Queue, type Job, type Worker } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { ROTATE_QUEUE, SCAN_QUEUE, WORKER_LOCK_OPTIONS, type RotateJobData, type ScanJobData } from './queues.js';
-import { openRedis } from './redis.js';
-import { redisLock } from './redisLock.js';
-import { processScanJob, type ScanJobReturn } from './scanJob.js';
+import { ROTATE_QUEUE, SCAN_QUEUE, WORKER_LOCK_OPTIONS } from '../queue/queues.js';
+import { openRedis } from '../queue/redis.js';
+import { redisLock } from '../queue/redisLock.js';
+import { closeOnSignals, startQueueWorker } from '../queue/worker.js';
+import { scansTotal } from '../queue/metrics.js';
+import { gitHubApp } from '../github/client.js';
+import type { GitHubRetryOptions } from '../github/retry.js';
+import type { RotateJobData } from '../rotation/rotateJobData.js';
+import type { ScanJobData } from './scanJobData.js';
+import { processScanJob, type ScanJobReturn } from './scanJob/processScanJob.js';
 import { BaselineStore } from './baselineStore.js';
-import { scansTotal } from './metrics.js';
-import { gitHubApp } from '../app/githubClient.js';
-import { closeScanThread } from '../app/scanInThread.js';
-import type { GitHubRetryOptions } from '../rotation/githubRetry.js';
+import { closeScanThread } from './scanJob/scanInThread.js';
 
 export interface ScanWorkerOptions {
   redis: string | RedisOptions;
@@ -69,20 +70,16 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
       maxBytes: opts.maxBytes ?? DEFAULT_SCAN_LIMITS.maxBytes,
     },
   };
-  const worker = new Worker<ScanJobData, ScanJobReturn>(SCAN_QUEUE, (job: Job<ScanJobData>) => processScanJob(job, deps), {
+  const worker = startQueueWorker<ScanJobData, ScanJobReturn>({
+    queue: SCAN_QUEUE,
+    process: (job: Job<ScanJobData>) => processScanJob(job, deps),
     connection,
     prefix,
     concurrency: opts.concurrency ?? 2,
-    ...WORKER_LOCK_OPTIONS,
-    ...opts.lock,
+    lock: opts.lock,
+    log,
+    onFinalFailure: (job) => scansTotal.inc({ event: job.data.event, result: 'failed' }),
   });
-  worker.on('failed', (job, err) => {
-    if (!job) return;
-    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (final) scansTotal.inc({ event: job.data.event, result: 'failed' });
-    log[final ? 'error' : 'warn']({ jobId: job.id, attempt: job.attemptsMade, code: (err as { code?: string }).code, final }, `scan failed${final ? ' for good' : ', will retry'}: ${err.message}`);
-  });
-  worker.on('error', (err) => log.warn({ err: { name: err.name, message: err.message } }, 'scan worker connection error'));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -94,13 +91,6 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     })();
     return closing;
   };
-  if (opts.handleSignals ?? true) {
-    const onSignal = (signal: NodeJS.Signals) => {
-      log.info({ signal }, 'scan worker: finishing in-flight jobs, then exiting');
-      void close().then(() => process.exit(0));
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  }
+  if (opts.handleSignals ?? true) closeOnSignals(close, log, 'scan worker');
   return { worker, close };
 }

@@ -3,7 +3,7 @@
 // comment on its line, or, when GitHub refused to anchor the comments, in the lines of a
 // body-only review. Both are read, on every try, so neither a job that runs again nor a try
 // repeated after a lost answer says the same thing twice.
-import type { InstallationOctokit } from '../githubClient.js';
+import type { InstallationOctokit } from '../../github/client.js';
 import { LEAK_MARKER_RE } from './findingText.js';
 
 export interface PullRef {

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { attachSecret } from '../../src/scan/secret.js';
 import type { Finding } from '../../src/scan/types.js';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
-import { needsRotation, rotateJobFor } from '../../src/queue/rotateJobs.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
+import { needsRotation, rotateJobFor } from '../../src/rotation/rotateJobData.js';
 
 const secret = formatToken('secret', 'live');
 const commit = 'a'.repeat(40);

@@ -3,9 +3,9 @@
 // their removeOnFail is false. This lists them and sends them back to their queue.
 import { Queue } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
-import { ROTATE_QUEUE } from './queues.js';
-import { NOTIFY_QUEUE, type RotateJobState } from './rotateJob.js';
-import { openRedis } from './redis.js';
+import { NOTIFY_QUEUE, ROTATE_QUEUE } from '../queue/queues.js';
+import type { RotateJobState } from './rotateJobData.js';
+import { openRedis } from '../queue/redis.js';
 
 export interface DeadLetter {
   queue: string;

@@ -1,6 +1,6 @@
 // Runs scanCommits in the process's scan thread (started on first use, kept for the life of
 // the process: see scanThread.ts). From dist/ the thread is compiled JS; from src/ (vitest,
-// tsx) it is dist/app/scanThread.js, so build first (`npm test` does, via pretest).
+// tsx) it is dist/app/scanJob/scanThread.js, so build first (`npm test` does, via pretest).
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ type Reply = { id: number; ok: true; result: ScanCommitsResult } | { id: number;
 
 function threadFile(): string {
   const here = import.meta.url;
-  const url = here.endsWith('.ts') ? new URL('../../dist/app/scanThread.js', here) : new URL('./scanThread.js', here);
+  const url = here.endsWith('.ts') ? new URL('../../../dist/app/scanJob/scanThread.js', here) : new URL('./scanThread.js', here);
   const path = fileURLToPath(url);
   if (!existsSync(path)) throw new ScanThreadError(`${path} is missing: run \`npm run build\` so the scan thread has compiled code to load`, 'SCAN_THREAD_UNAVAILABLE');
   return path;

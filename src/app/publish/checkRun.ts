@@ -3,11 +3,11 @@
 // nothing blocking was found), success when clean. GitHub takes at most 50 annotations per
 // call: the first batch goes with the create, the rest with updates.
 import type { Finding, SkippedFragment } from '../../scan/index.js';
-import type { InstallationOctokit } from '../githubClient.js';
+import type { InstallationOctokit } from '../../github/client.js';
 import { findingMessage, findingTitle, isBlocking } from './findingText.js';
 import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
-import { ONE_TRY } from './oneTry.js';
-import { withGitHubRetry, type GitHubRetryOptions } from '../../rotation/githubRetry.js';
+import { ONE_TRY } from '../../github/oneTry.js';
+import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
 
 export const CHECK_NAME = 'keywarden';
 export const ANNOTATIONS_PER_CALL = 50;

@@ -2,9 +2,42 @@
 // rotator. Built from a Finding, but only its hash and redacted preview travel; the jobId
 // comes from the fingerprint so a rescan or retry never queues the same leak twice.
 import type { Finding } from '../scan/types.js';
-import { idempotencyKeyFor } from '../rotation/rotator.js';
-import { ROTATE_JOB_OPTIONS, type RotateJobData } from './queues.js';
 import type { JobsOptions } from 'bullmq';
+import { idempotencyKeyFor, type RotationResult } from './rotator.js';
+import { ROTATE_JOB_OPTIONS } from '../queue/queues.js';
+
+/** What the scan worker hands to the rotate worker: one job per leaked key. */
+export interface RotateJobData {
+  receivedAt: number;
+  installationId: number;
+  owner: string;
+  repo: string;
+  ruleId: string;
+  rotator: string;
+  kind: 'secret' | 'public';
+  /** SHA-256 hex of the secret. */
+  secretHash: string;
+  preview: string;
+  fingerprint: string;
+  /** UUID derived from the fingerprint, reused on every retry as X-Idempotency-Key. */
+  idempotencyKey: string;
+  path: string;
+  line: number;
+  commit?: string;
+  author?: string;
+  email?: string;
+  authorLogin?: string;
+  pullRequest?: { number: number; htmlUrl?: string };
+  htmlUrl?: string;
+}
+
+/** The job's data as the worker keeps it: the app's payload plus the worker's progress. */
+export interface RotateJobState extends RotateJobData {
+  /** When the first request for this leak was sent (ms). Set BEFORE sending. */
+  firstSentAt?: number;
+  /** The rotator's answer, once known. */
+  rotation?: RotationResult;
+}
 
 export interface RotateContext {
   receivedAt: number;

@@ -1,4 +1,4 @@
-// GitHub clients for the scan worker: one Probot per process (app JWT + installation token
+// GitHub clients for the workers (scan and rotate): one Probot per process (app JWT + installation token
 // cache), installation clients on demand. We pass `throttle: { enabled: false }`, but Probot
 // merges its own throttle defaults back in, so Octokit's write spacing stays on (measured: one
 // issue or comment creation every ~3 s per process). That spacing is what GitHub asks of
@@ -7,7 +7,7 @@
 // limits (403/429 with retry-after) with jittered exponential backoff.
 import { Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
-import { withGitHubRetry, type GitHubRetryOptions } from '../rotation/githubRetry.js';
+import { withGitHubRetry, type GitHubRetryOptions } from './retry.js';
 
 export type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
 

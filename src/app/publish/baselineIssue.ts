@@ -2,7 +2,7 @@
 // history already holds. Found again by a hidden marker, so a re-run updates it instead of
 // opening a second one.
 import type { Finding } from '../../scan/index.js';
-import type { InstallationOctokit } from '../githubClient.js';
+import type { InstallationOctokit } from '../../github/client.js';
 import { howToSilence, isBlocking } from './findingText.js';
 
 export const BASELINE_MARKER = '<!-- keywarden:baseline -->';

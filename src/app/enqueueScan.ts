@@ -2,7 +2,8 @@
 // range), so a redelivered webhook, or the same push seen twice, collapses into one job.
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { SCAN_JOB_OPTIONS, type ScanJobData } from './queues.js';
+import { SCAN_JOB_OPTIONS } from '../queue/queues.js';
+import type { ScanJobData } from './scanJobData.js';
 
 export type ScanQueue = Queue<ScanJobData>;
 

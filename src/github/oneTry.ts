@@ -1,5 +1,5 @@
 // GitHub may store a write and still answer 5xx, so the client's retry hook
-// (githubClient.ts) must not repeat such a write blindly. Reports that must be idempotent send
+// (client.ts) must not repeat such a write blindly. Reports that must be idempotent send
 // their calls with ONE_TRY and retry the whole look-then-write step themselves
 // (withGitHubRetry), so every try starts from what GitHub holds.
 

@@ -5,10 +5,10 @@
 //                 exception (there is nothing to compare to), capped like a baseline
 //   pull request: base..head
 //   installation: the default branch's history, capped
-import type { ScanJobData } from '../queue/queues.js';
-import { ZERO_SHA } from './handlers/payload.js';
+import type { ScanJobData } from '../scanJobData.js';
+import { ZERO_SHA } from '../handlers/payload.js';
 
-export interface ScanPlan {
+export interface FetchPlan {
   wants: string[];
   range: string;
   headSha?: string;
@@ -20,7 +20,7 @@ export interface PlanLimits {
   maxBaselineCommits: number;
 }
 
-export function planScan(job: ScanJobData, defaultBranch: string, limits: PlanLimits): ScanPlan {
+export function planFetch(job: ScanJobData, defaultBranch: string, limits: PlanLimits): FetchPlan {
   const defaultRef = `refs/heads/${defaultBranch}`;
   if (job.event === 'installation') {
     return { wants: [defaultRef], range: `origin/${defaultBranch}`, maxCommits: limits.maxBaselineCommits };
