@@ -30,6 +30,11 @@ export interface ScannerOptions {
   ignoreFingerprints?: Iterable<string>;
   /** minimatch globs on fragment.path; matching fragments are skipped as 'ignored-path'. */
   ignoreGlobs?: string[];
+  /**
+   * Exact fragment paths never scanned, skipped as 'ignored-path': the files the CLI reads
+   * itself (.keywardenignore, the baseline), whose fingerprints and hashes look like secrets.
+   */
+  skipPaths?: string[];
 }
 
 export interface FragmentScan {
@@ -84,6 +89,7 @@ export class Scanner {
   private readonly decodeDepth: number;
   private readonly suppressions: Suppressions;
   private readonly ignoreGlobs: Minimatch[];
+  private readonly skipPaths: ReadonlySet<string>;
   private readonly pathRules: CompiledRule[];
   /** The path-only rules' patterns as one automaton: one native call per fragment, not one per rule. */
   private readonly pathSet?: InstanceType<typeof RE2.Set>;
@@ -94,6 +100,7 @@ export class Scanner {
     this.decodeDepth = options.decodeDepth ?? 2;
     this.suppressions = new Suppressions(options.ignoreFingerprints);
     this.ignoreGlobs = (options.ignoreGlobs ?? []).map(compileGlob);
+    this.skipPaths = new Set(options.skipPaths);
     this.pathRules = rules.rules.filter((r) => r.config.regex === undefined);
     try {
       if (this.pathRules.length > 1) this.pathSet = new RE2.Set(this.pathRules.map((r) => r.config.path!), 'u');
@@ -110,7 +117,7 @@ export class Scanner {
       findings: [],
       skipped: { path, ...(commit ? { commit } : {}), reason, bytes },
     });
-    if (this.ignoreGlobs.some((g) => g.match(path))) return skip('ignored-path', byteLength());
+    if (this.skipPaths.has(path) || this.ignoreGlobs.some((g) => g.match(path))) return skip('ignored-path', byteLength());
     if (this.rules.allowlists.some((a) => a.pathOnly && (a.pathAllowed(path) || a.commitAllowed(commit)))) {
       return skip('ignored-path', byteLength());
     }

@@ -126,7 +126,8 @@ describe('files keywarden reads itself are not scanned', () => {
       expect(r.stats.files).toBe(1);
       await runCli(['scan', '-f', 'json', '-o', 'base.json'], { cwd: repo.dir });
       const withBase = json((await runCli(['scan', '--baseline', 'base.json', '-f', 'json'], { cwd: repo.dir })).stdout);
-      expect(withBase.stats.files).toBe(0);
+      expect(withBase.findings).toEqual([]);
+      expect(withBase.stats.files).toBe(1);
       repo.git('add', '.keywardenignore', 'base.json');
       const staged = json((await runCli(['scan', '--staged', '--baseline', 'base.json', '-f', 'json'], { cwd: repo.dir })).stdout);
       expect(staged.findings).toEqual([]);
