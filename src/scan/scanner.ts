@@ -11,6 +11,7 @@ import { dedupeFindings } from './dedupe.js';
 import { shannonEntropy } from './entropy.js';
 import { fingerprintOf, hashSecret, redact } from './fingerprint.js';
 import { LineIndex } from './lineIndex.js';
+import { looksLikePlaceholder } from './placeholder.js';
 import { matchRule, type RawHit } from './matchRule.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
 import { attachSecret } from './secret.js';
@@ -205,6 +206,7 @@ export class Scanner {
       if (!isPathHit) {
         if (cfg.entropy !== undefined && entropy < cfg.entropy) continue;
         if (hit.rule.validator && !hit.rule.validator(hit.secret)) continue;
+        if (!hit.rule.checksummed && looksLikePlaceholder(hit.secret)) continue;
       }
       const start = index.position(hit.outerStart);
       if (!isPathHit && ignoredLines.has(start.lineIndex)) continue;
@@ -235,6 +237,7 @@ export class Scanner {
         column: isPathHit ? 1 : start.column,
         endColumn,
         severity: publicKey ? 'info' : cfg.severity,
+        confidence: cfg.confidence,
         kind: cfg.kind,
         ...(cfg.rotator && !publicKey ? { rotator: cfg.rotator } : {}),
         entropy: Math.round(entropy * 1000) / 1000,
