@@ -10,19 +10,27 @@ const TEMPLATE = /\$\{|\$\(|\{\{|\}\}|\{%|%\(|#\{|<%|&lt;|&gt;|&#|^\$[A-Za-z_{]|
 
 /** Values that say "fill this in" or name the field instead of filling it. */
 const PLACEHOLDER_WORDS =
-  /^(?:(?:my|your|the|some|a|db|app|admin|user|super|strong|default|secret|new|old|test|dev|prod|root|sample|example)?[_-]?(?:pass(?:word|wd|phrase)?|pwd|pw|secret|token|key)[_-]?(?:here|goes[_-]?here|value)?\d{0,3}|changeme|change[_-]?me|change[_-]?it|changethis|replaceme|replace[_-]?me|example|sample|placeholder|dummy|redacted|removed|hidden|masked|secret|none|null|nil|undefined|empty|true|false|yes|no|on|off|todo|tbd|fixme|test|testing|guest|admin|root|default|string|str|text|number|int|integer|bool|boolean|object|any|required|optional|input|field|value|type|off|current-password|new-password|one-time-code|notset|not[_-]?set|unset|n\/a|na|\*+|x+|\.+|-+|_+|#+|•+)$/i;
+  /^(?:(?:your|the|some|a|db|app|admin|user|super|strong|default|secret|new|old|test|dev|prod|root|sample|example)?[_-]?(?:pass(?:word|wd|phrase)?|pwd|pw|secret|token|key)[_-]?(?:here|goes[_-]?here|value)?\d{0,3}|changeme|change[_-]?me|change[_-]?it|changethis|replaceme|replace[_-]?me|example|sample|placeholder|dummy|redacted|removed|hidden|masked|secret|none|null|nil|undefined|empty|true|false|yes|no|on|off|todo|tbd|fixme|test|testing|guest|admin|root|default|string|str|text|number|int|integer|bool|boolean|object|any|required|optional|input|field|value|type|off|current-password|new-password|one-time-code|notset|not[_-]?set|unset|n\/a|na|foo|bar|baz|qux|quux|foobar|demo|hello|world|abc|xyz|letmein|qwerty|user|username|login|pass123|\*+|x+|\.+|-+|_+|#+|•+)$/i;
 
 /** Words inside a value that mark a sample. */
-const PLACEHOLDER_PARTS = /changeme|change_me|placeholder|redacted|example|your[_-]?(?:own[_-]?)?(?:pass|secret|token|key|api)|xxxx|\*\*\*|(?:^|[_-])here$|^fake|^dummy|^sample|^insert|^enter[_-]|^put[_-]/i;
+const PLACEHOLDER_PARTS = /^your|changeme|change_me|placeholder|redacted|example|your[_-]?(?:own[_-]?)?(?:pass|secret|token|key|api)|xxxx|\*\*\*|(?:^|[_-])here$|^fake|^dummy|^sample|^insert|^enter[_-]|^put[_-]/i;
 
 /** Code shapes: identifiers, member access, calls, indexing, paths, URLs, comments, type names. */
 function looksLikeCode(v: string): boolean {
-  // An identifier or constant: TokenParser, lastToken, PRIVATE_KEY_PKCS8, db_password, Foo::Bar.
+  return looksLikeIdentifier(v) || looksLikeExpression(v);
+}
+
+/** An identifier or constant: TokenParser, lastToken, PRIVATE_KEY_PKCS8, db_password, ?Interpolation. */
+function looksLikeIdentifier(v: string): boolean {
   const core = v.replace(/^[?!:.#@&*-]+|[?!:;,.]+$/g, '');
   if (/^[A-Za-z_$][A-Za-z_$]*$/.test(core) && /[A-Z_]/.test(core.slice(1))) return true;
   if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(core)) return true;
   if (/^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/.test(core) && !/\d/.test(core)) return true;
-  if (/^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(core) && /[a-z]{3}[A-Z]/.test(core)) return true;
+  if (/^[a-z]{2,}(?:[A-Z][a-z]{2,}\d*)+$/.test(core)) return true;
+  return false;
+}
+
+function looksLikeExpression(v: string): boolean {
   // Member access, namespaces, calls and indexing: process.env.X, os.environ['X'], getPw(), Foo::BAR.
   if (/^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(.*\)|\[.*\])?;?$/.test(v)) return true;
   if (/^[A-Za-z_$][\w$.]*\(.*\)?;?$/.test(v) || /^[A-Za-z_$][\w$.]*\[.*\]$/.test(v)) return true;
@@ -58,12 +66,24 @@ function looksLikeSyntax(v: string): boolean {
  * placeholder, template, reference, identifier, path, hash or message.
  */
 export function isPasswordLiteral(value: string): boolean {
+  return isWrittenPassword(value) && !looksLikeIdentifier(value.trim());
+}
+
+/**
+ * The password slot of a connection string (scheme://user:PASSWORD@, Password=…;) holds no
+ * code, so there an identifier-shaped value (`myPassword`, `DbAdmin`) is a password.
+ */
+export function isConnectionPassword(value: string): boolean {
+  return isWrittenPassword(value);
+}
+
+function isWrittenPassword(value: string): boolean {
   const v = value.trim();
   if (v.length < 3 || v.length > 128) return false;
   // Messages ("Password is required") and non-ASCII text (translated UI strings).
   if (/\s/.test(v) || /[^\x21-\x7e]/.test(v)) return false;
   if (TEMPLATE.test(v) || PLACEHOLDER_WORDS.test(v) || PLACEHOLDER_PARTS.test(v)) return false;
-  if (looksLikeCode(v) || looksLikeHash(v) || looksLikeSyntax(v)) return false;
+  if (looksLikeExpression(v) || looksLikeHash(v) || looksLikeSyntax(v)) return false;
   // Numbers alone: ports, counts, PINs in samples (123456 is caught as a placeholder too).
   if (/^\d{1,6}$/.test(v)) return false;
   // The same character throughout, or a typed run (qwerty123, abcd1234, a1b2c3d4).

@@ -2,7 +2,7 @@
 // not a finding. Checksummed token formats make a rule near-free of false positives; the
 // literal checks keep keyword rules (passwords, catch-alls) off code and placeholders.
 import { crc32, parseToken } from '../keyservice/keyFormat.js';
-import { isPasswordLiteral, isSecretLiteral } from './literal.js';
+import { isConnectionPassword, isPasswordLiteral, isSecretLiteral } from './literal.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -51,6 +51,7 @@ export const VALIDATORS: Record<string, (secret: string) => boolean> = {
   'keywarden-crc32': (secret) => parseToken(secret) !== null,
   'github-crc32': githubCrc32,
   'password-literal': isPasswordLiteral,
+  'connection-password': isConnectionPassword,
   'secret-literal': isSecretLiteral,
   'basic-auth': basicAuth,
   'pem-private-key': pemPrivateKey,
