@@ -10,7 +10,8 @@ import { defaultConfig, findConfigFile, findRepoRoot } from '../config/configFil
 import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
 import type { KeywardenConfig } from '../config/loadConfig.js';
 import type { RuleFileConfig } from '../scan/ruleConfig.js';
-import { blockingFindings, type ScanReport } from '../report/model.js';
+import type { ScanReport } from '../report/model.js';
+import { blockingFindings } from '../scan/blocking.js';
 import type { ScannerOptions } from '../scan/scanner.js';
 import { directoryEngineChoice, startScanEngine } from './scanEngine.js';
 import { startProgress } from './progress.js';

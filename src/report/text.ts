@@ -1,7 +1,8 @@
 // `--format text` (the default): one block per finding, then a summary. Every finding says
 // how to silence it if it is a false positive, with the fingerprint ready to paste.
 import type { Finding, Severity } from '../scan/types.js';
-import { blockingFindings, type ScanReport } from './model.js';
+import { blockingFindings } from '../scan/blocking.js';
+import type { ScanReport } from './model.js';
 
 export interface TextOptions {
   /** ANSI colours; the CLI turns them on only for a TTY without NO_COLOR. */
