@@ -11,7 +11,7 @@ export type StoredStatus = 'active' | 'rolled' | 'revoked';
 export type KeyStatus = 'active' | 'rolled' | 'revoked' | 'expired';
 
 /** Products a route belongs to; a customized key lists the ones it may use. */
-export const PRODUCTS = ['keys', 'accounts', 'leak-reports', 'payments', 'subscriptions', 'installment-plans'] as const;
+export const PRODUCTS = ['keys', 'accounts', 'leak-reports', 'payments', 'subscriptions', 'installment-plans', 'webhooks'] as const;
 
 export interface KeyRow {
   id: string;

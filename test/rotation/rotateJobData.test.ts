@@ -15,7 +15,7 @@ function finding(over: Partial<Finding> = {}): Finding {
   const secretHash = createHash('sha256').update(secret).digest('hex');
   return attachSecret({
     ruleId: 'keywarden-secret-key-live', description: 'key', path: 'src/config.ts', line: 3, column: 7, endColumn: 53,
-    severity: 'critical', kind: 'secret', rotator: 'keyservice', entropy: 5.1, preview: 'kwsk…(46)', secretHash,
+    severity: 'critical', confidence: 'high', kind: 'secret', rotator: 'keyservice', entropy: 5.1, preview: 'kwsk…(46)', secretHash,
     fingerprint: `${commit}:src/config.ts:keywarden-secret-key-live:${secretHash.slice(0, 16)}`, commit, author: 'Mona', ...over,
   }, secret);
 }
