@@ -18,6 +18,13 @@ describe('isBlocking', () => {
     expect(isBlocking({ kind: 'public', severity: 'critical' }, { failOn: 'info' })).toBe(false);
   });
 
+  it('lets a policy ask for confidence: minConfidence medium lets low-confidence matches through', () => {
+    expect(isBlocking({ kind: 'secret', severity: 'critical', confidence: 'low' })).toBe(true);
+    expect(isBlocking({ kind: 'secret', severity: 'critical', confidence: 'low' }, { minConfidence: 'medium' })).toBe(false);
+    expect(isBlocking({ kind: 'secret', severity: 'low', confidence: 'medium' }, { minConfidence: 'medium' })).toBe(true);
+    expect(isBlocking({ kind: 'secret', severity: 'low', confidence: 'high' }, { minConfidence: 'medium', failOn: 'high' })).toBe(false);
+  });
+
   it('filters a list the same way', () => {
     const findings = [{ kind: 'secret', severity: 'low' }, { kind: 'public', severity: 'info' }, { kind: 'secret', severity: 'critical' }] as const;
     expect(blockingFindings(findings)).toEqual([findings[0], findings[2]]);
