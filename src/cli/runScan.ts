@@ -10,8 +10,9 @@ import { defaultConfig, findConfigFile, findRepoRoot } from '../config/configFil
 import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
 import type { KeywardenConfig } from '../config/loadConfig.js';
 import type { RuleFileConfig } from '../scan/ruleConfig.js';
-import { blockingFindings, sortFindings, type ScanReport } from '../report/model.js';
+import { sortFindings, type ScanReport } from '../report/model.js';
 import { summaryLine } from '../report/summary.js';
+import { blockingFindings } from '../scan/blocking.js';
 import type { ScannerOptions } from '../scan/scanner.js';
 import { directoryEngineChoice, startScanEngine } from './scanEngine.js';
 import { startProgress } from './progress.js';

@@ -28,11 +28,6 @@ export const TOOL_NAME = 'keywarden';
 export const TOOL_VERSION = '0.1.0';
 export const TOOL_URI = 'https://github.com/keywarden/keywarden';
 
-/** Findings that block: secrets. Public keys are safe to publish and only informational. */
-export function blockingFindings(findings: readonly Finding[]): Finding[] {
-  return findings.filter((f) => f.kind === 'secret');
-}
-
 /**
  * Report order, the same in every format: by path, then line, then column. Sources deliver
  * in their own order and rules match one after another; the sort is stable, so a history
