@@ -120,7 +120,7 @@ describe('files keywarden reads itself are not scanned', () => {
     try {
       repo.write('config.py', `aws_secret_key = "${awsKeyId(4)}"\n`);
       // An ignore entry for another file: the catch-all rule sees a key-like assignment in it.
-      writeFileSync(join(repo.dir, '.keywardenignore'), 'config.py:aws-access-key-id:1a985cb27067e6ed\n');
+      writeFileSync(join(repo.dir, '.keywardenignore'), 'config.py:aws-access-key-id:1a985cb27067e6ed\n'); // keywarden:allow
       const r = json((await runCli(['scan', '-f', 'json'], { cwd: repo.dir })).stdout);
       expect(r.findings.map((f) => f.path)).toEqual(['config.py']);
       expect(r.stats.files).toBe(1);
