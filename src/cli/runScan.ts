@@ -8,6 +8,7 @@ import { effectiveRules } from '../config/effectiveRules.js';
 import { cachedBuiltinRuleFiles } from '../config/builtinRuleFiles.js';
 import { defaultConfig, findConfigFile, findRepoRoot } from '../config/configFile.js';
 import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
+import { writeLastScan } from '../config/lastScan.js';
 import type { KeywardenConfig } from '../config/loadConfig.js';
 import type { RuleFileConfig } from '../scan/ruleConfig.js';
 import { sortFindings, type ScanReport } from '../report/model.js';
@@ -84,11 +85,13 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
   if (!(nothingStaged && reportIsTerminalText(plan))) await writeReport(plan, report);
   if (!reportIsTerminalText(plan)) process.stderr.write(`${summaryLine(report)}\n`);
   if ((files === 0 || bytes === 0) && plan.mode !== 'staged') process.stderr.write(`keywarden: warning: scanned nothing (${files} files, ${bytes} bytes) — ${emptyHint(plan.mode, plan.target)}\n`);
+  if (plan.mode !== 'stdin') writeLastScan(root, findings);
   const blocking = blockingFindings(findings);
   if (blocking.length > 0 && plan.mode === 'staged') {
     process.stderr.write(
       `keywarden: commit blocked: ${blocking.length} leaked key${blocking.length === 1 ? '' : 's'} in the staged changes (see above). ` +
-        'Remove them, or allowlist a false positive with keywarden:allow on its line or its fingerprint in .keywardenignore.\n',
+        'Remove them, or allowlist a false positive with keywarden:allow on its line or its fingerprint in .keywardenignore ' +
+        '(keywarden ignore --last adds them all).\n',
     );
   }
   return blocking.length > 0 ? 1 : 0;
