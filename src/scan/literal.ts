@@ -10,7 +10,7 @@ const TEMPLATE = /\$\{|\$\(|\{\{|\}\}|\{%|%\(|#\{|<%|&lt;|&gt;|&#|^\$[A-Za-z_{]|
 
 /** Values that say "fill this in" or name the field instead of filling it. */
 const PLACEHOLDER_WORDS =
-  /^(?:(?:your|the|some|a|db|app|admin|user|super|strong|default|secret|new|old|test|dev|prod|root|sample|example)?[_-]?(?:pass(?:word|wd|phrase)?|pwd|pw|secret|token|key)[_-]?(?:here|goes[_-]?here|value)?\d{0,3}|changeme|change[_-]?me|change[_-]?it|changethis|replaceme|replace[_-]?me|example|sample|placeholder|dummy|redacted|removed|hidden|masked|secret|none|null|nil|undefined|empty|true|false|yes|no|on|off|todo|tbd|fixme|test|testing|guest|admin|root|default|string|str|text|number|int|integer|bool|boolean|object|any|required|optional|input|field|value|type|off|current-password|new-password|one-time-code|notset|not[_-]?set|unset|n\/a|na|foo|bar|baz|qux|quux|foobar|demo|hello|world|abc|xyz|letmein|qwerty|user|username|login|pass123|\*+|x+|\.+|-+|_+|#+|•+)$/i;
+  /^(?:(?:your|the|some|a|db|app|admin|user|super|strong|default|secret|new|old|test|dev|prod|root|sample|example)?[_-]?(?:pass(?:word|wd|phrase)?|pwd|pw|secret|token|key)[_-]?(?:here|goes[_-]?here|value)?\d{0,3}|changeme|change[_-]?me|change[_-]?it|changethis|replaceme|replace[_-]?me|example|sample|placeholder|dummy|redacted|removed|hidden|masked|secret|none|null|nil|undefined|empty|true|false|yes|no|on|off|todo|tbd|fixme|test|testing|guest|admin|root|default|string|str|text|number|int|integer|bool|boolean|object|any|function|symbol|bigint|passed|failed|required|optional|input|field|value|type|off|current-password|new-password|one-time-code|notset|not[_-]?set|unset|n\/a|na|foo|bar|baz|qux|quux|foobar|demo|hello|world|abc|xyz|letmein|qwerty|user|username|login|pass123|\*+|x+|\.+|-+|_+|#+|•+)$/i;
 
 /** Words inside a value that mark a sample. */
 const PLACEHOLDER_PARTS = /^your|changeme|change_me|placeholder|redacted|example|your[_-]?(?:own[_-]?)?(?:pass|secret|token|key|api)|xxxx|\*\*\*|(?:^|[_-])here$|^fake|^dummy|^sample|^insert|^enter[_-]|^put[_-]/i;
@@ -56,9 +56,9 @@ function looksLikeHash(v: string): boolean {
   );
 }
 
-/** YAML and config syntax that is not a value: block scalars, anchors, aliases, tags, encrypted blobs. */
+/** YAML and config syntax that is not a value: block scalars, anchors, aliases, tags, encrypted blobs ({…} is Maven's). */
 function looksLikeSyntax(v: string): boolean {
-  return /^[|>][-+]?\d*$/.test(v) || /^[&*][\w-]+$/.test(v) || /^!\w/.test(v) || /^(?:ENC|DEC|enc|vault|secret)\(.*\)$/.test(v);
+  return /^\{[A-Za-z0-9+/=]+\}$/.test(v) || /^[|>][-+]?\d*$/.test(v) || /^[&*][\w-]+$/.test(v) || /^!\w/.test(v) || /^(?:ENC|DEC|enc|vault|secret)\(.*\)$/.test(v);
 }
 
 /**
@@ -66,8 +66,15 @@ function looksLikeSyntax(v: string): boolean {
  * placeholder, template, reference, identifier, path, hash or message.
  */
 export function isPasswordLiteral(value: string): boolean {
-  return isWrittenPassword(value) && !looksLikeIdentifier(value.trim());
+  const v = value.trim();
+  return v.length >= 6 && isWrittenPassword(v) && !looksLikeIdentifier(v) && !NAMES_ITSELF.test(v);
 }
+
+/**
+ * A value that spells out "password" or "secret" (my-top-secret, fallback-password, secret-2)
+ * is a sample in docs and tests; people who write a real one down do not use the word.
+ */
+const NAMES_ITSELF = /secret|passw(?:or)?d|passwd|^pass[_-]?\d*$/i;
 
 /**
  * The password slot of a connection string (scheme://user:PASSWORD@, Password=…;) holds no
@@ -84,6 +91,8 @@ function isWrittenPassword(value: string): boolean {
   if (/\s/.test(v) || /[^\x21-\x7e]/.test(v)) return false;
   if (TEMPLATE.test(v) || PLACEHOLDER_WORDS.test(v) || PLACEHOLDER_PARTS.test(v)) return false;
   if (looksLikeExpression(v) || looksLikeHash(v) || looksLikeSyntax(v)) return false;
+  // Version numbers (package.json dependencies under a "…password" package name).
+  if (/^[\^~>=<]*\d+(?:\.\d+)+(?:[-+][\w.]+)?$/.test(v)) return false;
   // Numbers alone: ports, counts, PINs in samples (123456 is caught as a placeholder too).
   if (/^\d{1,6}$/.test(v)) return false;
   // The same character throughout, or a typed run (qwerty123, abcd1234, a1b2c3d4).
