@@ -23,7 +23,19 @@ export interface Candidate {
 
 /** The findings to report, in their original order. */
 export function dedupeFindings<T extends Candidate>(kept: T[]): T[] {
-  return keepMostSpecific(dedupeGeneric(dropDecodedEchoes(kept)));
+  return keepMostSpecific(dedupeGeneric(dropDecodedEchoes(dropRepeats(kept))));
+}
+
+/** One rule finding the same secret at the same place twice is one hit (hits inside encoded text all carry the encoded stretch's span). */
+function dropRepeats<T extends Candidate>(kept: T[]): T[] {
+  if (kept.length < 2) return kept;
+  const seen = new Set<string>();
+  return kept.filter((k) => {
+    const key = `${k.finding.ruleId}\0${k.hit.outerStart}\0${k.finding.secretHash}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Text readable both as-is and decoded (a token inside percent-encoding) is reported once, plainly. */

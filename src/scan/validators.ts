@@ -1,7 +1,7 @@
 // Named offline checks a rule can ask for (`validate = "..."`): a candidate that fails is
 // not a finding. Checksummed token formats make a rule near-free of false positives; the
 // literal checks keep keyword rules (passwords, catch-alls) off code and placeholders.
-import { crc32, parseToken } from '../keyservice/keyFormat.js';
+import { crc32, parseToken } from '../keyformat/keyFormat.js';
 import { isConnectionPassword, isPasswordLiteral, isSecretLiteral } from './literal.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

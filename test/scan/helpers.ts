@@ -1,5 +1,5 @@
 // Shared test helpers: build a scanner from inline TOML, and a few valid key-service tokens.
-import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { buildRuleSet, parseRuleFile, Scanner, type ScannerOptions } from '../../src/scan/index.js';
 
 export function scannerFromToml(toml: string, options?: ScannerOptions): Scanner {
