@@ -10,7 +10,7 @@ import { defaultConfig, findConfigFile, findRepoRoot } from '../config/configFil
 import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
 import type { KeywardenConfig } from '../config/loadConfig.js';
 import type { RuleFileConfig } from '../scan/ruleConfig.js';
-import { blockingFindings, sortFindings, type ScanReport } from '../report/model.js';
+import { atLeastConfidence, blockingFindings, sortFindings, type ScanReport } from '../report/model.js';
 import { summaryLine } from '../report/summary.js';
 import type { ScannerOptions } from '../scan/scanner.js';
 import { directoryEngineChoice, startScanEngine } from './scanEngine.js';
@@ -65,11 +65,12 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
     await engine.close();
   }
   const { skipped, files, bytes } = totals;
-  const findings = sortFindings(totals.findings);
+  const findings = sortFindings(atLeastConfidence(totals.findings, plan.minConfidence));
 
   const report: ScanReport = {
     findings,
     skipped,
+    policy: plan.policy,
     stats: {
       files,
       bytes,
@@ -83,7 +84,7 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
   if (!(nothingStaged && reportIsTerminalText(plan))) await writeReport(plan, report);
   if (!reportIsTerminalText(plan)) process.stderr.write(`${summaryLine(report)}\n`);
   if ((files === 0 || bytes === 0) && plan.mode !== 'staged') process.stderr.write(`keywarden: warning: scanned nothing (${files} files, ${bytes} bytes) — ${emptyHint(plan.mode, plan.target)}\n`);
-  const blocking = blockingFindings(findings);
+  const blocking = blockingFindings(findings, plan.policy);
   if (blocking.length > 0 && plan.mode === 'staged') {
     process.stderr.write(
       `keywarden: commit blocked: ${blocking.length} leaked key${blocking.length === 1 ? '' : 's'} in the staged changes (see above). ` +

@@ -32,7 +32,9 @@ function looksLikeIdentifier(v: string): boolean {
 
 function looksLikeExpression(v: string): boolean {
   // Member access, namespaces, calls and indexing: process.env.X, os.environ['X'], getPw(), Foo::BAR.
-  if (/^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(.*\)|\[.*\])?;?$/.test(v)) return true;
+  // Each part must read as a name (letters, then digits at most at the end): a token with
+  // dots (a JWT, a Discord or Vault token) has parts like Cl2FMQ, which names never are.
+  if (/^[A-Za-z_$][A-Za-z_$]*\d*(?:(?:\.|::|->|\?\.)[A-Za-z_$][A-Za-z_$]*\d*)+(?:\(.*\)|\[.*\])?;?$/.test(v)) return true;
   if (/^[A-Za-z_$][\w$.]*\(.*\)?;?$/.test(v) || /^[A-Za-z_$][\w$.]*\[.*\]$/.test(v)) return true;
   // Paths and URLs: /keystore/x.json, ./secrets, ~/.ssh/id_rsa, C:\keys, config/secrets.yml.
   if (/^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\|\\\\)/.test(v) || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return true;
@@ -101,11 +103,12 @@ function isWrittenPassword(value: string): boolean {
   return true;
 }
 
-/** For high-entropy catch-alls: the value is not code, a template, a path or a placeholder. */
+/** For high-entropy catch-alls and header rules: the value is not code, a template, a path or a placeholder. */
 export function isSecretLiteral(value: string): boolean {
   const v = value.trim();
   if (/\s/.test(v) || /[^\x21-\x7e]/.test(v)) return false;
   if (TEMPLATE.test(v) || PLACEHOLDER_PARTS.test(v)) return false;
-  if (looksLikeCode(v) || looksLikeHash(v) || looksLikeSyntax(v)) return false;
+  // Hashes and UUIDs are left to each rule's allowlist: many API keys are 32 hex or a UUID.
+  if (looksLikeCode(v) || looksLikeSyntax(v)) return false;
   return !looksLikePlaceholder(v);
 }
