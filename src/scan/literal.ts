@@ -45,15 +45,22 @@ function looksLikeExpression(v: string): boolean {
   return false;
 }
 
-/** Hashes and encodings that name a password rather than being one. */
+/** Digests and UUIDs: under a password key they are a hash or an id, not the password. */
 function looksLikeHash(v: string): boolean {
   return (
     /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64})$/.test(v) ||
+    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(v) ||
+    looksLikePasswordHash(v)
+  );
+}
+
+/** Password-hash formats (crypt, LDAP, PostgreSQL md5/SCRAM, SRI): never a usable credential as written. */
+function looksLikePasswordHash(v: string): boolean {
+  return (
     /^\$(?:2[abxy]?|1|5|6|apr1|argon2(?:id|i|d)|pbkdf2[-\w]*|scrypt)\$/.test(v) ||
     /^\{(?:SHA|SSHA|MD5|SMD5|CRYPT|SHA256|SSHA256|SHA512|SSHA512|bcrypt|PBKDF2)[-\w]*\}/i.test(v) ||
     /^md5[0-9a-f]{32}$/.test(v) ||
     /^SCRAM-SHA-256\$/.test(v) ||
-    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(v) ||
     /^sha(?:1|256|384|512)-/.test(v)
   );
 }
@@ -83,7 +90,7 @@ const NAMES_ITSELF = /secret|passw(?:or)?d|passwd|^pass[_-]?\d*$/i;
  * code, so there an identifier-shaped value (`myPassword`, `DbAdmin`) is a password.
  */
 export function isConnectionPassword(value: string): boolean {
-  return isWrittenPassword(value);
+  return isWrittenPassword(value) && !NAMES_ITSELF.test(value.trim());
 }
 
 function isWrittenPassword(value: string): boolean {
@@ -108,7 +115,7 @@ export function isSecretLiteral(value: string): boolean {
   const v = value.trim();
   if (/\s/.test(v) || /[^\x21-\x7e]/.test(v)) return false;
   if (TEMPLATE.test(v) || PLACEHOLDER_PARTS.test(v)) return false;
-  // Hashes and UUIDs are left to each rule's allowlist: many API keys are 32 hex or a UUID.
-  if (looksLikeCode(v) || looksLikeSyntax(v)) return false;
+  // Plain digests and UUIDs are left to each rule's allowlist: many API keys are 32 hex or a UUID.
+  if (looksLikeCode(v) || looksLikePasswordHash(v) || looksLikeSyntax(v)) return false;
   return !looksLikePlaceholder(v);
 }
