@@ -1,7 +1,7 @@
 // Keys as the service sees them: the stored row, its status at a given instant, the
 // metadata view that list/get return, and the issuing of a fresh public/secret pair.
 import { randomUUID } from 'node:crypto';
-import { formatToken, type KeyMode } from './keyFormat.js';
+import { formatToken, type KeyMode } from '../keyformat/keyFormat.js';
 import { hmacHex, redactToken, sha256Hex } from './hashing.js';
 import type { Sql } from './database.js';
 

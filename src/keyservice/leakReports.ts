@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from './database.js';
 import { KeyServiceError, validationFailed } from './errors.js';
 import { sha256Hex, SHA256_HEX } from './hashing.js';
-import { parseToken } from './keyFormat.js';
+import { parseToken } from '../keyformat/keyFormat.js';
 import { statusAt, type KeyRow } from './keyModel.js';
 import { revokeLockedKey, rollLockedKey, type Outcome } from './keyOperations.js';
 import { enqueueIncidentCreated } from './webhooks/outbox.js';

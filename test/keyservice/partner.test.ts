@@ -3,7 +3,7 @@
 // receiver for the organization's webhook.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { verifySignatureHeader } from '../../src/keyservice/webhooks/signing.js';
 import { startSecretScanningStandIn, type SecretScanningStandIn } from '../support/secretScanningStandIn.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.js';

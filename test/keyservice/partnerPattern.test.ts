@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseToken } from '../../src/keyservice/keyFormat.js';
+import { parseToken } from '../../src/keyformat/keyFormat.js';
 import { partnerTokenType } from '../../src/keyservice/partner/partnerPattern.js';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');

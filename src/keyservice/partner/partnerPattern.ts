@@ -3,7 +3,7 @@
 // shape (secret format + the characters allowed before and after it, Hyperscan syntax, so no
 // \b or lookarounds), freshly generated example tokens, and the endpoint that receives matches.
 // Pure: rules and randomness come in; text or JSON goes out.
-import { formatToken, type KeyMode, type KeyVisibility } from '../keyFormat.js';
+import { formatToken, type KeyMode, type KeyVisibility } from '../../keyformat/keyFormat.js';
 import { PARTNER_PATH } from './secretScanning.js';
 
 /** GitHub's documented defaults for custom patterns; our tokens fit them as they are. */
