@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createOrganizationWithKey, startKeyService } from '../../src/keyservice/index.js';
 import { startSecretScanningStandIn } from '../../test/support/secretScanningStandIn.js';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
 
 export interface PartnerLatencyResult {
   leaks: number;
