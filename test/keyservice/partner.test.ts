@@ -315,6 +315,17 @@ describe.each(backends('partner'))('GitHub secret-scanning partner ($name)', (ba
     expect(delivered).toMatchObject({ state: 'delivered', attempts: 2, last_status: 204 });
   });
 
+  it('the partner policy is changed only by a live organization key with every product and account', async () => {
+    const org = await h.org('live');
+    expect((await h.call('GET', '/v1/organizations/me', { creds: org.creds })).body.githubPartnerPolicy).toBe('revoke');
+    const scoped = await h.call('POST', '/v1/keys', { creds: org.creds, body: { level: 'organization', mode: 'live', products: ['keys', 'webhooks'] } });
+    const denied = await h.call('PATCH', '/v1/organizations/me', { creds: pairOf(scoped.body), body: { githubPartnerPolicy: 'roll' } });
+    expect(denied.status).toBe(403);
+    expect((await h.call('PATCH', '/v1/organizations/me', { creds: org.creds, body: { githubPartnerPolicy: 'sometimes' } })).body.code).toBe('VALIDATION_FAILED');
+    expect((await h.call('GET', '/v1/organizations/me', { creds: org.creds })).body.githubPartnerPolicy).toBe('revoke');
+    expect((await h.call('PATCH', '/v1/organizations/me', { creds: org.creds, body: { githubPartnerPolicy: 'roll' } })).body.githubPartnerPolicy).toBe('roll');
+  });
+
   it('webhooks are listed without their secret, kept sealed, and deleted', async () => {
     const org = await h.org('live');
     const idem = randomUUID();
