@@ -1,7 +1,7 @@
 // The provider specs' format mini-language: literal text plus {CHARSET:N} or {CHARSET:N-M},
 // and {gen:NAME} for formats with a checksum (a random look-alike would fail the rule's
 // validator, and would not be a valid token either).
-import { crc32, formatToken } from '../../src/keyservice/keyFormat.js';
+import { crc32, formatToken } from '../../src/keyformat/keyFormat.js';
 import type { Rng } from './rng.js';
 
 export const CHARSETS: Record<string, string> = {
