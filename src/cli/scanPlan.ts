@@ -26,6 +26,8 @@ export interface ScanPlan {
   config?: string;
   baseline?: string;
   progress: boolean;
+  /** Also list the files skipped as ignored paths. */
+  verbose: boolean;
   /** Worker threads; 0 scans in-process; undefined: the mode's default. */
   threads?: number;
 }
@@ -77,6 +79,7 @@ export function planScan(path: string, o: ScanCommandOptions, env: NodeJS.Proces
     config: o.config,
     baseline: o.baseline,
     progress: o.progress,
+    verbose: o.verbose ?? false,
     threads,
   };
 }

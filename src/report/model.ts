@@ -33,6 +33,15 @@ export function blockingFindings(findings: readonly Finding[]): Finding[] {
   return findings.filter((f) => f.kind === 'secret');
 }
 
+/**
+ * Report order, the same in every format: by path, then line, then column. Sources deliver
+ * in their own order and rules match one after another; the sort is stable, so a history
+ * scan's hits at the same place keep git's (newest first) order.
+ */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column));
+}
+
 export function roundEntropy(e: number): number {
   return Math.round(e * 1000) / 1000;
 }

@@ -81,13 +81,13 @@ describe('text report', () => {
     expect(text).toContain('fingerprint: src/dir with space/config,"x".ts:keyservice-secret-key:aaaaaaaaaaaaaaaa\n');
     expect(text).toContain('keywarden:allow');
     expect(text).toContain('.keywardenignore');
-    expect(text).toMatch(/keywarden: 2 leaks found \(1 critical, 1 high\) \(\+1 public key, informational\) \(3 files, 2\.0 KiB, 1 skipped, 13 ms\)/);
+    expect(text).toMatch(/keywarden: 2 leaks found \(1 critical, 1 high; \+1 public key, informational\) in 3 files \(1 skipped\), 0\.00 MB, 0\.01 s\n$/);
     expect(text).not.toContain('\x1b[');
   });
 
   it('colours only when asked, and says so when nothing leaked', () => {
     expect(formatText(sampleReport(), { color: true })).toContain('\x1b[1;31mcritical\x1b[0m');
-    expect(formatText(sampleReport([]))).toBe('skipped: big.bin (binary, 10 B)\nkeywarden: no leaks found (3 files, 2.0 KiB, 1 skipped, 13 ms)\n');
+    expect(formatText(sampleReport([]))).toBe('skipped: big.bin (binary, 10 B)\nkeywarden: no leaks found in 3 files (1 skipped), 0.00 MB, 0.01 s\n');
     const many = sampleReport([]);
     many.skipped = Array.from({ length: 12 }, (_, i) => ({ path: `f${i}`, commit: 'abcdef0123456789', reason: 'too-large' as const, bytes: 0 }));
     const lines = formatText(many).split('\n');
