@@ -7,6 +7,8 @@
 //    leak: webhook POST → key rolled (the key service's rolled_at) and → issue created (first
 //    seen in the GitHub stand-in, polled every 10 ms). p50 / p95 / max. Target: p95 < 3 s to rolled.
 // 2. Throughput of the rotate stage alone: 100 queued rotate jobs drained by 1 and by 4 workers.
+// 3. GitHub secret-scanning partner → rolled (policy `roll`): PARTNER_LEAKS (default 100) signed
+//    POSTs, 10 in flight; p50 / p95 / max. Target: p95 ≤ 1 s. And one 1,000-match batch.
 //
 // Everything runs in this one process on this machine (the key service on PGlite, the
 // OpenAPI-validating GitHub stand-in, the server, scan and rotate workers), against a private
@@ -19,22 +21,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { startServer } from '../src/app/server.js';
-import { startRotateWorker } from '../src/queue/rotateWorker.js';
-import { gitHubApp } from '../src/app/githubClient.js';
+import { startRotateWorker } from '../src/rotation/rotateWorker.js';
+import { gitHubApp } from '../src/github/client.js';
 import { RotatorRegistry, sha256Hex } from '../src/rotation/rotator.js';
 import { KeyServiceRotator } from '../src/rotation/keyServiceRotator.js';
-import type { GitHubClient } from '../src/rotation/githubRetry.js';
+import type { GitHubClient } from '../src/github/retry.js';
 import { startGitHubStandIn } from '../test/support/githubStandIn.js';
 import { matchOperation } from '../test/support/openapiContract.js';
 import { pushExample } from '../test/support/webhookExamples.js';
 import { startKeyServiceHarness } from '../test/rotation/keyServiceHarness.js';
 import { PrivateRedis } from './rotation/privateRedis.js';
 import { measureThroughput } from './rotation/throughput.js';
+import { measurePartnerLatency } from './rotation/partnerLatency.js';
 
 const LEAKS = Number(process.env.BENCH_LEAKS ?? 100);
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 250);
 const MODE = process.env.BENCH_MODE === 'paced' ? 'paced' : 'burst';
 const THROUGHPUT_JOBS = Number(process.env.BENCH_THROUGHPUT_JOBS ?? 100);
+const PARTNER_LEAKS = Number(process.env.BENCH_PARTNER_LEAKS ?? 100);
 const WEBHOOK_SECRET = 'bench-webhook-secret';
 const APP_ID = 5151;
 
@@ -60,8 +64,8 @@ export async function run(): Promise<void> {
   process.env.KEYWARDEN_ALLOW_FILE_CLONE = '1';
 
   // The compiled scan worker: its scan thread cannot load TypeScript under Node 20.
-  const compiled = new URL('../dist/queue/scanWorker.js', import.meta.url);
-  const { startScanWorker } = (existsSync(fileURLToPath(compiled)) ? await import(compiled.href) : await import('../src/queue/scanWorker.js')) as typeof import('../src/queue/scanWorker.js');
+  const compiled = new URL('../dist/app/scanWorker.js', import.meta.url);
+  const { startScanWorker } = (existsSync(fileURLToPath(compiled)) ? await import(compiled.href) : await import('../src/app/scanWorker.js')) as typeof import('../src/app/scanWorker.js');
 
   const server = await startServer({ appId: APP_ID, privateKey, webhookSecret: WEBHOOK_SECRET, redis: redis.url, prefix, baseUrl: gh.url, port: 0, log });
   const scan = startScanWorker({ redis: redis.url, prefix, appId: APP_ID, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log, concurrency: Number(process.env.BENCH_SCAN_CONCURRENCY ?? 2) });
@@ -165,6 +169,15 @@ export async function run(): Promise<void> {
   console.log('| rotate workers | jobs | seconds | rotations/s | vs 1 worker |');
   console.log('|---|---|---|---|---|');
   for (const r of tp) console.log(`| ${r.workers} | ${r.jobs} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(1)} | ${(r.perSecond / tp[0].perSecond).toFixed(2)}x |`);
+
+  const partner = await measurePartnerLatency({ leaks: PARTNER_LEAKS, concurrency: 10 });
+  const p95 = percentile(partner.toRolled, 95);
+  console.log('');
+  console.log(`GitHub partner POSTs: ${partner.leaks} (one live key each, ${partner.concurrency} in flight, policy roll); rolled: ${partner.rolled}`);
+  console.log('| partner POST → | p50 (s) | p95 (s) | max (s) | target |');
+  console.log('|---|---|---|---|---|');
+  console.log(`| key rolled (200 answered) | ${fmt(percentile(partner.toRolled, 50))} | ${fmt(p95)} | ${fmt(partner.toRolled.at(-1) ?? NaN)} | p95 ≤ 1 s: ${p95 <= 1 ? 'met' : 'NOT met'} |`);
+  console.log(`| one batch of 1,000 matches (10 ours) | ${fmt(partner.batchOf1000Seconds)} | | | |`);
 
   await gh.close();
   await ks.close();

@@ -1,4 +1,4 @@
-// `keywarden keyservice`: runs the key service, and its `bootstrap` and `grant` helpers.
+// `keywarden keyservice`: runs the key service, and its `bootstrap`, `grant` and `partner-pattern` helpers.
 // The service is imported lazily inside the actions so other subcommands never load it.
 import type { Command } from 'commander';
 
@@ -10,7 +10,7 @@ interface StoreFlags {
 
 function addStoreOptions(command: Command): Command {
   return command
-    .option('--data-dir <dir>', 'embedded database directory, when DATABASE_URL is unset', '.keywarden-data')
+    .option('--data-dir <dir>', 'embedded database directory, when DATABASE_URL is unset (env KEYSERVICE_DATA_DIR)', process.env.KEYSERVICE_DATA_DIR || '.keywarden-data')
     .option('--schema <name>', 'PostgreSQL schema to use (with DATABASE_URL)')
     .option('--insecure-dev-pepper', 'allow DATABASE_URL without KEYSERVICE_PEPPER (local development only)');
 }
@@ -44,7 +44,7 @@ export function registerKeyserviceCommand(program: Command): void {
       .command('keyservice')
       .description('run the key service (API keys with roll, delete, expiry, scopes, leak reports)')
       .option('--port <n>', 'port to listen on (env KEYSERVICE_PORT or PORT; default 8787)')
-      .option('--host <host>', 'address to listen on', '127.0.0.1'),
+      .option('--host <host>', 'address to listen on (env KEYSERVICE_HOST or HOST; default 127.0.0.1)'),
   ).addHelpText(
     'after',
     `
@@ -53,18 +53,23 @@ Environment:
   KEYSERVICE_PEPPER         HMAC pepper for stored secrets (>= 32 chars); required with DATABASE_URL,
                             generated into <data-dir>/pepper (0600) for the embedded database
   KEYSERVICE_GRACE_SECONDS  how long a rolled key keeps working (default 43200 = 12 h)
-  KEYSERVICE_TRUST_PROXY    behind a reverse proxy: true, a hop count, or trusted addresses/CIDRs`,
+  KEYSERVICE_TRUST_PROXY    behind a reverse proxy: true, a hop count, or trusted addresses/CIDRs
+  KEYSERVICE_GITHUB_API_URL GitHub API for secret-scanning signing keys (default https://api.github.com)
+  KEYSERVICE_GITHUB_TOKEN   optional token (no scopes) for fetching those keys without GitHub's anonymous rate limit
+  KEYSERVICE_HOST, HOST     address to listen on when --host is not given (the Docker image sets HOST=0.0.0.0)
+  KEYSERVICE_DATA_DIR       --data-dir's default (the Docker image sets /data, a volume)`,
   );
 
-  keyservice.action(async (flags: StoreFlags & { port?: string; host: string }) => {
+  keyservice.action(async (flags: StoreFlags & { port?: string; host?: string }) => {
     try {
+      const host = flags.host || process.env.KEYSERVICE_HOST || process.env.HOST || '127.0.0.1';
       const port = parsePort(flags.port) ?? parsePort(process.env.KEYSERVICE_PORT) ?? parsePort(process.env.PORT) ?? 8787;
       const { startKeyService, graceSecondsFromEnv, trustProxyFromEnv } = await import('../keyservice/server.js');
       const graceSeconds = graceSecondsFromEnv();
       const store = await openStoreFromFlags(flags);
-      const service = await startKeyService({ store, port, host: flags.host, graceSeconds, logger: true, trustProxy: trustProxyFromEnv() });
+      const service = await startKeyService({ store, port, host, graceSeconds, logger: true, trustProxy: trustProxyFromEnv() });
       const backend = store.db.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${flags.dataDir}`;
-      process.stderr.write(`keywarden key service listening on ${service.url} — ${backend}, grace ${graceSeconds} s\n`);
+      process.stderr.write(`keywarden key service listening on ${service.url} (bound to ${host}) — ${backend}, grace ${graceSeconds} s\n`);
       const stop = async () => {
         await service.close();
         await store.close();
@@ -142,4 +147,26 @@ Environment:
       await store.close();
     }
   });
+
+  keyservice
+    .command('partner-pattern')
+    .description("print what GitHub's secret-scanning partner program asks for: token types, regexes, fresh example tokens, the endpoint")
+    .option('--url <url>', 'public base URL of your key service', 'https://keys.example.com')
+    .option('--examples <n>', 'example tokens per token type', '3')
+    .option('--json', 'print JSON')
+    .action(async (flags: { url: string; examples: string; json?: boolean }) => {
+      const count = Number(flags.examples);
+      if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error('--examples must be a whole number from 1 to 100');
+      const [{ loadBuiltinRuleFiles }, { buildPartnerPattern, renderPartnerPattern }] = await Promise.all([
+        import('../config/loadRules.js'),
+        import('../keyservice/partner/partnerPattern.js'),
+      ]);
+      // The key service's own secret keys: the rules whose findings the key service rotates.
+      const rules = loadBuiltinRuleFiles()
+        .flatMap((file) => file.rules)
+        .filter((rule) => rule.rotator === 'keyservice' && rule.regex !== undefined)
+        .map((rule) => ({ id: rule.id, description: rule.description, regex: rule.regex as string }));
+      const pattern = buildPartnerPattern(rules, flags.url, count);
+      process.stdout.write(flags.json ? `${JSON.stringify(pattern, null, 2)}\n` : renderPartnerPattern(pattern));
+    });
 }

@@ -13,9 +13,10 @@ export async function renderFor(plan: ScanPlan, report: ScanReport, color: boole
       return (await import('../report/csv.js')).formatCsv(report);
     case 'text': {
       const { formatText } = await import('../report/text.js');
-      if (plan.redact) return formatText(report, { color });
+      const verbose = plan.verbose;
+      if (plan.redact) return formatText(report, { color, verbose });
       const { revealSecret } = await import('../scan/secret.js');
-      return formatText(report, { color, reveal: (f) => revealSecret(f) });
+      return formatText(report, { color, verbose, reveal: (f) => revealSecret(f) });
     }
   }
 }

@@ -8,15 +8,19 @@ import { effectiveRules } from '../config/effectiveRules.js';
 import { cachedBuiltinRuleFiles } from '../config/builtinRuleFiles.js';
 import { defaultConfig, findConfigFile, findRepoRoot } from '../config/configFile.js';
 import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
+import { writeLastScan } from '../config/lastScan.js';
 import type { KeywardenConfig } from '../config/loadConfig.js';
 import type { RuleFileConfig } from '../scan/ruleConfig.js';
-import { blockingFindings, type ScanReport } from '../report/model.js';
+import { atLeastConfidence, sortFindings, type ScanReport } from '../report/model.js';
+import { summaryLine } from '../report/summary.js';
+import { blockingFindings } from '../scan/blocking.js';
 import type { ScannerOptions } from '../scan/scanner.js';
 import { directoryEngineChoice, startScanEngine } from './scanEngine.js';
 import { startProgress } from './progress.js';
+import { ownFilePaths } from './ownFiles.js';
 import { renderFor } from './renderFor.js';
 import type { ScanCommandOptions } from './scanCommand.js';
-import { planScan, type ScanPlan } from './scanPlan.js';
+import { planScan, type ScanMode, type ScanPlan } from './scanPlan.js';
 import { itemBatchesFor, listPlanDirectory, startHistory, startStaged, type StartedSource } from './scanSource.js';
 import { scanItems, type ScanTotals } from './scanLoop.js';
 
@@ -45,8 +49,9 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
     decodeDepth: config.limits.decodeDepth,
     ignoreFingerprints: ignored,
     ignoreGlobs: config.ignorePaths,
+    skipPaths: ownFilePaths(plan, root),
   };
-  const ignorePath = await pathFilter(config.ignorePaths);
+  const ignorePath = await pathFilter(config.ignorePaths, scannerOptions.skipPaths ?? []);
 
   // A directory is listed first: its estimated size decides whether workers start at once.
   const listing = plan.mode === 'directory' && plan.threads === undefined ? await listPlanDirectory(plan, maxFileSize) : undefined;
@@ -61,11 +66,13 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
     progress.stop();
     await engine.close();
   }
-  const { findings, skipped, files, bytes } = totals;
+  const { skipped, files, bytes } = totals;
+  const findings = sortFindings(atLeastConfidence(totals.findings, plan.minConfidence));
 
   const report: ScanReport = {
     findings,
     skipped,
+    policy: plan.policy,
     stats: {
       files,
       bytes,
@@ -74,13 +81,18 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
       ...(plan.mode === 'history' ? { commits: counters.commits } : {}),
     },
   };
-  await writeReport(plan, report);
-  if (files === 0 || bytes === 0) process.stderr.write(`keywarden: warning: scanned nothing (${files} files, ${bytes} bytes) — ${emptyHint(plan)}\n`);
-  const blocking = blockingFindings(findings);
+  // An empty index (`git commit --allow-empty`, or only deletions staged): nothing to say.
+  const nothingStaged = plan.mode === 'staged' && files === 0 && skipped.length === 0;
+  if (!(nothingStaged && reportIsTerminalText(plan))) await writeReport(plan, report);
+  if (!reportIsTerminalText(plan)) process.stderr.write(`${summaryLine(report)}\n`);
+  if ((files === 0 || bytes === 0) && plan.mode !== 'staged') process.stderr.write(`keywarden: warning: scanned nothing (${files} files, ${bytes} bytes) — ${emptyHint(plan.mode, plan.target)}\n`);
+  if (plan.mode !== 'stdin') writeLastScan(root, findings);
+  const blocking = blockingFindings(findings, plan.policy);
   if (blocking.length > 0 && plan.mode === 'staged') {
     process.stderr.write(
       `keywarden: commit blocked: ${blocking.length} leaked key${blocking.length === 1 ? '' : 's'} in the staged changes (see above). ` +
-        'Remove them, or allowlist a false positive with keywarden:allow on its line or its fingerprint in .keywardenignore.\n',
+        'Remove them, or allowlist a false positive with keywarden:allow on its line or its fingerprint in .keywardenignore ' +
+        '(keywarden ignore --last adds them all).\n',
     );
   }
   return blocking.length > 0 ? 1 : 0;
@@ -98,6 +110,11 @@ async function builtinRuleFiles(): Promise<RuleFileConfig[]> {
   return cachedBuiltinRuleFiles() ?? (await import('../config/loadRules.js')).loadBuiltinRuleFiles();
 }
 
+/** The text report on stdout ends with the summary line; any other report gets it on stderr. */
+function reportIsTerminalText(plan: ScanPlan): boolean {
+  return plan.format === 'text' && plan.output === undefined;
+}
+
 async function writeReport(plan: ScanPlan, report: ScanReport): Promise<void> {
   const color = !plan.output && plan.format === 'text' && Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env);
   const text = await renderFor(plan, report, color);
@@ -105,23 +122,24 @@ async function writeReport(plan: ScanPlan, report: ScanReport): Promise<void> {
   else await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
 }
 
-async function pathFilter(globs: string[]): Promise<((path: string) => boolean) | undefined> {
-  if (globs.length === 0) return undefined;
+async function pathFilter(globs: string[], exact: string[]): Promise<((path: string) => boolean) | undefined> {
+  const skip = new Set(exact);
+  // minimatch only when there are globs: it costs the pre-commit hook 15-20 ms to load.
+  if (globs.length === 0) return skip.size === 0 ? undefined : (p) => skip.has(p);
   const { Minimatch } = await import('minimatch');
   const matchers = globs.map((g) => new Minimatch(g, { dot: true, matchBase: !g.includes('/') }));
-  return (p) => matchers.some((m) => m.match(p));
+  return (p) => skip.has(p) || matchers.some((m) => m.match(p));
 }
 
-function emptyHint(plan: ScanPlan): string {
-  switch (plan.mode) {
-    case 'staged':
-      return 'is anything staged? (git add FILES first)';
+/** Staged scans say nothing: an empty index is an ordinary state (`git commit --allow-empty`). */
+function emptyHint(mode: Exclude<ScanMode, 'staged'>, target: string): string {
+  switch (mode) {
     case 'history':
       return 'does the repository or range have commits with added text?';
     case 'stdin':
       return 'was anything piped in?';
     case 'directory':
-      return `does ${plan.target} contain text files that are not gitignored (--no-gitignore), binary or too large?`;
+      return `does ${target} contain text files that are not gitignored (--no-gitignore), binary or too large?`;
   }
 }
 

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'ALREADY_BOOTSTRAPPED'
   | 'PEPPER_REQUIRED'
   | 'DATA_DIR_IN_USE'
+  | 'INVALID_SIGNATURE'
   | 'INTERNAL_ERROR';
 
 export class KeyServiceError extends Error {

@@ -2,7 +2,7 @@
 // the idempotency record guarding it commit together or not at all.
 import type { Sql } from './database.js';
 import { KeyServiceError, notFound, validationFailed } from './errors.js';
-import type { KeyMode } from './keyFormat.js';
+import type { KeyMode } from '../keyformat/keyFormat.js';
 import { insertKey, findKeyById, keyView, specFromKey, statusAt, type IssuedKey, type KeyLevel, type KeyRow } from './keyModel.js';
 import { keyAccessDenial, reachableAccounts, requireAccount, requireKeyAccess, requireOrganizationReach, requireSameMode } from './access.js';
 
@@ -147,8 +147,13 @@ export async function rollKey(tx: Sql, pepper: Buffer, caller: KeyRow, keyId: st
 export async function deleteKey(tx: Sql, caller: KeyRow, keyId: string, now: Date): Promise<Outcome> {
   const key = requireKeyAccess(caller, await findKeyById(tx, keyId, true));
   if (key.status === 'revoked') throw new KeyServiceError(409, 'KEY_REVOKED', `Key ${key.id} was already deleted.`);
+  return { status: 200, body: keyView(await revokeLockedKey(tx, key, now), now) };
+}
+
+/** Ends a key (also one in its grace period) at `now`; the caller holds the row lock. */
+export async function revokeLockedKey(tx: Sql, key: KeyRow, now: Date): Promise<KeyRow> {
   const rows = await tx.query<KeyRow>(`UPDATE api_keys SET status = 'revoked', revoked_at = $2 WHERE id = $1 RETURNING *`, [key.id, now]);
-  return { status: 200, body: keyView(rows[0], now) };
+  return rows[0];
 }
 
 export async function listKeys(sql: Sql, caller: KeyRow, now: Date): Promise<Outcome> {

@@ -188,6 +188,8 @@ export const listLeaksSchema = {
         keyOrganizationId: nullableStr,
         mode: nullableStr,
         newKeyId: nullableStr,
+        keyStopsAt: nullableDate,
+        source: nullableStr,
         reportedBy: str,
         createdAt: isoDate,
       },

@@ -1,16 +1,17 @@
 // `--format text` (the default): one block per finding, then a summary. Every finding says
 // how to silence it if it is a false positive, with the fingerprint ready to paste.
 import type { Finding, Severity } from '../scan/types.js';
-import { blockingFindings, type ScanReport } from './model.js';
+import type { ScanReport } from './model.js';
+import { summaryLine, type Paint } from './summary.js';
 
 export interface TextOptions {
   /** ANSI colours; the CLI turns them on only for a TTY without NO_COLOR. */
   color?: boolean;
+  /** List files skipped as ignored paths (config ignorePaths, allowlists) too; they are only counted otherwise. */
+  verbose?: boolean;
   /** --no-redact only: returns a finding's whole secret, shown under its preview. */
   reveal?: (f: Finding) => string | undefined;
 }
-
-type Paint = (code: string, s: string) => string;
 
 const SEVERITY_COLOR: Record<Severity, string> = { critical: '1;31', high: '31', medium: '33', low: '36', info: '2' };
 
@@ -25,14 +26,14 @@ export function formatText(report: ScanReport, options: TextOptions = {}): strin
       '',
     );
   }
-  out.push(...skippedLines(report, paint));
-  out.push(summary(report, paint));
+  out.push(...skippedLines(report, paint, options.verbose ?? false));
+  out.push(summaryLine(report, paint));
   return out.join('\n') + '\n';
 }
 
 function block(f: Finding, paint: Paint, reveal?: TextOptions['reveal']): string {
   const lines = [
-    `${paint('1', `${f.path}:${f.line}:${f.column}`)}  ${f.ruleId}  ${paint(SEVERITY_COLOR[f.severity], f.severity)} ${f.kind}`,
+    `${paint('1', `${f.path}:${f.line}:${f.column}`)}  ${f.ruleId}  ${paint(SEVERITY_COLOR[f.severity], f.severity)} ${f.kind}, ${f.confidence} confidence`,
     `  ${f.description}`,
     `  preview:     ${f.preview}${f.decoded?.length ? `  (decoded: ${f.decoded.join(' > ')})` : ''}`,
   ];
@@ -50,40 +51,26 @@ function block(f: Finding, paint: Paint, reveal?: TextOptions['reveal']): string
 
 const SKIPPED_SHOWN = 10;
 
-/** What was not scanned, so a clean result never hides uncovered files. */
-function skippedLines(report: ScanReport, paint: Paint): string[] {
-  if (report.skipped.length === 0) return [];
-  const lines = report.skipped.slice(0, SKIPPED_SHOWN).map((s) => {
+/**
+ * What was not scanned, so a clean result never hides uncovered files. Paths the user chose
+ * to ignore are only counted in the summary, unless verbose: listing them on every scan is noise.
+ */
+function skippedLines(report: ScanReport, paint: Paint, verbose: boolean): string[] {
+  const listed = verbose ? report.skipped : report.skipped.filter((s) => s.reason !== 'ignored-path');
+  if (listed.length === 0) return [];
+  const lines = listed.slice(0, SKIPPED_SHOWN).map((s) => {
     const where = s.commit ? ` in ${s.commit.slice(0, 12)}` : '';
     const size = s.bytes > 0 ? `, ${formatBytes(s.bytes)}` : '';
     return paint('2', `skipped: ${s.path}${where} (${s.reason}${size})`);
   });
-  const more = report.skipped.length - SKIPPED_SHOWN;
+  const more = listed.length - SKIPPED_SHOWN;
   if (more > 0) lines.push(paint('2', `skipped: … and ${more} more`));
   return lines;
-}
-
-function summary(report: ScanReport, paint: Paint): string {
-  const { files, bytes, skipped, durationMs, commits } = report.stats;
-  const scope = `${plural(files, 'file')}${commits !== undefined ? ` in ${plural(commits, 'commit')}` : ''}, ${formatBytes(bytes)}`;
-  const extra = `${skipped > 0 ? `, ${skipped} skipped` : ''}, ${Math.round(durationMs)} ms`;
-  const blocking = blockingFindings(report.findings);
-  const info = report.findings.length - blocking.length;
-  const infoNote = info > 0 ? ` (+${info} public key${info === 1 ? '' : 's'}, informational)` : '';
-  if (blocking.length === 0) return paint('32', `keywarden: no leaks found${infoNote}`) + ` (${scope}${extra})`;
-  const bySeverity = new Map<Severity, number>();
-  for (const f of blocking) bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
-  const counts = [...bySeverity].map(([s, n]) => `${n} ${s}`).join(', ');
-  return paint('1;31', `keywarden: ${plural(blocking.length, 'leak')} found (${counts})${infoNote}`) + ` (${scope}${extra})`;
 }
 
 function oneLine(message: string): string {
   const first = message.split('\n')[0];
   return first.length > 72 ? `${first.slice(0, 71)}…` : first;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export function formatBytes(n: number): string {

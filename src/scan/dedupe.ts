@@ -5,6 +5,7 @@
 import type { Codec } from './decode.js';
 import type { CompiledRule } from './ruleSet.js';
 import type { Finding } from './types.js';
+import { CHECKSUM_VALIDATORS } from './validators.js';
 
 /** A finding that passed every filter, with where its secret sits. */
 export interface Candidate {
@@ -22,7 +23,19 @@ export interface Candidate {
 
 /** The findings to report, in their original order. */
 export function dedupeFindings<T extends Candidate>(kept: T[]): T[] {
-  return keepMostSpecific(dedupeGeneric(dropDecodedEchoes(kept)));
+  return keepMostSpecific(dedupeGeneric(dropDecodedEchoes(dropRepeats(kept))));
+}
+
+/** One rule finding the same secret at the same place twice is one hit (hits inside encoded text all carry the encoded stretch's span). */
+function dropRepeats<T extends Candidate>(kept: T[]): T[] {
+  if (kept.length < 2) return kept;
+  const seen = new Set<string>();
+  return kept.filter((k) => {
+    const key = `${k.finding.ruleId}\0${k.hit.outerStart}\0${k.finding.secretHash}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Text readable both as-is and decoded (a token inside percent-encoding) is reported once, plainly. */
@@ -58,7 +71,8 @@ function dedupeGeneric<T extends Candidate>(kept: T[]): T[] {
  *  1. not generic (catch-alls always lose);
  *  2. the rule names a `rotator`: rotation depends on which rule reported the key, so the
  *     key service's rules (and GitHub's) always win;
- *  3. the rule has a `validate` checksum: the secret is known to be that provider's token;
+ *  3. the rule has a `validate` checksum: the secret is known to be that provider's token
+ *     (a literal check such as password-literal proves no provider, so it does not count);
  *  4. the secret itself carries one of the rule's keywords (a provider prefix such as `HRKU-`
  *     or `pscale_pw_`): the token names its provider, where a carrier rule (`mysql://`,
  *     `machine … password`) only knows that some password sits in that slot;
@@ -96,7 +110,7 @@ function specificity(k: Candidate): number[] {
   return [
     config.generic ? 0 : 1,
     config.rotator ? 1 : 0,
-    config.validate ? 1 : 0,
+    config.validate !== undefined && CHECKSUM_VALIDATORS.has(config.validate) ? 1 : 0,
     config.keywords.some((kw) => secret.includes(kw)) ? 1 : 0,
     k.hit.secret.length,
     -index,

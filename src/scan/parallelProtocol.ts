@@ -7,6 +7,7 @@ export interface WorkerOptions {
   decodeDepth?: number;
   ignoreFingerprints?: string[];
   ignoreGlobs?: string[];
+  skipPaths?: string[];
 }
 
 export interface WorkerInit {

@@ -86,6 +86,7 @@ export class ParallelScanner {
         decodeDepth: options.decodeDepth,
         ignoreFingerprints: options.ignoreFingerprints ? [...options.ignoreFingerprints] : undefined,
         ignoreGlobs: options.ignoreGlobs,
+        skipPaths: options.skipPaths,
       },
     };
     const file = workerFile();

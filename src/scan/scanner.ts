@@ -7,13 +7,15 @@ import RE2 from 're2';
 import { compileGlob } from './allowlist.js';
 import { isBinary } from './binary.js';
 import { findEncoded, type Codec } from './decode.js';
-import { dedupeFindings } from './dedupe.js';
+import { filterFindings, type FilterCandidate } from './findingFilters.js';
 import { shannonEntropy } from './entropy.js';
 import { fingerprintOf, hashSecret, redact } from './fingerprint.js';
 import { LineIndex } from './lineIndex.js';
+import { looksLikePlaceholder } from './placeholder.js';
 import { matchRule, type RawHit } from './matchRule.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
 import { attachSecret } from './secret.js';
+import { Suppressions } from './suppression.js';
 import type { Finding, Fragment, SkippedFragment } from './types.js';
 import { windowsAround, type ScanWindow } from './windows.js';
 
@@ -22,10 +24,18 @@ export interface ScannerOptions {
   maxFragmentBytes?: number;
   /** How many layers of base64/hex/percent encoding to look inside. Default 2; 0 disables. */
   decodeDepth?: number;
-  /** .keywardenignore entries; an entry without a commit part matches any commit. */
+  /**
+   * .keywardenignore and --baseline fingerprints. Each suppresses its secret in its path (and
+   * commit, when it names one) whatever rule reports it, after dedupe: see suppression.ts.
+   */
   ignoreFingerprints?: Iterable<string>;
   /** minimatch globs on fragment.path; matching fragments are skipped as 'ignored-path'. */
   ignoreGlobs?: string[];
+  /**
+   * Exact fragment paths never scanned, skipped as 'ignored-path': the files the CLI reads
+   * itself (.keywardenignore, the baseline), whose fingerprints and hashes look like secrets.
+   */
+  skipPaths?: string[];
 }
 
 export interface FragmentScan {
@@ -51,6 +61,19 @@ interface PlacedHit extends RawHit {
   lineText: () => string;
 }
 
+interface ScanCandidate extends FilterCandidate {
+  hit: PlacedHit;
+}
+
+/** 0-based indexes of the lines holding an inline ignore marker. */
+function inlineIgnoredLines(bytes: Buffer, index: LineIndex): Set<number> {
+  const lines = new Set<number>();
+  for (const marker of INLINE_IGNORE) {
+    for (let i = bytes.indexOf(marker); i !== -1; i = bytes.indexOf(marker, i + marker.length)) lines.add(index.lineIndexOf(i));
+  }
+  return lines;
+}
+
 /** A Buffer view of bytes (worker threads receive plain Uint8Arrays), without copying. */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -65,8 +88,9 @@ function lineAround(bytes: Buffer, off: number): string {
 export class Scanner {
   private readonly maxBytes: number;
   private readonly decodeDepth: number;
-  private readonly ignored: Set<string>;
+  private readonly suppressions: Suppressions;
   private readonly ignoreGlobs: Minimatch[];
+  private readonly skipPaths: ReadonlySet<string>;
   private readonly pathRules: CompiledRule[];
   /** The path-only rules' patterns as one automaton: one native call per fragment, not one per rule. */
   private readonly pathSet?: InstanceType<typeof RE2.Set>;
@@ -75,8 +99,9 @@ export class Scanner {
   constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
     this.maxBytes = options.maxFragmentBytes ?? DEFAULT_MAX_FRAGMENT_BYTES;
     this.decodeDepth = options.decodeDepth ?? 2;
-    this.ignored = new Set(options.ignoreFingerprints ?? []);
+    this.suppressions = new Suppressions(options.ignoreFingerprints);
     this.ignoreGlobs = (options.ignoreGlobs ?? []).map(compileGlob);
+    this.skipPaths = new Set(options.skipPaths);
     this.pathRules = rules.rules.filter((r) => r.config.regex === undefined);
     try {
       if (this.pathRules.length > 1) this.pathSet = new RE2.Set(this.pathRules.map((r) => r.config.path!), 'u');
@@ -93,7 +118,7 @@ export class Scanner {
       findings: [],
       skipped: { path, ...(commit ? { commit } : {}), reason, bytes },
     });
-    if (this.ignoreGlobs.some((g) => g.match(path))) return skip('ignored-path', byteLength());
+    if (this.skipPaths.has(path) || this.ignoreGlobs.some((g) => g.match(path))) return skip('ignored-path', byteLength());
     if (this.rules.allowlists.some((a) => a.pathOnly && (a.pathAllowed(path) || a.commitAllowed(commit)))) {
       return skip('ignored-path', byteLength());
     }
@@ -190,68 +215,62 @@ export class Scanner {
   private toFindings(hits: PlacedHit[], bytes: Buffer, fragment: Fragment): Finding[] {
     const text = fragment.text;
     const index = new LineIndex(bytes, typeof text === 'string' ? bytes.length === text.length : isAscii(bytes), fragment);
-    const ignoredLines = new Set<number>();
-    for (const marker of INLINE_IGNORE) {
-      for (let i = bytes.indexOf(marker); i !== -1; i = bytes.indexOf(marker, i + marker.length)) ignoredLines.add(index.lineIndexOf(i));
-    }
-    const commit = fragment.commit?.sha;
-    const kept: Array<{ hit: PlacedHit; lineIndex: number; finding: Finding }> = [];
-    const seen = new Set<string>();
+    const candidates: ScanCandidate[] = [];
     for (const hit of hits) {
-      const cfg = hit.rule.config;
-      if (cfg.skipReport) continue;
-      const isPathHit = cfg.regex === undefined;
-      const entropy = shannonEntropy(hit.secret);
-      if (!isPathHit) {
-        if (cfg.entropy !== undefined && entropy < cfg.entropy) continue;
-        if (hit.rule.validator && !hit.rule.validator(hit.secret)) continue;
-      }
-      const start = index.position(hit.outerStart);
-      if (!isPathHit && ignoredLines.has(start.lineIndex)) continue;
-      const candidate = {
-        path: fragment.path,
-        commit,
-        secret: hit.secret,
-        match: hit.match,
-        line: isPathHit ? () => '' : hit.decoded ? hit.lineText : () => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex)),
-      };
-      if (hit.rule.allowlists.some((a) => a.allows(candidate))) continue;
-      if (this.rules.allowlists.some((a) => a.allows(candidate))) continue;
-
-      const secretHash = hashSecret(hit.secret);
-      const fingerprint = fingerprintOf({ ruleId: cfg.id, path: fragment.path, secretHash, commit });
-      if (this.ignored.has(fingerprint) || (commit && this.ignored.has(fingerprintOf({ ruleId: cfg.id, path: fragment.path, secretHash })))) continue;
-      const key = `${cfg.id}\0${hit.outerStart}\0${secretHash}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-
-      const endColumn = isPathHit ? 1 : index.position(hit.outerEnd).column;
-      const publicKey = cfg.kind === 'public';
-      const finding: Finding = {
-        ruleId: cfg.id,
-        description: cfg.description,
-        path: fragment.path,
-        line: isPathHit ? index.fileLine(0) : start.line,
-        column: isPathHit ? 1 : start.column,
-        endColumn,
-        severity: publicKey ? 'info' : cfg.severity,
-        kind: cfg.kind,
-        ...(cfg.rotator && !publicKey ? { rotator: cfg.rotator } : {}),
-        entropy: Math.round(entropy * 1000) / 1000,
-        preview: redact(hit.secret),
-        secretHash,
-        fingerprint,
-        ...(commit ? { commit } : {}),
-        ...(fragment.commit?.author ? { author: fragment.commit.author } : {}),
-        ...(fragment.commit?.email ? { email: fragment.commit.email } : {}),
-        ...(fragment.commit?.date ? { date: fragment.commit.date } : {}),
-        ...(fragment.commit?.message ? { message: fragment.commit.message } : {}),
-        ...(hit.decoded ? { decoded: [...hit.decoded] } : {}),
-        ...(cfg.tags.length > 0 ? { tags: [...cfg.tags] } : {}),
-      };
-      attachSecret(finding, hit.secret);
-      kept.push({ hit, lineIndex: start.lineIndex, finding });
+      const candidate = this.candidate(hit, bytes, index, fragment);
+      if (candidate) candidates.push(candidate);
     }
-    return dedupeFindings(kept).map((k) => k.finding);
+    if (candidates.length === 0) return [];
+    const context = { inlineIgnoredLines: inlineIgnoredLines(bytes, index), allowlists: this.rules.allowlists, suppressions: this.suppressions };
+    return filterFindings(candidates, context).map((c) => c.finding);
+  }
+
+  /** A hit that passes its rule's own checks (entropy, validator), as a finding; filters come after. */
+  private candidate(hit: PlacedHit, bytes: Buffer, index: LineIndex, fragment: Fragment): ScanCandidate | undefined {
+    const cfg = hit.rule.config;
+    if (cfg.skipReport) return undefined;
+    const isPathHit = cfg.regex === undefined;
+    const entropy = shannonEntropy(hit.secret);
+    if (!isPathHit) {
+      if (cfg.entropy !== undefined && entropy < cfg.entropy) return undefined;
+      if (hit.rule.validator && !hit.rule.validator(hit.secret)) return undefined;
+      if (!hit.rule.checksummed && looksLikePlaceholder(hit.secret)) return undefined;
+    }
+    const start = index.position(hit.outerStart);
+    const commit = fragment.commit?.sha;
+    const allow = {
+      path: fragment.path,
+      commit,
+      secret: hit.secret,
+      match: hit.match,
+      line: isPathHit ? () => '' : hit.decoded ? hit.lineText : () => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex)),
+    };
+    const secretHash = hashSecret(hit.secret);
+    const publicKey = cfg.kind === 'public';
+    const finding: Finding = {
+      ruleId: cfg.id,
+      description: cfg.description,
+      path: fragment.path,
+      line: isPathHit ? index.fileLine(0) : start.line,
+      column: isPathHit ? 1 : start.column,
+      endColumn: isPathHit ? 1 : index.position(hit.outerEnd).column,
+      severity: publicKey ? 'info' : cfg.severity,
+      confidence: cfg.confidence,
+      kind: cfg.kind,
+      ...(cfg.rotator && !publicKey ? { rotator: cfg.rotator } : {}),
+      entropy: Math.round(entropy * 1000) / 1000,
+      preview: redact(hit.secret),
+      secretHash,
+      fingerprint: fingerprintOf({ ruleId: cfg.id, path: fragment.path, secretHash, commit }),
+      ...(commit ? { commit } : {}),
+      ...(fragment.commit?.author ? { author: fragment.commit.author } : {}),
+      ...(fragment.commit?.email ? { email: fragment.commit.email } : {}),
+      ...(fragment.commit?.date ? { date: fragment.commit.date } : {}),
+      ...(fragment.commit?.message ? { message: fragment.commit.message } : {}),
+      ...(hit.decoded ? { decoded: [...hit.decoded] } : {}),
+      ...(cfg.tags.length > 0 ? { tags: [...cfg.tags] } : {}),
+    };
+    attachSecret(finding, hit.secret);
+    return { hit, lineIndex: start.lineIndex, finding, allow };
   }
 }

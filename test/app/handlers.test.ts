@@ -7,8 +7,8 @@ import { Probot, ProbotOctokit } from 'probot';
 import { pino } from 'pino';
 import { generateKeyPairSync } from 'node:crypto';
 import { keywardenApp } from '../../src/app/index.js';
-import type { ScanJobData } from '../../src/queue/queues.js';
-import { scanJobId } from '../../src/queue/scanJobs.js';
+import type { ScanJobData } from '../../src/app/scanJobData.js';
+import { scanJobId } from '../../src/app/enqueueScan.js';
 import { pullRequestExample, pushExample, webhookExample } from '../support/webhookExamples.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -39,6 +39,8 @@ describe('push', () => {
     expect(queued).toEqual([expect.objectContaining({
       event: 'push', before: 'a'.repeat(40), after: p.after, ref: 'refs/heads/master', owner: 'Codertocat', repo: 'Hello-World',
       cloneUrl: 'https://github.com/Codertocat/Hello-World.git', defaultBranch: 'master', installationId: p.installation.id, receivedAt: 1234, deliveryId: 'delivery-1',
+      // Links are built on the repository's page as the webhook's GitHub names it (Enterprise too).
+      repoUrl: p.repository.html_url,
     })]);
     expect(nock.pendingMocks()).toEqual([]);
   });
@@ -122,7 +124,7 @@ describe('installation', () => {
   it('queues a baseline scan per repository', async () => {
     const p = webhookExample('installation', (x) => x.action === 'created');
     await receive('installation', p);
-    expect(queued).toEqual([expect.objectContaining({ event: 'installation', owner: 'Codertocat', repo: 'Hello-World', cloneUrl: 'https://github.com/Codertocat/Hello-World.git', after: 'HEAD' })]);
+    expect(queued).toEqual([expect.objectContaining({ event: 'installation', owner: 'Codertocat', repo: 'Hello-World', cloneUrl: 'https://github.com/Codertocat/Hello-World.git', repoUrl: 'https://github.com/Codertocat/Hello-World', after: 'HEAD' })]);
   });
 
   it('queues the repositories added to an installation', async () => {

@@ -14,7 +14,7 @@ describe('json report', () => {
     expect(parsed.version).toBe(1);
     expect(parsed.stats).toEqual({ files: 3, bytes: 2048, skipped: 1, durationMs: 13 });
     const [plain, history] = parsed.findings;
-    expect(Object.keys(plain)).toEqual(['ruleId', 'path', 'line', 'column', 'severity', 'kind', 'preview', 'secretHash', 'fingerprint', 'entropy']);
+    expect(Object.keys(plain)).toEqual(['ruleId', 'path', 'line', 'column', 'severity', 'confidence', 'kind', 'preview', 'secretHash', 'fingerprint', 'entropy']);
     expect(plain).toMatchObject({ ruleId: 'keyservice-secret-key', line: 12, column: 18, entropy: 4.912 });
     expect(history).toMatchObject({
       commit: '0123456789abcdef0123456789abcdef01234567',
@@ -31,7 +31,7 @@ describe('json report', () => {
 describe('csv report', () => {
   it('quotes per RFC 4180 and defuses spreadsheet formulas', () => {
     const lines = formatCsv(sampleReport()).split('\r\n');
-    expect(lines[0]).toBe('ruleId,path,line,column,severity,kind,preview,secretHash,fingerprint,entropy,commit,author,email,date,decoded');
+    expect(lines[0]).toBe('ruleId,path,line,column,severity,kind,preview,secretHash,fingerprint,entropy,commit,author,email,date,decoded,confidence');
     expect(lines[1].split(',')[1]).toBe('"src/dir with space/config');
     expect(lines[1]).toContain('"src/dir with space/config,""x"".ts"');
     expect(lines[2]).toMatch(/^aws-access-key-id,'=cmd\|calc\.txt,3,1,high,secret,/);
@@ -81,13 +81,13 @@ describe('text report', () => {
     expect(text).toContain('fingerprint: src/dir with space/config,"x".ts:keyservice-secret-key:aaaaaaaaaaaaaaaa\n');
     expect(text).toContain('keywarden:allow');
     expect(text).toContain('.keywardenignore');
-    expect(text).toMatch(/keywarden: 2 leaks found \(1 critical, 1 high\) \(\+1 public key, informational\) \(3 files, 2\.0 KiB, 1 skipped, 13 ms\)/);
+    expect(text).toMatch(/keywarden: 2 leaks found \(1 critical, 1 high; \+1 public key, informational\) in 3 files \(1 skipped\), 0\.00 MB, 0\.01 s\n$/);
     expect(text).not.toContain('\x1b[');
   });
 
   it('colours only when asked, and says so when nothing leaked', () => {
     expect(formatText(sampleReport(), { color: true })).toContain('\x1b[1;31mcritical\x1b[0m');
-    expect(formatText(sampleReport([]))).toBe('skipped: big.bin (binary, 10 B)\nkeywarden: no leaks found (3 files, 2.0 KiB, 1 skipped, 13 ms)\n');
+    expect(formatText(sampleReport([]))).toBe('skipped: big.bin (binary, 10 B)\nkeywarden: no leaks found in 3 files (1 skipped), 0.00 MB, 0.01 s\n');
     const many = sampleReport([]);
     many.skipped = Array.from({ length: 12 }, (_, i) => ({ path: `f${i}`, commit: 'abcdef0123456789', reason: 'too-large' as const, bytes: 0 }));
     const lines = formatText(many).split('\n');

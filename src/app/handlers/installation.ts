@@ -2,7 +2,7 @@
 // repository's default branch. The payload lists repositories without clone URL or default
 // branch, and handlers make no GitHub calls, so the job says `HEAD` and the worker resolves
 // the repository (GET /repos/{owner}/{repo}) before it fetches.
-import type { ScanJobData } from '../../queue/queues.js';
+import type { ScanJobData } from '../scanJobData.js';
 import { InvalidPayload, installationIdOf, isValidName, obj, str } from './payload.js';
 import type { DeliveryMeta, HandlerOutcome } from './push.js';
 
@@ -29,6 +29,7 @@ export function scanJobsForInstallation(payload: unknown, meta: DeliveryMeta, op
       owner,
       repo,
       cloneUrl: `${opts.webUrl}/${owner}/${repo}.git`,
+      repoUrl: `${opts.webUrl}/${owner}/${repo}`,
       defaultBranch: '',
       event: 'installation',
       after: INSTALLATION_HEAD,

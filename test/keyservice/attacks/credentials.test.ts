@@ -2,7 +2,7 @@
 // public key, learning from the answer whether a guessed secret is some other key's, and
 // crossing test and live.
 import { describe, expect, it } from 'vitest';
-import { formatToken } from '../../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../../src/keyformat/keyFormat.js';
 import { startKeyService } from '../../../src/keyservice/server.js';
 import { backends, clientFor, harnessFor } from '../helpers.js';
 import { mintAccount, mintKey, recordingStore, sha, statusOf } from './support.js';

@@ -2,7 +2,7 @@
 // defect 1), outlive its creator (defect 3), and act through a deleted parent.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { formatToken } from '../../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../../src/keyformat/keyFormat.js';
 import { backends, harnessFor, pairOf } from '../helpers.js';
 import { mintAccount, mintKey, statusOf } from './support.js';
 
