@@ -4,7 +4,7 @@
 //   /v1/leaks → leak-reports, /v1/webhooks → webhooks, /v1/organizations/me → keys.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import { requireProduct } from './access.js';
+import { requireProduct, requireUsableInGrace } from './access.js';
 import { createAccount, listAccounts } from './accounts.js';
 import { authenticate } from './authenticate.js';
 import type { Sql } from './database.js';
@@ -63,6 +63,7 @@ export async function registerV1Routes(server: FastifyInstance, ctx: RouteContex
     const c = caller(request);
     const idempotencyKey = parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
     requireProduct(c.key, product);
+    requireUsableInGrace(c.key, c.now, [product], 'change');
     const outcome = await runIdempotent(
       {
         db: store.db,
@@ -84,6 +85,7 @@ export async function registerV1Routes(server: FastifyInstance, ctx: RouteContex
     const c = caller(request);
     parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
     requireProduct(c.key, ...products);
+    requireUsableInGrace(c.key, c.now, products, 'read');
     return send(reply, await operation(c));
   };
 

@@ -1,5 +1,6 @@
 // What every report format renders: the findings of one scan and what it covered.
-import type { Finding, SkippedFragment } from '../scan/types.js';
+import { CONFIDENCES, type Confidence, type Finding, type SkippedFragment } from '../scan/types.js';
+import type { BlockingPolicy } from '../scan/blocking.js';
 
 export interface ScanStats {
   /** Fragments scanned: files, (commit, file) pairs, or staged files. */
@@ -16,6 +17,8 @@ export interface ScanReport {
   findings: Finding[];
   skipped: SkippedFragment[];
   stats: ScanStats;
+  /** What counts as a leak for the summary line (the exit code uses the same policy). */
+  policy?: BlockingPolicy;
 }
 
 export type ReportFormat = 'text' | 'json' | 'sarif' | 'csv';
@@ -27,6 +30,13 @@ export const REPORT_VERSION = 1;
 export const TOOL_NAME = 'keywarden';
 export const TOOL_VERSION = '0.1.0';
 export const TOOL_URI = 'https://github.com/keywarden/keywarden';
+
+/** Findings of `min` confidence or higher (CONFIDENCES runs from high to low). */
+export function atLeastConfidence(findings: Finding[], min: Confidence | undefined): Finding[] {
+  if (!min) return findings;
+  const least = CONFIDENCES.indexOf(min);
+  return findings.filter((f) => CONFIDENCES.indexOf(f.confidence ?? 'low') <= least);
+}
 
 /**
  * Report order, the same in every format: by path, then line, then column. Sources deliver

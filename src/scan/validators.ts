@@ -62,5 +62,8 @@ export const VALIDATORS: Record<string, (secret: string) => boolean> = {
   'pem-private-key': pemPrivateKey,
 };
 
-/** Validators that prove a token's format by a checksum: such a secret is never a typed sample. */
-export const CHECKSUM_VALIDATORS: ReadonlySet<string> = new Set(['keywarden-crc32', 'github-crc32']);
+/**
+ * Validators that prove a token's format (a checksum, a DER structure): such a secret is never
+ * a typed sample, and its rule is the most specific one for it (dedupe.ts).
+ */
+export const CHECKSUM_VALIDATORS: ReadonlySet<string> = new Set(['keywarden-crc32', 'github-crc32', 'pem-private-key']);
