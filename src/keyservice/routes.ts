@@ -5,6 +5,7 @@
 //   /v1/accounts → accounts, /v1/keys* → keys, /v1/keys/verify → keys or leak-reports,
 //   /v1/leaks → leak-reports, /v1/webhooks → webhooks, /v1/organizations/me → keys.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import { requireProduct, requireUsableInGrace } from './access.js';
 import { createAccount, listAccounts } from './accounts.js';
 import { authenticate } from './authenticate.js';
@@ -13,13 +14,13 @@ import { hmacHex } from './hashing.js';
 import { duplicateRefusal, IDEMPOTENCY_HEADER, parseIdempotencyKey, REPLAY_HEADER, runIdempotent } from './idempotency.js';
 import { InFlightRequests } from './inFlight.js';
 import type { KeyRow } from './keyModel.js';
-import { createKey, deleteKey, getKey, listKeys, rollKey, type CreateKeyBody, type Outcome } from './keyOperations.js';
+import { createKey, deleteKey, getKey, listKeys, rollKey, type Outcome } from './keyOperations.js';
 import type { KeyStore } from './keyStore.js';
-import { listIncidents, reportLeak, verifyToken, type LeakReportBody } from './leakReports.js';
+import { listIncidents, reportLeak, verifyToken } from './leakReports.js';
 import type { AuthRateLimiter } from './rateLimiter.js';
 import * as schemas from './schemas.js';
-import { getOrganization, getOrganizationSchema, updateOrganization, updateOrganizationSchema, type GitHubPartnerPolicy } from './partner/policy.js';
-import { createWebhook, createWebhookSchema, deleteWebhook, deleteWebhookSchema, listWebhooks, listWebhooksSchema, type CreateWebhookBody } from './webhooks/endpoints.js';
+import { getOrganization, getOrganizationSchema, updateOrganization, updateOrganizationSchema } from './partner/policy.js';
+import { createWebhook, createWebhookSchema, deleteWebhook, deleteWebhookSchema, listWebhooks, listWebhooksSchema } from './webhooks/endpoints.js';
 
 export interface RouteContext {
   store: KeyStore;
@@ -45,8 +46,10 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+export async function registerV1Routes(server: FastifyInstance, ctx: RouteContext): Promise<void> {
   const { store } = ctx;
+  // Each route's request types come from its JSON schema (schemas.ts): no casts.
+  const app = server.withTypeProvider<JsonSchemaToTsProvider>();
 
   const inFlight = new InFlightRequests();
 
@@ -107,33 +110,33 @@ export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext):
   };
 
   app.post('/v1/accounts', { schema: schemas.createAccountSchema }, (request, reply) =>
-    change(request, reply, 'accounts', (tx, c) => createAccount(tx, c.key, request.body as { name: string }, c.now)),
+    change(request, reply, 'accounts', (tx, c) => createAccount(tx, c.key, request.body, c.now)),
   );
   app.get('/v1/accounts', { schema: schemas.listAccountsSchema }, (request, reply) =>
     read(request, reply, ['accounts'], (c) => listAccounts(store.db, c.key)),
   );
 
   app.post('/v1/keys', { schema: schemas.createKeySchema }, (request, reply) =>
-    change(request, reply, 'keys', (tx, c) => createKey(tx, store.pepper, c.key, request.body as CreateKeyBody, c.now)),
+    change(request, reply, 'keys', (tx, c) => createKey(tx, store.pepper, c.key, request.body, c.now)),
   );
   app.get('/v1/keys', { schema: schemas.listKeysSchema }, (request, reply) =>
     read(request, reply, ['keys'], (c) => listKeys(store.db, c.key, c.now)),
   );
   app.post('/v1/keys/verify', { schema: schemas.verifySchema }, (request, reply) =>
-    read(request, reply, ['keys', 'leak-reports'], (c) => verifyToken(store.db, c.key, (request.body ?? {}) as { token?: string; tokenHash?: string }, c.now)),
+    read(request, reply, ['keys', 'leak-reports'], (c) => verifyToken(store.db, c.key, request.body ?? {}, c.now)),
   );
   app.get('/v1/keys/:id', { schema: schemas.getKeySchema }, (request, reply) =>
-    read(request, reply, ['keys'], (c) => getKey(store.db, c.key, (request.params as { id: string }).id, c.now)),
+    read(request, reply, ['keys'], (c) => getKey(store.db, c.key, request.params.id, c.now)),
   );
   app.post('/v1/keys/:id/roll', { schema: schemas.rollKeySchema }, (request, reply) =>
-    change(request, reply, 'keys', (tx, c) => rollKey(tx, store.pepper, c.key, (request.params as { id: string }).id, c.now, ctx.graceSeconds)),
+    change(request, reply, 'keys', (tx, c) => rollKey(tx, store.pepper, c.key, request.params.id, c.now, ctx.graceSeconds)),
   );
   app.delete('/v1/keys/:id', { schema: schemas.deleteKeySchema }, (request, reply) =>
-    change(request, reply, 'keys', (tx, c) => deleteKey(tx, c.key, (request.params as { id: string }).id, c.now)),
+    change(request, reply, 'keys', (tx, c) => deleteKey(tx, c.key, request.params.id, c.now)),
   );
 
   app.post('/v1/leaks', { schema: schemas.reportLeakSchema }, (request, reply) =>
-    change(request, reply, 'leak-reports', (tx, c) => reportLeak(tx, store.pepper, c.key, request.body as LeakReportBody, c.now, ctx.graceSeconds)),
+    change(request, reply, 'leak-reports', (tx, c) => reportLeak(tx, store.pepper, c.key, request.body, c.now, ctx.graceSeconds)),
   );
   app.get('/v1/leaks', { schema: schemas.listLeaksSchema }, (request, reply) =>
     read(request, reply, ['leak-reports'], (c) => listIncidents(store.db, c.key)),
@@ -143,16 +146,16 @@ export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext):
     read(request, reply, ['keys'], (c) => getOrganization(store.db, c.key)),
   );
   app.patch('/v1/organizations/me', { schema: updateOrganizationSchema }, (request, reply) =>
-    change(request, reply, 'keys', (tx, c) => updateOrganization(tx, c.key, request.body as { githubPartnerPolicy?: GitHubPartnerPolicy })),
+    change(request, reply, 'keys', (tx, c) => updateOrganization(tx, c.key, request.body)),
   );
 
   app.post('/v1/webhooks', { schema: createWebhookSchema }, (request, reply) =>
-    change(request, reply, 'webhooks', (tx, c) => createWebhook(tx, store.pepper, c.key, request.body as CreateWebhookBody, c.now)),
+    change(request, reply, 'webhooks', (tx, c) => createWebhook(tx, store.pepper, c.key, request.body, c.now)),
   );
   app.get('/v1/webhooks', { schema: listWebhooksSchema }, (request, reply) =>
     read(request, reply, ['webhooks'], (c) => listWebhooks(store.db, c.key)),
   );
   app.delete('/v1/webhooks/:id', { schema: deleteWebhookSchema }, (request, reply) =>
-    change(request, reply, 'webhooks', (tx, c) => deleteWebhook(tx, c.key, (request.params as { id: string }).id, c.now)),
+    change(request, reply, 'webhooks', (tx, c) => deleteWebhook(tx, c.key, request.params.id, c.now)),
   );
 }
