@@ -4,7 +4,8 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { parseSize } from '../config/size.js';
-import type { BlockingPolicy, ReportFormat } from '../report/model.js';
+import type { ReportFormat } from '../report/model.js';
+import type { BlockingPolicy } from '../scan/blocking.js';
 import type { Confidence, Severity } from '../scan/types.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 

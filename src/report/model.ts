@@ -1,5 +1,6 @@
 // What every report format renders: the findings of one scan and what it covered.
-import { CONFIDENCES, SEVERITIES, type Confidence, type Finding, type Severity, type SkippedFragment } from '../scan/types.js';
+import { CONFIDENCES, type Confidence, type Finding, type SkippedFragment } from '../scan/types.js';
+import type { BlockingPolicy } from '../scan/blocking.js';
 
 export interface ScanStats {
   /** Fragments scanned: files, (commit, file) pairs, or staged files. */
@@ -29,24 +30,6 @@ export const REPORT_VERSION = 1;
 export const TOOL_NAME = 'keywarden';
 export const TOOL_VERSION = '0.1.0';
 export const TOOL_URI = 'https://github.com/keywarden/keywarden';
-
-/** Which findings fail a scan (exit code 1, a failing check). */
-export interface BlockingPolicy {
-  /** Only findings of this severity or higher block (default: every severity). */
-  failOn?: Severity;
-  /** Only findings of this confidence or higher block (default: every confidence). */
-  minConfidence?: Confidence;
-}
-
-/**
- * Findings that block: secrets (public keys are safe to publish and only informational),
- * at or above the policy's severity and confidence.
- */
-export function blockingFindings(findings: readonly Finding[], policy: BlockingPolicy = {}): Finding[] {
-  const worst = policy.failOn ? SEVERITIES.indexOf(policy.failOn) : SEVERITIES.length;
-  const least = policy.minConfidence ? CONFIDENCES.indexOf(policy.minConfidence) : CONFIDENCES.length;
-  return findings.filter((f) => f.kind === 'secret' && SEVERITIES.indexOf(f.severity) <= worst && CONFIDENCES.indexOf(f.confidence ?? 'low') <= least);
-}
 
 /** Findings of `min` confidence or higher (CONFIDENCES runs from high to low). */
 export function atLeastConfidence(findings: Finding[], min: Confidence | undefined): Finding[] {

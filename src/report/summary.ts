@@ -1,7 +1,8 @@
 // The one-line summary: the text report's last line, and what `scan` prints on stderr when
 // the report goes to a file or is not text, so a terminal always says how a scan went.
 import { SEVERITIES, type Severity } from '../scan/types.js';
-import { blockingFindings, type ScanReport } from './model.js';
+import { blockingFindings } from '../scan/blocking.js';
+import type { ScanReport } from './model.js';
 
 export type Paint = (code: string, s: string) => string;
 const plain: Paint = (_code, s) => s;
