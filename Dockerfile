@@ -3,13 +3,17 @@
 #   docker run IMAGE worker          -> keywarden worker  (scan + rotate queues)
 #   docker run IMAGE keyservice      -> keywarden keyservice
 # Settings come from the environment (APP_ID, PRIVATE_KEY / PRIVATE_KEY_PATH, WEBHOOK_SECRET,
-# REDIS_URL, GHE_HOST, ...): see the README, "GitHub App".
+# REDIS_URL, GHE_HOST, ...): see the README, "GitHub App". The key service's embedded database
+# lives in /data, a volume: docker run -v keywarden-data:/data IMAGE keyservice
 
 # --- build: all dependencies, compile TypeScript, then drop dev dependencies -------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # re2 is a native module, compiled from source here: DOWNLOAD_FORCE_BUILD stops its installer
-# from fetching a prebuilt binary (nothing is downloaded but npm packages and Debian packages).
+# from fetching a prebuilt binary, and npm_config_nodedir points node-gyp at the Node headers
+# this image ships in /usr/local/include/node instead of downloading them. So nothing is
+# downloaded but npm packages and Debian packages.
+ENV npm_config_nodedir=/usr/local
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -22,11 +26,11 @@ COPY bin ./bin
 COPY src ./src
 COPY rules ./rules
 COPY app.yml ./
-# `npm run build` is tsc and then the CLI bundle (scripts/bundleHook.mjs, esbuild, a dev
-# dependency): bin/keywarden.js runs dist/cli/main.bundle.cjs when it is there, else it loads
-# the compiled modules one by one. Then, with production dependencies only, one scan: it
-# proves the bundled CLI runs without dev dependencies, and it writes the parsed built-in
-# rules (dist/rules-cache.json), which the runtime user could not write into the image.
+# `npm run build` is tsc, the CLI bundle (scripts/bundleHook.mjs, esbuild, a dev dependency:
+# bin/keywarden.js runs dist/cli/main.bundle.cjs when it is there, else it loads the compiled
+# modules one by one) and the parsed built-in rules (dist/rules-cache.json, which the runtime
+# user could not write into the image). Then, with production dependencies only, one scan: it
+# proves the bundled CLI runs without dev dependencies.
 RUN npm run build && npm prune --omit=dev \
     && echo 'nothing to find here' | node bin/keywarden.js scan - \
     && test -s dist/cli/main.bundle.cjs && test -s dist/rules-cache.json
@@ -36,9 +40,11 @@ FROM node:20-bookworm-slim AS runtime
 # git: the scan worker fetches the commits it scans.
 RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates \
     && rm -rf /var/lib/apt/lists/*
+# HOST: serve and keyservice listen on every interface (keyservice also reads it).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    KEYSERVICE_DATA_DIR=/data
 WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
@@ -53,8 +59,13 @@ RUN ln -s /app/bin/keywarden.js /usr/local/bin/keywarden && chmod 0755 /app/bin/
     && node -e 'const { statSync } = require("node:fs"); \
       if (statSync("dist/cli/main.bundle.cjs").mtimeMs < statSync("dist/cli/main.js").mtimeMs) { \
         console.error("dist/cli/main.bundle.cjs is older than dist/cli/main.js: keywarden would not use it"); process.exit(1); }'
-# The image's files belong to root and are read-only to the app; scans use $TMPDIR.
+# The image's files belong to root and are read-only to the app; scans use $TMPDIR. The key
+# service's embedded database (PGlite, when DATABASE_URL is unset) and its generated pepper go
+# to /data, which the non-root user owns; a volume keeps them across containers. Docker copies
+# the directory's ownership into a new named volume.
+RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
+VOLUME /data
 USER node
-EXPOSE 3000
+EXPOSE 3000 8787
 ENTRYPOINT ["keywarden"]
 CMD ["serve"]

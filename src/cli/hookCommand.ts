@@ -16,9 +16,16 @@ export function registerHookCommand(program: Command): void {
     .action(async (repo: string, opts: { force?: boolean; chain?: boolean }) => {
       const { installHook } = await import('./hookInstall.js');
       if (opts.force && opts.chain) throw new Error('--force and --chain: pick one (replace the existing hook, or keep it)');
-      const { hookPath, action } = await installHook({ repoDir: repo, force: opts.force, chain: opts.chain });
+      const { hookPath, action, runs } = await installHook({ repoDir: repo, force: opts.force, chain: opts.chain });
       const how = action === 'chained' ? ' (the previous hook runs first)' : action === 'replaced' ? ' (previous hook saved as pre-commit.keywarden-backup)' : '';
       process.stdout.write(`keywarden: pre-commit hook ${action}: ${hookPath}${how}\n`);
+      if (runs) {
+        process.stdout.write(`keywarden: the hook runs ${runs.node} ${runs.bin} (no PATH lookup)\n`);
+        // npx without a local install runs from its own cache, which npm may clear at any time.
+        if (/[\\/]_npx[\\/]/.test(runs.bin)) {
+          process.stderr.write('keywarden: warning: that copy is in npx\'s cache, which npm may clear; install keywarden in the project (npm i -D keywarden) or globally, then run keywarden hook install again\n');
+        }
+      }
     });
   hook
     .command('uninstall')

@@ -1,7 +1,9 @@
 // Installs and removes the git pre-commit hook that runs `keywarden scan --staged`.
 // The hook calls this installation's node and bin/keywarden.js by absolute path (no PATH
-// or npx lookup on every commit), and falls back to `npx --no-install keywarden` if they
-// have moved. A foreign hook is never overwritten silently: --force replaces it (keeping a
+// or npx lookup on every commit), so it works wherever keywarden was installed from (a
+// project's node_modules, a global prefix, npx) without keywarden on PATH. If they have
+// moved, it tries the repository's node_modules/.bin, then PATH, and otherwise stops the
+// commit saying how to fix it. A foreign hook is never overwritten silently: --force replaces it (keeping a
 // backup), --chain keeps it and runs it first.
 import { chmod, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -31,6 +33,8 @@ export interface InstallOptions {
 
 export interface HookResult {
   hookPath: string;
+  /** install only: the node binary and CLI script the hook runs. */
+  runs?: { node: string; bin: string };
   action: 'installed' | 'updated' | 'replaced' | 'chained' | 'removed' | 'restored' | 'absent';
 }
 
@@ -75,7 +79,7 @@ export async function installHook(opts: InstallOptions): Promise<HookResult> {
   const bin = opts.bin ?? fileURLToPath(new URL('../../bin/keywarden.js', import.meta.url));
   await writeFile(hookPath, hookScript(node, bin, chained));
   await chmod(hookPath, 0o755);
-  return { hookPath, action };
+  return { hookPath, action, runs: { node, bin } };
 }
 
 export async function uninstallHook(repoDir: string): Promise<HookResult> {
@@ -120,7 +124,13 @@ export function hookScript(node: string, bin: string, chained: boolean): string 
     `node=${shellQuote(node)}`,
     `bin=${shellQuote(bin)}`,
     'if [ -x "$node" ] && [ -f "$bin" ]; then exec "$node" "$bin" scan --staged; fi',
-    'exec npx --no-install keywarden scan --staged',
+    '# Moved or uninstalled since `keywarden hook install`: the project\'s own copy, then PATH.',
+    'if [ -f "$bin" ] && command -v node >/dev/null 2>&1; then exec node "$bin" scan --staged; fi',
+    'local_bin="$(git rev-parse --show-toplevel)/node_modules/.bin/keywarden"',
+    'if [ -x "$local_bin" ]; then exec "$local_bin" scan --staged; fi',
+    'if command -v keywarden >/dev/null 2>&1; then exec keywarden scan --staged; fi',
+    'echo "keywarden: the pre-commit hook cannot find keywarden (installed at $bin). Install it again (npm i -D keywarden) and run keywarden hook install, or skip this check once with git commit --no-verify." >&2',
+    'exit 1',
     '',
   );
   return lines.join('\n');

@@ -10,7 +10,7 @@ interface StoreFlags {
 
 function addStoreOptions(command: Command): Command {
   return command
-    .option('--data-dir <dir>', 'embedded database directory, when DATABASE_URL is unset', '.keywarden-data')
+    .option('--data-dir <dir>', 'embedded database directory, when DATABASE_URL is unset (env KEYSERVICE_DATA_DIR)', process.env.KEYSERVICE_DATA_DIR || '.keywarden-data')
     .option('--schema <name>', 'PostgreSQL schema to use (with DATABASE_URL)')
     .option('--insecure-dev-pepper', 'allow DATABASE_URL without KEYSERVICE_PEPPER (local development only)');
 }
@@ -44,7 +44,7 @@ export function registerKeyserviceCommand(program: Command): void {
       .command('keyservice')
       .description('run the key service (API keys with roll, delete, expiry, scopes, leak reports)')
       .option('--port <n>', 'port to listen on (env KEYSERVICE_PORT or PORT; default 8787)')
-      .option('--host <host>', 'address to listen on', '127.0.0.1'),
+      .option('--host <host>', 'address to listen on (env KEYSERVICE_HOST or HOST; default 127.0.0.1)'),
   ).addHelpText(
     'after',
     `
@@ -55,18 +55,21 @@ Environment:
   KEYSERVICE_GRACE_SECONDS  how long a rolled key keeps working (default 43200 = 12 h)
   KEYSERVICE_TRUST_PROXY    behind a reverse proxy: true, a hop count, or trusted addresses/CIDRs
   KEYSERVICE_GITHUB_API_URL GitHub API for secret-scanning signing keys (default https://api.github.com)
-  KEYSERVICE_GITHUB_TOKEN   optional token (no scopes) for fetching those keys without GitHub's anonymous rate limit`,
+  KEYSERVICE_GITHUB_TOKEN   optional token (no scopes) for fetching those keys without GitHub's anonymous rate limit
+  KEYSERVICE_HOST, HOST     address to listen on when --host is not given (the Docker image sets HOST=0.0.0.0)
+  KEYSERVICE_DATA_DIR       --data-dir's default (the Docker image sets /data, a volume)`,
   );
 
-  keyservice.action(async (flags: StoreFlags & { port?: string; host: string }) => {
+  keyservice.action(async (flags: StoreFlags & { port?: string; host?: string }) => {
     try {
+      const host = flags.host || process.env.KEYSERVICE_HOST || process.env.HOST || '127.0.0.1';
       const port = parsePort(flags.port) ?? parsePort(process.env.KEYSERVICE_PORT) ?? parsePort(process.env.PORT) ?? 8787;
       const { startKeyService, graceSecondsFromEnv, trustProxyFromEnv } = await import('../keyservice/server.js');
       const graceSeconds = graceSecondsFromEnv();
       const store = await openStoreFromFlags(flags);
-      const service = await startKeyService({ store, port, host: flags.host, graceSeconds, logger: true, trustProxy: trustProxyFromEnv() });
+      const service = await startKeyService({ store, port, host, graceSeconds, logger: true, trustProxy: trustProxyFromEnv() });
       const backend = store.db.kind === 'pg' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${flags.dataDir}`;
-      process.stderr.write(`keywarden key service listening on ${service.url} — ${backend}, grace ${graceSeconds} s\n`);
+      process.stderr.write(`keywarden key service listening on ${service.url} (bound to ${host}) — ${backend}, grace ${graceSeconds} s\n`);
       const stop = async () => {
         await service.close();
         await store.close();

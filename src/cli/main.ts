@@ -17,14 +17,16 @@ async function runWithCommander(): Promise<void> {
   // `keywarden scan ...` needs no other command, so their modules are not even loaded
   // then; everything else (help included) sees them all.
   if (process.argv[2] !== 'scan') {
-    const [hook, dlq, keyservice, serve, worker] = await Promise.all([
+    const [hook, ignore, dlq, keyservice, serve, worker] = await Promise.all([
       import('./hookCommand.js'),
+      import('./ignoreCommand.js'),
       import('./dlqCommand.js'),
       import('./keyserviceCommand.js'),
       import('./serveCommand.js'),
       import('./workerCommand.js'),
     ]);
     hook.registerHookCommand(program);
+    ignore.registerIgnoreCommand(program);
     dlq.registerDlqCommand(program);
     keyservice.registerKeyserviceCommand(program);
     serve.registerServeCommand(program);

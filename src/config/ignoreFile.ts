@@ -2,7 +2,7 @@
 // report prints it), blank lines and `#` comments allowed, also after a fingerprint.
 // Read synchronously: a small file, and node:fs/promises costs the pre-commit hook a few
 // milliseconds to load.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 export const IGNORE_FILE = '.keywardenignore';
 
@@ -28,4 +28,37 @@ export async function readIgnoreFile(file: string): Promise<string[]> {
     throw err;
   }
   return parseIgnoreFile(text);
+}
+
+export interface IgnoreEntry {
+  fingerprint: string;
+  /** Shown in the comment above the entry: where the finding was, and which rule. */
+  path: string;
+  lines: number[];
+  ruleId: string;
+  commit?: string;
+}
+
+/**
+ * Appends the entries not already in `file` (created if missing), each under a comment naming
+ * its file, line(s) and rule. Returns the entries added.
+ */
+export function appendToIgnoreFile(file: string, entries: IgnoreEntry[], note: string): IgnoreEntry[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const present = new Set(parseIgnoreFile(text));
+  const added = entries.filter((e) => !present.has(e.fingerprint) && present.add(e.fingerprint));
+  if (added.length === 0) return [];
+  const block = [`# ${note}`];
+  for (const e of added) {
+    const where = `${e.path}:${e.lines.join(',')}${e.commit ? ` in ${e.commit.slice(0, 12)}` : ''}`;
+    block.push(`# ${where} ${e.ruleId}`, e.fingerprint);
+  }
+  const lead = text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
+  writeFileSync(file, `${text}${lead}${block.join('\n')}\n`);
+  return added;
 }

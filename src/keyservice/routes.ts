@@ -3,7 +3,7 @@
 //   /v1/accounts → accounts, /v1/keys* → keys, /v1/keys/verify → keys or leak-reports,
 //   /v1/leaks → leak-reports, /v1/webhooks → webhooks, /v1/organizations/me → keys.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireProduct } from './access.js';
+import { requireProduct, requireUsableInGrace } from './access.js';
 import { createAccount, listAccounts } from './accounts.js';
 import { authenticate } from './authenticate.js';
 import type { Sql } from './database.js';
@@ -60,6 +60,7 @@ export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext):
     const c = caller(request);
     const idempotencyKey = parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
     requireProduct(c.key, product);
+    requireUsableInGrace(c.key, c.now, [product], 'change');
     const outcome = await runIdempotent(
       {
         db: store.db,
@@ -81,6 +82,7 @@ export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext):
     const c = caller(request);
     parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
     requireProduct(c.key, ...products);
+    requireUsableInGrace(c.key, c.now, products, 'read');
     return send(reply, await operation(c));
   };
 

@@ -1,7 +1,8 @@
 // The key service's HTTP server: fastify, one `{code, message}` error shape for everything
 // (validation, unknown routes, unexpected failures), and logs that never carry a secret.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { KeyServiceError } from './errors.js';
+import { answerClientError, frameworkReply, validationReply } from './httpErrors.js';
 import { openMemoryKeyStore, type KeyStore } from './keyStore.js';
 import { AuthRateLimiter, type RateLimiterOptions } from './rateLimiter.js';
 import { registerV1Routes } from './routes.js';
@@ -73,6 +74,13 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
     logger,
     trustProxy: (options.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Bad percent-encoding, a path parameter over maxParamLength: fastify's own errors, our shape.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = frameworkReply(error.statusCode ?? 400, error.message);
+      // frameworkErrors is typed generically over any route's reply; ours is the plain one.
+      return (reply as FastifyReply).code(status).send(body);
+    },
+    clientErrorHandler: answerClientError,
   });
 
   // Empty bodies are fine (roll, delete); anything else must be JSON.
@@ -92,12 +100,13 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
       return reply.code(error.status).headers(error.headers).send(error.toBody());
     }
     if ((error as FastifyError).validation) {
-      return reply.code(400).send({ code: 'VALIDATION_FAILED', message: `Invalid request: ${error.message}.` });
+      const { status, body } = validationReply(error as FastifyError);
+      return reply.code(status).send(body);
     }
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      const code = status === 429 ? 'RATE_LIMITED' : 'VALIDATION_FAILED';
-      return reply.code(status).send({ code, message: `Invalid request: ${error.message}` });
+      const framework = frameworkReply(status, error.message);
+      return reply.code(framework.status).send(framework.body);
     }
     request.log.error({ err: { type: error.name, message: error.message, code: (error as FastifyError).code } }, 'unexpected error');
     return reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'The key service failed unexpectedly; retry later. Nothing was stored for this request.' });
@@ -127,7 +136,7 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
   await app.register(async (v1) =>
     registerV1Routes(v1, {
       store: options.store,
-      limiter: new AuthRateLimiter({ ...options.rateLimit, now }),
+      limiter: new AuthRateLimiter(options.store.db, options.rateLimit),
       graceSeconds,
       idempotencyStaleSeconds,
       now,

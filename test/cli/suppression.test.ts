@@ -120,7 +120,7 @@ describe('files keywarden reads itself are not scanned', () => {
     try {
       repo.write('config.py', `aws_secret_key = "${awsKeyId(4)}"\n`);
       // An ignore entry for another file: the catch-all rule sees a key-like assignment in it.
-      writeFileSync(join(repo.dir, '.keywardenignore'), 'config.py:aws-access-key-id:1a985cb27067e6ed\n');
+      writeFileSync(join(repo.dir, '.keywardenignore'), 'config.py:aws-access-key-id:1a985cb27067e6ed\n'); // keywarden:allow
       const r = json((await runCli(['scan', '-f', 'json'], { cwd: repo.dir })).stdout);
       expect(r.findings.map((f) => f.path)).toEqual(['config.py']);
       expect(r.stats.files).toBe(1);
@@ -219,5 +219,49 @@ describe('daily use', () => {
       expect(help, figure).toContain(figure);
       expect(row.replace('−', '-'), figure).toContain(figure);
     }
+  });
+});
+
+describe('keywarden ignore --last', () => {
+  const repos: GitFixture[] = [];
+  beforeAll(() => assertBuilt());
+  afterEach(() => {
+    for (const r of repos.splice(0)) r.cleanup();
+  });
+
+  it('after a blocked commit: writes every finding with a comment, sums up per rule, and the commit goes through', async () => {
+    const repo = makeGitRepo('ignore-last');
+    repos.push(repo);
+    repo.commit('init', { 'README.md': 'hi\n' });
+    const none = await runCli(['ignore', '--last'], { cwd: repo.dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no scan of .* run keywarden scan/);
+    expect((await runCli(['ignore'], { cwd: repo.dir })).stderr).toContain('keywarden ignore --last');
+
+    expect((await runCli(['hook', 'install'], { cwd: repo.dir })).code).toBe(0);
+    repo.write('config.py', overlapping(11));
+    repo.git('add', 'config.py');
+    const blocked = commit(repo, '-m', 'config');
+    expect(blocked.code).not.toBe(0);
+    const reported = [...blocked.output.matchAll(/^(\S+):(\d+):\d+ {2}(\S+) /gm)].map((m) => ({ path: m[1], line: m[2], rule: m[3] }));
+    expect(reported).toHaveLength(4);
+
+    const r = await runCli(['ignore', '--last'], { cwd: repo.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('added 4 fingerprints to .keywardenignore, by rule:');
+    const ignoreFile = readFileSync(join(repo.dir, '.keywardenignore'), 'utf8');
+    for (const f of reported) expect(ignoreFile).toContain(`# ${f.path}:${f.line} ${f.rule}\n`);
+    for (const rule of new Set(reported.map((f) => f.rule))) {
+      const n = reported.filter((f) => f.rule === rule).length;
+      expect(r.stdout).toMatch(new RegExp(`^ +${n} {2}${rule}$`, 'm'));
+    }
+    expect(ignoreFile).not.toContain(serviceToken(11));
+
+    repo.git('add', '.keywardenignore');
+    expect(commit(repo, '-m', 'config').code).toBe(0);
+    // Nothing new: the file is left alone.
+    const again = await runCli(['ignore', '--last'], { cwd: repo.dir });
+    expect(again.stdout).toMatch(/found nothing to ignore|already in/);
+    expect(readFileSync(join(repo.dir, '.keywardenignore'), 'utf8')).toBe(ignoreFile);
   });
 });

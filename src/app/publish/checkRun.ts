@@ -1,10 +1,11 @@
-// The `keywarden` check run on the head commit. Conclusion: failure when a secret leaked,
-// neutral when only public keys / low-severity findings (or the config is invalid and
-// nothing blocking was found), success when clean. GitHub takes at most 50 annotations per
-// call: the first batch goes with the create, the rest with updates.
-import type { Finding, SkippedFragment } from '../../scan/index.js';
+// The `keywarden` check run on the head commit. Conclusion: failure when a secret leaked
+// (isBlocking, the same rule as the CLI's exit code and the pre-commit hook), neutral when
+// only public keys were found (or the config is invalid and nothing blocking was found),
+// success when clean. GitHub takes at most 50 annotations per call: the first batch goes
+// with the create, the rest with updates.
+import { blockingFindings, isBlocking, type Finding, type SkippedFragment } from '../../scan/index.js';
 import type { InstallationOctokit } from '../../github/client.js';
-import { findingMessage, findingTitle, isBlocking } from './findingText.js';
+import { findingMessage, findingTitle } from './findingText.js';
 import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
 import { ONE_TRY } from '../../github/oneTry.js';
 import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
@@ -32,23 +33,23 @@ export interface CheckRunReport {
 type Conclusion = 'success' | 'neutral' | 'failure';
 
 export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig'>): Conclusion {
-  if (r.findings.some(isBlocking)) return 'failure';
+  if (r.findings.some((f) => isBlocking(f))) return 'failure';
   if (r.findings.length > 0 || r.invalidConfig) return 'neutral';
   return 'success';
 }
 
 function titleOf(r: CheckRunReport, conclusion: Conclusion): string {
-  const blocking = r.findings.filter(isBlocking).length;
+  const blocking = blockingFindings(r.findings).length;
   const base =
     conclusion === 'failure' ? `${blocking} leaked secret${blocking === 1 ? '' : 's'} found`
-    : r.findings.length > 0 ? `${r.findings.length} informational finding${r.findings.length === 1 ? '' : 's'} (public or low-severity keys)`
+    : r.findings.length > 0 ? `${r.findings.length} informational finding${r.findings.length === 1 ? '' : 's'} (public keys)`
     : 'No leaked secrets';
   return r.invalidConfig ? `Invalid .github/keywarden.yml: ${r.invalidConfig.slice(0, 120)} — ${base}` : base;
 }
 
 function summaryOf(r: CheckRunReport): string {
   const lines = [`Scanned ${r.commits} commit(s), ${r.bytes} bytes of added lines.`];
-  if (r.invalidConfig) lines.push('', `**.github/keywarden.yml is invalid**: ${r.invalidConfig}`, 'The scan ran with the built-in defaults and rotation was skipped. Fix the file to restore your settings.');
+  if (r.invalidConfig) lines.push('', `**.github/keywarden.yml is invalid**: ${r.invalidConfig}`, 'The scan ran with the built-in defaults plus the valid parts of the file, and rotation was skipped. Fix the file to restore all your settings.');
   if (r.truncated) lines.push('', `**Not everything was scanned**: stopped at the ${r.truncated.reason === 'max-commits' ? `${r.truncated.limit} commits` : `${r.truncated.limit} bytes`} cap.`);
   if (r.skipped.length > 0) {
     const byReason = new Map<string, number>();

@@ -85,7 +85,7 @@ export class WebhookDispatcher {
     const rows = await this.options.db.query<ClaimedRow>(
       `UPDATE webhook_deliveries d SET locked_until = $2, attempts = d.attempts + 1
          FROM webhook_endpoints e
-        WHERE e.id = d.endpoint_id
+        WHERE e.id = d.endpoint_id AND e.deleted_at IS NULL
           AND d.id IN (SELECT id FROM webhook_deliveries
                         WHERE state = 'pending' AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
                         ORDER BY next_attempt_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)

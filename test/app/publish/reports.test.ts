@@ -1,7 +1,7 @@
 // What the reports say: the check run's conclusion rules, annotation shape, and review
 // comment text (what, why, how to silence, hidden marker), never the raw secret.
 import { describe, expect, it } from 'vitest';
-import { Scanner } from '../../../src/scan/index.js';
+import { buildRuleSet, parseRuleFile, Scanner } from '../../../src/scan/index.js';
 import { loadBuiltinRules } from '../../../src/config/loadRules.js';
 import { formatToken } from '../../../src/keyformat/keyFormat.js';
 import { annotationOf, conclusionOf } from '../../../src/app/publish/checkRun.js';
@@ -24,6 +24,15 @@ describe('check run', () => {
     expect(conclusionOf({ findings: p })).toBe('neutral');
     expect(conclusionOf({ findings: [], invalidConfig: 'x' })).toBe('neutral');
     expect(conclusionOf({ findings: [] })).toBe('success');
+  });
+
+  it('fails on a low-severity secret too, as the CLI exit code and the pre-commit hook do', () => {
+    const low = new Scanner(buildRuleSet([parseRuleFile(`[[rules]]\nid = "team-token"\ndescription = "Team token"\nregex = '''\\b(tt_[0-9a-f]{32})\\b'''\nkeywords = ["tt_"]\nseverity = "low"\n`, 'team.toml')]));
+    const [f] = low.scanFragment({ path: 'a.env', text: `T=tt_${'0123456789abcdef'.repeat(2)}\n` }).findings;
+    expect(f).toMatchObject({ kind: 'secret', severity: 'low' });
+    expect(conclusionOf({ findings: [f] })).toBe('failure');
+    expect(annotationOf(f).annotation_level).toBe('failure');
+    expect(commentBody(f)).toMatch(/^\*\*Leaked secret\*\*/);
   });
 
   it('annotates the exact line and columns without the secret', () => {
