@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatToken } from '../src/keyservice/keyFormat.js';
+import { formatToken } from '../src/keyformat/keyFormat.js';
 import { measure, median, table, type Measured } from './benchUtil.js';
 
 const COMMITS = 2500;

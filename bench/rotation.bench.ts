@@ -19,11 +19,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { startServer } from '../src/app/server.js';
-import { startRotateWorker } from '../src/queue/rotateWorker.js';
-import { gitHubApp } from '../src/app/githubClient.js';
+import { startRotateWorker } from '../src/rotation/rotateWorker.js';
+import { gitHubApp } from '../src/github/client.js';
 import { RotatorRegistry, sha256Hex } from '../src/rotation/rotator.js';
 import { KeyServiceRotator } from '../src/rotation/keyServiceRotator.js';
-import type { GitHubClient } from '../src/rotation/githubRetry.js';
+import type { GitHubClient } from '../src/github/retry.js';
 import { startGitHubStandIn } from '../test/support/githubStandIn.js';
 import { matchOperation } from '../test/support/openapiContract.js';
 import { pushExample } from '../test/support/webhookExamples.js';
@@ -60,8 +60,8 @@ export async function run(): Promise<void> {
   process.env.KEYWARDEN_ALLOW_FILE_CLONE = '1';
 
   // The compiled scan worker: its scan thread cannot load TypeScript under Node 20.
-  const compiled = new URL('../dist/queue/scanWorker.js', import.meta.url);
-  const { startScanWorker } = (existsSync(fileURLToPath(compiled)) ? await import(compiled.href) : await import('../src/queue/scanWorker.js')) as typeof import('../src/queue/scanWorker.js');
+  const compiled = new URL('../dist/app/scanWorker.js', import.meta.url);
+  const { startScanWorker } = (existsSync(fileURLToPath(compiled)) ? await import(compiled.href) : await import('../src/app/scanWorker.js')) as typeof import('../src/app/scanWorker.js');
 
   const server = await startServer({ appId: APP_ID, privateKey, webhookSecret: WEBHOOK_SECRET, redis: redis.url, prefix, baseUrl: gh.url, port: 0, log });
   const scan = startScanWorker({ redis: redis.url, prefix, appId: APP_ID, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log, concurrency: Number(process.env.BENCH_SCAN_CONCURRENCY ?? 2) });

@@ -3,7 +3,7 @@
 // and searches for raw secrets.
 import { Octokit } from '@octokit/rest';
 import { pino } from 'pino';
-import { startRotateWorker } from '../../src/queue/rotateWorker.js';
+import { startRotateWorker } from '../../src/rotation/rotateWorker.js';
 import { RotatorRegistry } from '../../src/rotation/rotator.js';
 import { KeyServiceRotator } from '../../src/rotation/keyServiceRotator.js';
 

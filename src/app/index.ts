@@ -6,7 +6,7 @@ import { InvalidPayload } from './handlers/payload.js';
 import { scanJobsForPush, type HandlerOutcome } from './handlers/push.js';
 import { scanJobsForPullRequest } from './handlers/pullRequest.js';
 import { scanJobsForInstallation } from './handlers/installation.js';
-import type { ScanJobData } from '../queue/queues.js';
+import type { ScanJobData } from './scanJobData.js';
 
 export interface AppDeps {
   /** Puts a scan job on the `scan` queue; returns its (deterministic) job id. */

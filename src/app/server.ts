@@ -11,8 +11,10 @@ import type { RedisOptions } from 'ioredis';
 import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot';
 import { pino, type Logger } from 'pino';
 import { keywardenApp } from './index.js';
-import { ROTATE_QUEUE, SCAN_QUEUE, type RotateJobData, type ScanJobData } from '../queue/queues.js';
-import { enqueueScan } from '../queue/scanJobs.js';
+import { ROTATE_QUEUE, SCAN_QUEUE } from '../queue/queues.js';
+import type { RotateJobData } from '../rotation/rotateJobData.js';
+import type { ScanJobData } from './scanJobData.js';
+import { enqueueScan } from './enqueueScan.js';
 import { openRedis } from '../queue/redis.js';
 import { collectProcessMetrics, registry, unwatchQueueDepths, watchQueueDepths, webhooksTotal } from '../queue/metrics.js';
 

@@ -12,7 +12,7 @@ export function registerDlqCommand(program: Command): void {
     .option('--json', 'print JSON')
     .option('--limit <n>', 'at most this many', '100')
     .action(async (o: { json?: boolean; limit: string }) => {
-      const { openRotateQueue, listDeadLetters, DEAD_LETTER_QUEUES } = await import('../queue/rotateDeadLetter.js');
+      const { openRotateQueue, listDeadLetters, DEAD_LETTER_QUEUES } = await import('../rotation/deadLetters.js');
       const dead = [];
       for (const name of DEAD_LETTER_QUEUES) {
         const queue = openRotateQueue(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', process.env.BULLMQ_PREFIX, name);
@@ -32,7 +32,7 @@ export function registerDlqCommand(program: Command): void {
     .description('send failed rotate jobs back to the queue (all, or the given job ids)')
     .argument('[ids...]', 'job ids (queue/id) from `keywarden dlq list`')
     .action(async (ids: string[]) => {
-      const { openRotateQueue, retryDeadLetters, DEAD_LETTER_QUEUES } = await import('../queue/rotateDeadLetter.js');
+      const { openRotateQueue, retryDeadLetters, DEAD_LETTER_QUEUES } = await import('../rotation/deadLetters.js');
       const retried: string[] = [];
       // Ids are printed as queue/id by `dlq list`; a bare id is looked up in every queue.
       for (const name of DEAD_LETTER_QUEUES) {

@@ -1,4 +1,4 @@
-// `keywarden keyservice`: runs the key service, and its `bootstrap` and `grant` helpers.
+// `keywarden keyservice`: runs the key service, and its `bootstrap`, `grant` and `partner-pattern` helpers.
 // The service is imported lazily inside the actions so other subcommands never load it.
 import type { Command } from 'commander';
 
@@ -55,7 +55,9 @@ Environment:
   KEYSERVICE_GRACE_SECONDS  how long a rolled key keeps working (default 43200 = 12 h)
   KEYSERVICE_TRUST_PROXY    behind a reverse proxy: true, a hop count, or trusted addresses/CIDRs
   KEYSERVICE_HOST, HOST     address to listen on when --host is not given (the Docker image sets HOST=0.0.0.0)
-  KEYSERVICE_DATA_DIR       --data-dir's default (the Docker image sets /data, a volume)`,
+  KEYSERVICE_DATA_DIR       --data-dir's default (the Docker image sets /data, a volume)
+  KEYSERVICE_GITHUB_API_URL GitHub API for secret-scanning signing keys (default https://api.github.com)
+  KEYSERVICE_GITHUB_TOKEN   optional token (no scopes) for fetching those keys without GitHub's anonymous rate limit`,
   );
 
   keyservice.action(async (flags: StoreFlags & { port?: string; host?: string }) => {
@@ -145,4 +147,26 @@ Environment:
       await store.close();
     }
   });
+
+  keyservice
+    .command('partner-pattern')
+    .description("print what GitHub's secret-scanning partner program asks for: token types, regexes, fresh example tokens, the endpoint")
+    .option('--url <url>', 'public base URL of your key service', 'https://keys.example.com')
+    .option('--examples <n>', 'example tokens per token type', '3')
+    .option('--json', 'print JSON')
+    .action(async (flags: { url: string; examples: string; json?: boolean }) => {
+      const count = Number(flags.examples);
+      if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error('--examples must be a whole number from 1 to 100');
+      const [{ loadBuiltinRuleFiles }, { buildPartnerPattern, renderPartnerPattern }] = await Promise.all([
+        import('../config/loadRules.js'),
+        import('../keyservice/partner/partnerPattern.js'),
+      ]);
+      // The key service's own secret keys: the rules whose findings the key service rotates.
+      const rules = loadBuiltinRuleFiles()
+        .flatMap((file) => file.rules)
+        .filter((rule) => rule.rotator === 'keyservice' && rule.regex !== undefined)
+        .map((rule) => ({ id: rule.id, description: rule.description, regex: rule.regex as string }));
+      const pattern = buildPartnerPattern(rules, flags.url, count);
+      process.stdout.write(flags.json ? `${JSON.stringify(pattern, null, 2)}\n` : renderPartnerPattern(pattern));
+    });
 }

@@ -1,6 +1,6 @@
 // `keywarden worker`: consumes the `scan` and/or `rotate` queues. Scale by running more.
-// Heavy modules are imported when the command runs; the rotate worker is the rotation
-// module's (src/queue/rotateWorkerFromEnv.ts), loaded only when asked for.
+// Heavy modules are imported when the command runs; each worker (src/app/scanWorker.ts,
+// src/app/rotateWorkerFromEnv.ts) is loaded only when asked for.
 import type { Command } from 'commander';
 
 const KNOWN_QUEUES = ['scan', 'rotate'] as const;
@@ -36,7 +36,7 @@ SIGTERM lets in-flight jobs finish, then exits.`,
       const closers: Array<() => Promise<void>> = [];
 
       if (queues.includes('scan')) {
-        const { startScanWorker } = await import('../queue/scanWorker.js');
+        const { startScanWorker } = await import('../app/scanWorker.js');
         const num = (v: string | undefined) => (v && Number.isInteger(Number(v)) && Number(v) > 0 ? Number(v) : undefined);
         const scan = startScanWorker({
           redis: env.redisUrl,
@@ -56,7 +56,7 @@ SIGTERM lets in-flight jobs finish, then exits.`,
         closers.push(scan.close);
       }
       if (queues.includes('rotate')) {
-        const { startRotateWorkerFromEnv } = await import('../queue/rotateWorkerFromEnv.js');
+        const { startRotateWorkerFromEnv } = await import('../app/rotateWorkerFromEnv.js');
         const rotate = await startRotateWorkerFromEnv({ log, handleSignals: false });
         closers.push(rotate.close);
       }

@@ -13,7 +13,8 @@ import type { RuleFileConfig } from '../scan/ruleConfig.js';
 // 2: rules are stored without their `examples` (half the file; only the rule test reads
 // them, from the TOML), so the pre-commit hook parses half as much JSON.
 // 3: the stamp.
-const FORMAT = 3;
+// 4: rules carry `confidence` (derived at parse time when the file does not set it).
+const FORMAT = 4;
 
 export interface RulesCache {
   key: string;

@@ -1,7 +1,9 @@
 // What an authenticated key may touch. Products gate routes; levels and account scopes
-// gate data; test and live never see each other's data.
+// gate data; test and live never see each other's data; and a key acts on other keys only
+// when they are within its own powers (`keyAccessDenial`), so no key can turn itself into a
+// broader one by rolling, reading or deleting.
 import { KeyServiceError, notFound } from './errors.js';
-import type { KeyRow } from './keyModel.js';
+import type { KeyLevel, KeyRow } from './keyModel.js';
 
 export function requireProduct(caller: KeyRow, ...anyOf: string[]): void {
   if (caller.products === null || anyOf.some((p) => caller.products!.includes(p))) return;
@@ -34,11 +36,56 @@ export function requireSameMode(caller: KeyRow, mode: string): void {
   throw new KeyServiceError(403, 'MODE_MISMATCH', `A ${caller.mode} key cannot touch ${mode} data; use a ${mode} key.`);
 }
 
-/** The caller may read and change `key` (same organization, same mode, within its scope). */
+/** Everything that makes a key powerful: an existing key's row, or the spec of one being created. */
+export interface KeyPowers {
+  mode: string;
+  level: KeyLevel;
+  account_id: string | null;
+  account_scope: string[] | null;
+  products: string[] | null;
+  expires_at: Date | null;
+}
+
+/** Does `caller` reach every account `target` reaches? */
+function reachesAllOf(caller: KeyRow, target: KeyPowers): boolean {
+  const reach = reachableAccounts(caller);
+  if (reach === null) return true;
+  if (target.level === 'account') return reach.includes(target.account_id as string);
+  return target.account_scope !== null && target.account_scope.every((id) => reach.includes(id));
+}
+
+/**
+ * The one rule for acting on keys (create, read, list, roll, delete): the target's mode,
+ * accounts, level, products and lifetime must be within the caller's own. Returns why not,
+ * or null. Same organization is checked by the caller of this function (a key of another
+ * organization is simply not found).
+ */
+export function keyAccessDenial(caller: KeyRow, target: KeyPowers): KeyServiceError | null {
+  if (caller.mode !== target.mode) {
+    return new KeyServiceError(403, 'MODE_MISMATCH', `A ${caller.mode} key cannot touch ${target.mode} keys; use a ${target.mode} key.`);
+  }
+  if (target.level === 'organization' && caller.level === 'account') {
+    return new KeyServiceError(403, 'FORBIDDEN_ACCOUNT', 'An account key cannot act on organization keys; use an organization key.');
+  }
+  if (!reachesAllOf(caller, target)) {
+    return new KeyServiceError(403, 'FORBIDDEN_ACCOUNT', 'That key reaches accounts this key does not; use a key whose scope includes all of them.');
+  }
+  if (caller.products !== null) {
+    const extra = target.products === null ? ['every product'] : target.products.filter((p) => !caller.products!.includes(p));
+    if (extra.length > 0) {
+      return new KeyServiceError(403, 'FORBIDDEN_PRODUCT', `That key has products this key does not (${extra.join(', ')}); use a key that has them all.`);
+    }
+  }
+  if (caller.expires_at !== null && (target.expires_at === null || target.expires_at.getTime() > caller.expires_at.getTime())) {
+    return new KeyServiceError(403, 'FORBIDDEN_EXPIRY', `That key outlives this one (which expires at ${caller.expires_at.toISOString()}); use a key that lives at least as long.`);
+  }
+  return null;
+}
+
+/** The caller may read and change `key`: same organization, and `key` within its powers. */
 export function requireKeyAccess(caller: KeyRow, key: KeyRow | null): KeyRow {
   if (!key || key.organization_id !== caller.organization_id) throw notFound('Key');
-  requireSameMode(caller, key.mode);
-  if (key.level === 'organization') requireOrganizationReach(caller);
-  else requireAccount(caller, key.account_id as string);
+  const denial = keyAccessDenial(caller, key);
+  if (denial) throw denial;
   return key;
 }

@@ -3,7 +3,7 @@
 // counted by the rate limiter.
 import { KeyServiceError } from './errors.js';
 import { hexDigestsEqual, hmacHex } from './hashing.js';
-import { parseToken, TOKEN_PATTERN } from './keyFormat.js';
+import { parseToken, TOKEN_PATTERN } from '../keyformat/keyFormat.js';
 import { statusAt, type KeyRow } from './keyModel.js';
 import type { KeyStore } from './keyStore.js';
 import type { AuthRateLimiter } from './rateLimiter.js';

@@ -3,7 +3,7 @@
 // rotation bot's `leak-reports` key) directly in the database.
 import { insertOrganization } from './accounts.js';
 import { KeyServiceError } from './errors.js';
-import type { KeyMode } from './keyFormat.js';
+import type { KeyMode } from '../keyformat/keyFormat.js';
 import { insertKey } from './keyModel.js';
 import { issuedView } from './keyOperations.js';
 import type { KeyStore } from './keyStore.js';

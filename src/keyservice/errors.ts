@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'FORBIDDEN_PRODUCT'
   | 'FORBIDDEN_ACCOUNT'
   | 'MODE_MISMATCH'
+  | 'FORBIDDEN_EXPIRY'
   | 'NOT_FOUND'
   | 'VALIDATION_FAILED'
   | 'INVALID_IDEMPOTENCY_KEY'
@@ -19,6 +20,7 @@ export type ErrorCode =
   | 'ALREADY_BOOTSTRAPPED'
   | 'PEPPER_REQUIRED'
   | 'DATA_DIR_IN_USE'
+  | 'INVALID_SIGNATURE'
   | 'INTERNAL_ERROR';
 
 export class KeyServiceError extends Error {

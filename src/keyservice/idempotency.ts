@@ -11,7 +11,7 @@
 // together. If the process dies in between, the operation's transaction never committed and
 // the `in_process` row is simply stale: after `staleSeconds` a retry reclaims it.
 //
-// Responses that carry a new secret are not stored in clear: the secret is sealed with
+// Responses that carry a new secret (an API secret key, a webhook signing secret) are not stored in clear: it is sealed with
 // AES-256-GCM under a key derived from the caller's own secret and the idempotency key, so
 // only the caller who could see the first response can read it again.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -136,21 +136,31 @@ function sealingKey(ctx: GuardContext): Buffer {
   return createHmac('sha256', ctx.callerSecret).update(`keywarden-idempotency:${ctx.idempotencyKey}`).digest();
 }
 
+/** Response fields that carry a secret shown once: an API secret key, a webhook signing secret. */
+const SECRET_FIELDS = ['secretKey', 'secret'] as const;
+
 function seal(body: Record<string, unknown>, ctx: GuardContext): Record<string, unknown> {
-  if (typeof body.secretKey !== 'string') return body;
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', sealingKey(ctx), iv);
-  const data = Buffer.concat([cipher.update(body.secretKey, 'utf8'), cipher.final()]);
-  const sealed = Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64');
-  return { ...body, secretKey: { [SEALED]: sealed } };
+  const out = { ...body };
+  for (const field of SECRET_FIELDS) {
+    const value = body[field];
+    if (typeof value !== 'string') continue;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', sealingKey(ctx), iv);
+    const data = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+    out[field] = { [SEALED]: Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64') };
+  }
+  return out;
 }
 
 function unseal(body: Record<string, unknown>, ctx: GuardContext): Record<string, unknown> {
-  const field = body.secretKey as Record<string, string> | undefined;
-  if (!field || typeof field !== 'object' || typeof field[SEALED] !== 'string') return body;
-  const raw = Buffer.from(field[SEALED], 'base64');
-  const decipher = createDecipheriv('aes-256-gcm', sealingKey(ctx), raw.subarray(0, 12));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  const secretKey = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  return { ...body, secretKey };
+  const out = { ...body };
+  for (const name of SECRET_FIELDS) {
+    const field = body[name] as Record<string, string> | undefined;
+    if (!field || typeof field !== 'object' || typeof field[SEALED] !== 'string') continue;
+    const raw = Buffer.from(field[SEALED], 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', sealingKey(ctx), raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    out[name] = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  }
+  return out;
 }

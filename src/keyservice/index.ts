@@ -3,4 +3,4 @@ export { startKeyService, buildKeyService, graceSecondsFromEnv, DEFAULT_GRACE_SE
 export { openKeyStore, openMemoryKeyStore, DEFAULT_DATA_DIR, type KeyStore, type OpenKeyStoreOptions } from './keyStore.js';
 export { bootstrap, createOrganizationWithKey, grantKey, type IssuedCredentials } from './bootstrap.js';
 export { KeyServiceError, type ErrorCode } from './errors.js';
-export * from './keyFormat.js';
+export * from '../keyformat/keyFormat.js';

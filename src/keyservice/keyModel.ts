@@ -1,7 +1,7 @@
 // Keys as the service sees them: the stored row, its status at a given instant, the
 // metadata view that list/get return, and the issuing of a fresh public/secret pair.
 import { randomUUID } from 'node:crypto';
-import { formatToken, type KeyMode } from './keyFormat.js';
+import { formatToken, type KeyMode } from '../keyformat/keyFormat.js';
 import { hmacHex, redactToken, sha256Hex } from './hashing.js';
 import type { Sql } from './database.js';
 
@@ -11,7 +11,7 @@ export type StoredStatus = 'active' | 'rolled' | 'revoked';
 export type KeyStatus = 'active' | 'rolled' | 'revoked' | 'expired';
 
 /** Products a route belongs to; a customized key lists the ones it may use. */
-export const PRODUCTS = ['keys', 'accounts', 'leak-reports', 'payments', 'subscriptions', 'installment-plans'] as const;
+export const PRODUCTS = ['keys', 'accounts', 'leak-reports', 'payments', 'subscriptions', 'installment-plans', 'webhooks'] as const;
 
 export interface KeyRow {
   id: string;

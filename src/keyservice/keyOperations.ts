@@ -2,9 +2,9 @@
 // the idempotency record guarding it commit together or not at all.
 import type { Sql } from './database.js';
 import { KeyServiceError, notFound, validationFailed } from './errors.js';
-import type { KeyMode } from './keyFormat.js';
+import type { KeyMode } from '../keyformat/keyFormat.js';
 import { insertKey, findKeyById, keyView, specFromKey, statusAt, type IssuedKey, type KeyLevel, type KeyRow } from './keyModel.js';
-import { reachableAccounts, requireAccount, requireKeyAccess, requireOrganizationReach, requireSameMode } from './access.js';
+import { keyAccessDenial, reachableAccounts, requireAccount, requireKeyAccess, requireOrganizationReach, requireSameMode } from './access.js';
 
 export interface Outcome {
   status: number;
@@ -29,19 +29,7 @@ export function issuedView(issued: IssuedKey, now: Date) {
 export async function createKey(tx: Sql, pepper: Buffer, caller: KeyRow, body: CreateKeyBody, now: Date): Promise<Outcome> {
   requireSameMode(caller, body.mode);
   const products = body.products ? dedupe(body.products) : caller.products;
-  if (caller.products !== null && products !== null) {
-    const extra = products.filter((p) => !caller.products!.includes(p));
-    if (extra.length > 0) {
-      throw new KeyServiceError(403, 'FORBIDDEN_PRODUCT', `A key cannot grant products it does not have itself (${extra.join(', ')}).`);
-    }
-  }
-  let expiresAt: Date | null = null;
-  if (body.expiresAt !== undefined) {
-    expiresAt = new Date(body.expiresAt);
-    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now.getTime()) {
-      throw validationFailed('expiresAt must be an ISO 8601 date-time in the future.');
-    }
-  }
+  const expiresAt = expiryFor(caller, body.expiresAt, now);
   let accountId: string | null = null;
   let accounts = body.accounts ? dedupe(body.accounts) : null;
   if (body.level === 'account') {
@@ -66,6 +54,13 @@ export async function createKey(tx: Sql, pepper: Buffer, caller: KeyRow, body: C
       accounts = reachableAccounts(caller);
     }
   }
+  const denial = keyAccessDenial(caller, { mode: body.mode, level: body.level, account_id: accountId, account_scope: accounts, products, expires_at: expiresAt });
+  if (denial) {
+    if (denial.code === 'FORBIDDEN_PRODUCT') {
+      throw new KeyServiceError(403, 'FORBIDDEN_PRODUCT', `A key cannot grant products it does not have itself (${products === null ? 'every product' : products.filter((p) => !caller.products!.includes(p)).join(', ')}).`);
+    }
+    throw denial;
+  }
   const issued = await insertKey(
     tx,
     pepper,
@@ -85,6 +80,19 @@ export async function createKey(tx: Sql, pepper: Buffer, caller: KeyRow, body: C
     now,
   );
   return { status: 201, body: issuedView(issued, now) };
+}
+
+/** A new key's expiry: the one asked for, never later than its creator's (the default when none is asked for). */
+function expiryFor(caller: KeyRow, requested: string | undefined, now: Date): Date | null {
+  if (requested === undefined) return caller.expires_at;
+  const expiresAt = new Date(requested);
+  if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now.getTime()) {
+    throw validationFailed('expiresAt must be an ISO 8601 date-time in the future.');
+  }
+  if (caller.expires_at !== null && expiresAt.getTime() > caller.expires_at.getTime()) {
+    throw validationFailed(`expiresAt cannot be later than the expiry of the key creating it (${caller.expires_at.toISOString()}); omit it to get that expiry, or ask for an earlier one.`);
+  }
+  return expiresAt;
 }
 
 async function requireExistingAccount(tx: Sql, caller: KeyRow, accountId: string): Promise<void> {
@@ -138,8 +146,13 @@ export async function rollKey(tx: Sql, pepper: Buffer, caller: KeyRow, keyId: st
 export async function deleteKey(tx: Sql, caller: KeyRow, keyId: string, now: Date): Promise<Outcome> {
   const key = requireKeyAccess(caller, await findKeyById(tx, keyId, true));
   if (key.status === 'revoked') throw new KeyServiceError(409, 'KEY_REVOKED', `Key ${key.id} was already deleted.`);
+  return { status: 200, body: keyView(await revokeLockedKey(tx, key, now), now) };
+}
+
+/** Ends a key (also one in its grace period) at `now`; the caller holds the row lock. */
+export async function revokeLockedKey(tx: Sql, key: KeyRow, now: Date): Promise<KeyRow> {
   const rows = await tx.query<KeyRow>(`UPDATE api_keys SET status = 'revoked', revoked_at = $2 WHERE id = $1 RETURNING *`, [key.id, now]);
-  return { status: 200, body: keyView(rows[0], now) };
+  return rows[0];
 }
 
 export async function listKeys(sql: Sql, caller: KeyRow, now: Date): Promise<Outcome> {
@@ -147,8 +160,7 @@ export async function listKeys(sql: Sql, caller: KeyRow, now: Date): Promise<Out
     caller.organization_id,
     caller.mode,
   ]);
-  const reach = reachableAccounts(caller);
-  const visible = rows.filter((k) => (reach === null ? true : k.level === 'account' && reach.includes(k.account_id as string)));
+  const visible = rows.filter((k) => keyAccessDenial(caller, k) === null);
   return { status: 200, body: { object: 'list', data: visible.map((k) => keyView(k, now)) } };
 }
 

@@ -5,9 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from './database.js';
 import { KeyServiceError, validationFailed } from './errors.js';
 import { sha256Hex, SHA256_HEX } from './hashing.js';
-import { parseToken } from './keyFormat.js';
+import { parseToken } from '../keyformat/keyFormat.js';
 import { statusAt, type KeyRow } from './keyModel.js';
-import { rollLockedKey, type Outcome } from './keyOperations.js';
+import { revokeLockedKey, rollLockedKey, type Outcome } from './keyOperations.js';
+import { enqueueIncidentCreated } from './webhooks/outbox.js';
 
 type FoundKey = KeyRow & { kind: 'public' | 'secret' };
 
@@ -68,7 +69,29 @@ export interface LeakReportBody {
   description: string;
 }
 
-export type LeakLabel = 'rolled' | 'already_rolled' | 'revoked' | 'expired' | 'public' | 'unknown';
+export type LeakLabel = 'rolled' | 'already_rolled' | 'revoked' | 'revoked_now' | 'expired' | 'public' | 'unknown';
+
+/** Who reported a leak, and what an active secret gets for it. */
+export interface Reporter {
+  /** The reporting key; null for GitHub's secret-scanning partner requests. */
+  key: KeyRow | null;
+  /** Recorded as the incident's reportedBy: the key id, or 'github'. */
+  reportedBy: string;
+  /**
+   * `roll`: what a leak report does. `github`: the owner organization's githubPartnerPolicy,
+   * `revoke` (the token is public, so it ends at once, grace or not) or `roll`.
+   */
+  policy: 'roll' | 'github';
+}
+
+export interface LeakFacts {
+  /** SHA-256 hex of the token, lowercase. */
+  tokenHash: string;
+  sourceUrl: string;
+  description: string;
+  /** Where GitHub found it (content, commit, npm…); null for leak reports. */
+  source: string | null;
+}
 
 /**
  * Acts on a leaked token: an active secret is rolled (its replacement's secret is never
@@ -79,24 +102,44 @@ export type LeakLabel = 'rolled' | 'already_rolled' | 'revoked' | 'expired' | 'p
 export async function reportLeak(tx: Sql, pepper: Buffer, caller: KeyRow, body: LeakReportBody, now: Date, graceSeconds: number): Promise<Outcome> {
   const hash = body.tokenHash.toLowerCase();
   if (!SHA256_HEX.test(hash)) throw validationFailed('tokenHash must be the SHA-256 of the token, as 64 hex characters.');
+  const reporter: Reporter = { key: caller, reportedBy: caller.id, policy: 'roll' };
+  return recordLeak(tx, pepper, reporter, { tokenHash: hash, sourceUrl: body.sourceUrl, description: body.description, source: null }, now, graceSeconds);
+}
+
+/**
+ * The one path for every leak, whoever reports it: finds the key (locked), acts on it,
+ * records the incident and queues its webhook deliveries, all in the caller's transaction.
+ */
+export async function recordLeak(tx: Sql, pepper: Buffer, reporter: Reporter, facts: LeakFacts, now: Date, graceSeconds: number): Promise<Outcome> {
+  const hash = facts.tokenHash;
   const key = await findByTokenHash(tx, hash, true);
-  if (key) requireModeReach(caller, key);
+  if (key && reporter.key) requireModeReach(reporter.key, key);
   let label: LeakLabel = 'unknown';
   const out: Record<string, unknown> = {};
   let newKeyId: string | null = null;
+  let stopsAt: Date | null = null;
   if (key) {
     Object.assign(out, { keyId: key.id, organizationId: key.organization_id, accountId: key.account_id, mode: key.mode, kind: key.kind });
     const status = statusAt(key, now);
+    const action = key.kind === 'secret' && (status === 'active' || status === 'rolled') ? await actionFor(tx, reporter, key) : 'roll';
     if (key.kind === 'public') {
       label = 'public';
+    } else if (action === 'revoke' && (status === 'active' || status === 'rolled')) {
+      await revokeLockedKey(tx, key, now);
+      label = 'revoked_now';
+      stopsAt = now;
+      newKeyId = key.replaced_by;
+      Object.assign(out, { newKeyId, revokedAt: now.toISOString() });
     } else if (status === 'active') {
-      const rolled = await rollLockedKey(tx, pepper, key, now, graceSeconds, caller.id, false);
+      const rolled = await rollLockedKey(tx, pepper, key, now, graceSeconds, reporter.key?.id ?? null, false);
       label = 'rolled';
       newKeyId = rolled.issued.row.id;
+      stopsAt = rolled.previousExpiresAt;
       Object.assign(out, { newKeyId, rolledAt: now.toISOString(), previousExpiresAt: rolled.previousExpiresAt.toISOString() });
     } else if (status === 'rolled') {
       label = 'already_rolled';
       newKeyId = key.replaced_by;
+      stopsAt = key.grace_until;
       Object.assign(out, {
         newKeyId,
         rolledAt: key.rolled_at?.toISOString(),
@@ -111,30 +154,77 @@ export async function reportLeak(tx: Sql, pepper: Buffer, caller: KeyRow, body: 
       out.expiredAt = (key.status === 'rolled' ? key.grace_until : key.expires_at)?.toISOString();
     }
   }
-  const incidentId = `inc_${randomUUID()}`;
+  if (stopsAt) out.keyStopsAt = stopsAt.toISOString();
+  const incident: IncidentRow = {
+    id: `inc_${randomUUID()}`,
+    reporter_key_id: reporter.key?.id ?? null,
+    reported_by: reporter.reportedBy,
+    token_sha256: hash,
+    source_url: facts.sourceUrl,
+    source: facts.source,
+    description: facts.description,
+    label,
+    key_id: key?.id ?? null,
+    key_organization_id: key?.organization_id ?? null,
+    key_mode: key?.mode ?? null,
+    new_key_id: newKeyId,
+    key_stops_at: stopsAt,
+    created_at: now,
+  };
   await tx.query(
     `INSERT INTO leak_incidents (id, reporter_key_id, reporter_organization_id, reporter_mode, token_sha256, source_url,
-       description, label, key_id, key_organization_id, key_mode, new_key_id, created_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-    [incidentId, caller.id, caller.organization_id, caller.mode, hash, body.sourceUrl, body.description, label,
-      key?.id ?? null, key?.organization_id ?? null, key?.mode ?? null, newKeyId, now],
+       description, label, key_id, key_organization_id, key_mode, new_key_id, created_at, reported_by, source, key_stops_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+    [incident.id, incident.reporter_key_id, reporter.key?.organization_id ?? null, reporter.key?.mode ?? null, hash, facts.sourceUrl,
+      facts.description, label, incident.key_id, incident.key_organization_id, incident.key_mode, newKeyId, now,
+      reporter.reportedBy, facts.source, stopsAt],
   );
-  return { status: 200, body: { incidentId, label, tokenHash: hash, ...out } };
+  if (key) await enqueueIncidentCreated(tx, incidentView(incident), { organizationId: key.organization_id, mode: key.mode, secretPreview: key.kind === 'secret' ? key.secret_preview : null }, now);
+  return { status: 200, body: { incidentId: incident.id, label, tokenHash: hash, ...out } };
+}
+
+async function actionFor(tx: Sql, reporter: Reporter, key: KeyRow): Promise<'roll' | 'revoke'> {
+  if (reporter.policy === 'roll') return 'roll';
+  const rows = await tx.query<{ github_partner_policy: 'roll' | 'revoke' }>('SELECT github_partner_policy FROM organizations WHERE id = $1', [key.organization_id]);
+  return rows[0]?.github_partner_policy ?? 'revoke';
 }
 
 interface IncidentRow {
   id: string;
-  reporter_key_id: string;
+  reporter_key_id: string | null;
+  reported_by: string | null;
   token_sha256: string;
   source_url: string;
+  source: string | null;
   description: string;
   label: LeakLabel;
   key_id: string | null;
   key_organization_id: string | null;
   key_mode: string | null;
   new_key_id: string | null;
+  key_stops_at: Date | null;
   created_at: Date;
 }
+
+/** An incident as GET /v1/leaks and the incident.created webhook show it. */
+export function incidentView(r: IncidentRow) {
+  return {
+    id: r.id,
+    label: r.label,
+    tokenHash: r.token_sha256,
+    sourceUrl: r.source_url,
+    source: r.source,
+    description: r.description,
+    keyId: r.key_id,
+    keyOrganizationId: r.key_organization_id,
+    mode: r.key_mode,
+    newKeyId: r.new_key_id,
+    keyStopsAt: r.key_stops_at ? r.key_stops_at.toISOString() : null,
+    reportedBy: r.reported_by ?? r.reporter_key_id ?? 'unknown',
+    createdAt: r.created_at.toISOString(),
+  };
+}
+export type IncidentView = ReturnType<typeof incidentView>;
 
 /** Incidents the caller's organization reported, or that concern its keys, in its mode. */
 export async function listIncidents(sql: Sql, caller: KeyRow): Promise<Outcome> {
@@ -145,23 +235,5 @@ export async function listIncidents(sql: Sql, caller: KeyRow): Promise<Outcome> 
       ORDER BY created_at DESC, seq DESC LIMIT 1000`,
     [caller.organization_id, caller.mode],
   );
-  return {
-    status: 200,
-    body: {
-      object: 'list',
-      data: rows.map((r) => ({
-        id: r.id,
-        label: r.label,
-        tokenHash: r.token_sha256,
-        sourceUrl: r.source_url,
-        description: r.description,
-        keyId: r.key_id,
-        keyOrganizationId: r.key_organization_id,
-        mode: r.key_mode,
-        newKeyId: r.new_key_id,
-        reportedBy: r.reporter_key_id,
-        createdAt: r.created_at.toISOString(),
-      })),
-    },
-  };
+  return { status: 200, body: { object: 'list', data: rows.map(incidentView) } };
 }

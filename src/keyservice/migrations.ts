@@ -91,6 +91,64 @@ CREATE INDEX leak_incidents_by_reporter ON leak_incidents (reporter_organization
 CREATE INDEX leak_incidents_by_key_org ON leak_incidents (key_organization_id, created_at);
 `,
   },
+  {
+    version: 2,
+    name: 'GitHub secret-scanning partner: policy, incident source, organization webhooks and their outbox',
+    sql: `
+-- What an active secret key found by GitHub in public content gets: revoked at once (default:
+-- public means compromised) or rolled with the grace period.
+ALTER TABLE organizations ADD COLUMN github_partner_policy text NOT NULL DEFAULT 'revoke'
+  CHECK (github_partner_policy IN ('revoke', 'roll'));
+
+-- GitHub reports without a key-service credential: no reporter key, organization or mode.
+ALTER TABLE leak_incidents ALTER COLUMN reporter_key_id DROP NOT NULL;
+ALTER TABLE leak_incidents ALTER COLUMN reporter_organization_id DROP NOT NULL;
+ALTER TABLE leak_incidents ALTER COLUMN reporter_mode DROP NOT NULL;
+-- 'github', or the reporting key's id (rows from before this migration: NULL, read reporter_key_id).
+ALTER TABLE leak_incidents ADD COLUMN reported_by text;
+-- Where GitHub found the token (content, commit, npm…); NULL for leak reports.
+ALTER TABLE leak_incidents ADD COLUMN source text;
+-- The instant the leaked secret stops (or stopped) working because of this incident's action.
+ALTER TABLE leak_incidents ADD COLUMN key_stops_at timestamptz;
+
+-- Organization webhooks. The signing secret must be usable to sign, so it is kept encrypted
+-- (AES-256-GCM under a key derived from the pepper, which lives outside the database).
+CREATE TABLE webhook_endpoints (
+  id text PRIMARY KEY,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  organization_id text NOT NULL REFERENCES organizations(id),
+  mode text NOT NULL CHECK (mode IN ('test', 'live')),
+  url text NOT NULL,
+  events text[] NOT NULL,
+  secret_sealed text NOT NULL,
+  secret_preview text NOT NULL,
+  created_by text,
+  created_at timestamptz NOT NULL,
+  deleted_at timestamptz
+);
+CREATE INDEX webhook_endpoints_by_org_mode ON webhook_endpoints (organization_id, mode);
+
+-- The outbox: one row per (event, endpoint), written in the transaction that made the event,
+-- delivered and retried by the dispatcher.
+CREATE TABLE webhook_deliveries (
+  id text PRIMARY KEY,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  endpoint_id text NOT NULL REFERENCES webhook_endpoints(id),
+  event_id text NOT NULL,
+  event_type text NOT NULL,
+  payload text NOT NULL,
+  state text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'cancelled')),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL,
+  locked_until timestamptz,
+  last_status integer,
+  last_error text,
+  created_at timestamptz NOT NULL,
+  delivered_at timestamptz
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at);
+`,
+  },
 ];
 
 /** Applies pending migrations, each in its own transaction, serialised by an advisory lock. */

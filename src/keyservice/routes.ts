@@ -1,7 +1,7 @@
 // The /v1 API: authentication first, then the product the route belongs to, then the
 // operation (inside the idempotency guard for changes). Route → product:
 //   /v1/accounts → accounts, /v1/keys* → keys, /v1/keys/verify → keys or leak-reports,
-//   /v1/leaks → leak-reports.
+//   /v1/leaks → leak-reports, /v1/webhooks → webhooks, /v1/organizations/me → keys.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireProduct } from './access.js';
 import { createAccount, listAccounts } from './accounts.js';
@@ -14,6 +14,8 @@ import type { KeyStore } from './keyStore.js';
 import { listIncidents, reportLeak, verifyToken, type LeakReportBody } from './leakReports.js';
 import type { AuthRateLimiter } from './rateLimiter.js';
 import * as schemas from './schemas.js';
+import { getOrganization, getOrganizationSchema, updateOrganization, updateOrganizationSchema, type GitHubPartnerPolicy } from './partner/policy.js';
+import { createWebhook, createWebhookSchema, deleteWebhook, deleteWebhookSchema, listWebhooks, listWebhooksSchema, type CreateWebhookBody } from './webhooks/endpoints.js';
 
 export interface RouteContext {
   store: KeyStore;
@@ -113,5 +115,22 @@ export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext):
   );
   app.get('/v1/leaks', { schema: schemas.listLeaksSchema }, (request, reply) =>
     read(request, reply, ['leak-reports'], (c) => listIncidents(store.db, c.key)),
+  );
+
+  app.get('/v1/organizations/me', { schema: getOrganizationSchema }, (request, reply) =>
+    read(request, reply, ['keys'], (c) => getOrganization(store.db, c.key)),
+  );
+  app.patch('/v1/organizations/me', { schema: updateOrganizationSchema }, (request, reply) =>
+    change(request, reply, 'keys', (tx, c) => updateOrganization(tx, c.key, request.body as { githubPartnerPolicy?: GitHubPartnerPolicy })),
+  );
+
+  app.post('/v1/webhooks', { schema: createWebhookSchema }, (request, reply) =>
+    change(request, reply, 'webhooks', (tx, c) => createWebhook(tx, store.pepper, c.key, request.body as CreateWebhookBody, c.now)),
+  );
+  app.get('/v1/webhooks', { schema: listWebhooksSchema }, (request, reply) =>
+    read(request, reply, ['webhooks'], (c) => listWebhooks(store.db, c.key)),
+  );
+  app.delete('/v1/webhooks/:id', { schema: deleteWebhookSchema }, (request, reply) =>
+    change(request, reply, 'webhooks', (tx, c) => deleteWebhook(tx, c.key, (request.params as { id: string }).id, c.now)),
   );
 }

@@ -180,6 +180,8 @@ export const listLeaksSchema = {
         keyOrganizationId: nullableStr,
         mode: nullableStr,
         newKeyId: nullableStr,
+        keyStopsAt: nullableDate,
+        source: nullableStr,
         reportedBy: str,
         createdAt: isoDate,
       },

@@ -5,6 +5,9 @@ import { KeyServiceError } from './errors.js';
 import { openMemoryKeyStore, type KeyStore } from './keyStore.js';
 import { AuthRateLimiter, type RateLimiterOptions } from './rateLimiter.js';
 import { registerV1Routes } from './routes.js';
+import { GitHubSigningKeys } from './partner/githubKeys.js';
+import { registerGitHubPartnerRoutes } from './partner/routes.js';
+import { WebhookDispatcher, type DispatcherOptions } from './webhooks/dispatcher.js';
 
 export const DEFAULT_GRACE_SECONDS = 43_200;
 export const DEFAULT_IDEMPOTENCY_STALE_SECONDS = 60;
@@ -25,6 +28,12 @@ export interface KeyServiceOptions {
    * proxy's IP, and the per-IP limit on failed authentication would lump them together.
    */
   trustProxy?: boolean | number | string;
+  /** GitHub API for the secret-scanning signing keys. Default KEYSERVICE_GITHUB_API_URL or https://api.github.com. */
+  githubApiUrl?: string;
+  /** Spacing of signing-key fetches (default one a minute). */
+  githubKeysMinFetchIntervalMs?: number;
+  /** Organization webhook delivery: polling and retry backoff. */
+  webhooks?: Omit<DispatcherOptions, 'db' | 'pepper' | 'now'>;
 }
 
 /** Paths that must never reach a log line. */
@@ -100,12 +109,27 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
 
   app.get('/healthz', async () => ({ ok: true }));
 
+  const graceSeconds = options.graceSeconds ?? graceSecondsFromEnv();
+  const idempotencyStaleSeconds = options.idempotencyStaleSeconds ?? DEFAULT_IDEMPOTENCY_STALE_SECONDS;
+  const githubKeys = new GitHubSigningKeys({
+    apiUrl: options.githubApiUrl ?? (process.env.KEYSERVICE_GITHUB_API_URL || undefined),
+    token: process.env.KEYSERVICE_GITHUB_TOKEN || undefined,
+    minFetchIntervalMs: options.githubKeysMinFetchIntervalMs,
+    now,
+  });
+  await app.register(async (partner) =>
+    registerGitHubPartnerRoutes(partner, { store: options.store, keys: githubKeys, graceSeconds, idempotencyStaleSeconds, now }),
+  );
+  const dispatcher = new WebhookDispatcher({ ...options.webhooks, db: options.store.db, pepper: options.store.pepper, now });
+  app.addHook('onReady', async () => dispatcher.start());
+  app.addHook('onClose', async () => dispatcher.stop());
+
   await app.register(async (v1) =>
     registerV1Routes(v1, {
       store: options.store,
       limiter: new AuthRateLimiter({ ...options.rateLimit, now }),
-      graceSeconds: options.graceSeconds ?? graceSecondsFromEnv(),
-      idempotencyStaleSeconds: options.idempotencyStaleSeconds ?? DEFAULT_IDEMPOTENCY_STALE_SECONDS,
+      graceSeconds,
+      idempotencyStaleSeconds,
       now,
     }),
   );

@@ -7,8 +7,7 @@ import { Queue } from 'bullmq';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { ROTATE_QUEUE } from './queues.js';
-import { NOTIFY_QUEUE } from './rotateJob.js';
+import { NOTIFY_QUEUE, ROTATE_QUEUE } from './queues.js';
 
 export interface DashboardOptions {
   queues: Queue[];

@@ -75,7 +75,7 @@ export function collectProcessMetrics(): void {
   collectDefaultMetrics({ register: registry, prefix: 'keywarden_' });
 }
 
-/** The rotate worker's metrics hook (RotationMetrics in rotateJob.ts). */
+/** The rotate worker's metrics hook (RotationMetrics in rotation/rotateAndNotify.ts). */
 export const rotationMetrics = {
   rotation(outcome: string): void {
     rotationsTotal.inc({ outcome });

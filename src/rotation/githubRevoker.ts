@@ -11,7 +11,7 @@
 // says so (outcome `unsupported`).
 import type { Finding } from '../scan/types.js';
 import { revealSecret } from '../scan/secret.js';
-import { jitteredBackoff } from './githubRetry.js';
+import { jitteredBackoff } from '../github/retry.js';
 
 export const GITHUB_ROTATOR = 'github';
 const REVOCABLE_PREFIXES = ['ghp_', 'github_pat_', 'gho_', 'ghu_', 'ghr_'];

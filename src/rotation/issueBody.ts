@@ -1,6 +1,6 @@
 // Text of the owner's issue and of the follow-up comments. Pure: the caller supplies the
 // clock, so the "in 12 hours" wording and the exact UTC deadline are testable.
-import type { RotateJobData } from '../queue/queues.js';
+import type { RotateJobData } from './rotateJobData.js';
 import type { RotationResult } from './rotator.js';
 
 /** Hidden marker that identifies the issue of one leaked key in one repository. */

@@ -6,9 +6,9 @@
 // all) rather than using the search API, whose index lags by seconds to minutes and would
 // miss an issue created just before a crash. Two jobs for the same key (the key leaked in two
 // files) take a lock on repo + secretHash, so they cannot both miss and both create.
-import type { RotateJobData } from '../queue/queues.js';
+import type { RotateJobData } from './rotateJobData.js';
 import type { RotationResult } from './rotator.js';
-import { type GitHubClient, type GitHubRetryOptions, withGitHubRetry } from './githubRetry.js';
+import { type GitHubClient, type GitHubRetryOptions, withGitHubRetry } from '../github/retry.js';
 import { eventMarker, followUpComment, issueBody, issueTitle, pullRequestComment, secretMarker } from './issueBody.js';
 
 /** Every issue keywarden opens carries this label, which is also how it finds them again. */

@@ -5,6 +5,7 @@
 import type { Codec } from './decode.js';
 import type { CompiledRule } from './ruleSet.js';
 import type { Finding } from './types.js';
+import { CHECKSUM_VALIDATORS } from './validators.js';
 
 /** A finding that passed every filter, with where its secret sits. */
 export interface Candidate {
@@ -70,7 +71,8 @@ function dedupeGeneric<T extends Candidate>(kept: T[]): T[] {
  *  1. not generic (catch-alls always lose);
  *  2. the rule names a `rotator`: rotation depends on which rule reported the key, so the
  *     key service's rules (and GitHub's) always win;
- *  3. the rule has a `validate` checksum: the secret is known to be that provider's token;
+ *  3. the rule has a `validate` checksum: the secret is known to be that provider's token
+ *     (a literal check such as password-literal proves no provider, so it does not count);
  *  4. the secret itself carries one of the rule's keywords (a provider prefix such as `HRKU-`
  *     or `pscale_pw_`): the token names its provider, where a carrier rule (`mysql://`,
  *     `machine … password`) only knows that some password sits in that slot;
@@ -108,7 +110,7 @@ function specificity(k: Candidate): number[] {
   return [
     config.generic ? 0 : 1,
     config.rotator ? 1 : 0,
-    config.validate ? 1 : 0,
+    config.validate !== undefined && CHECKSUM_VALIDATORS.has(config.validate) ? 1 : 0,
     config.keywords.some((kw) => secret.includes(kw)) ? 1 : 0,
     k.hit.secret.length,
     -index,

@@ -5,7 +5,8 @@
 import { parse as parseToml } from 'smol-toml';
 import { RuleLoadError } from './errors.js';
 import { checkRegex } from './regex.js';
-import { SEVERITIES, type RuleKind, type Severity } from './types.js';
+import { defaultConfidence } from './confidence.js';
+import { CONFIDENCES, SEVERITIES, type Confidence, type RuleKind, type Severity } from './types.js';
 import { VALIDATORS } from './validators.js';
 
 export interface AllowlistConfig {
@@ -38,6 +39,8 @@ export interface RuleConfig {
   keywords: string[];
   path?: string;
   severity: Severity;
+  /** Set in the file, or derived from the rule's shape (defaultConfidence). */
+  confidence: Confidence;
   kind: RuleKind;
   rotator?: string;
   validate?: string;
@@ -74,7 +77,7 @@ export interface ParseRuleFileOptions {
 const TOP_KEYS = new Set(['title', 'description', 'minVersion', 'rules', 'allowlist', 'allowlists', 'extend', 'disabledRules', 'ignorePaths', 'limits']);
 const RULE_KEYS = new Set([
   'id', 'description', 'regex', 'secretGroup', 'entropy', 'keywords', 'path', 'tags', 'allowlist', 'allowlists',
-  'skipReport', 'required', 'severity', 'kind', 'rotator', 'validate', 'generic', 'examples',
+  'skipReport', 'required', 'severity', 'confidence', 'kind', 'rotator', 'validate', 'generic', 'examples',
 ]);
 const ALLOWLIST_KEYS = new Set(['description', 'condition', 'regexTarget', 'regexes', 'stopwords', 'paths', 'globs', 'commits']);
 const EXAMPLE_KEYS = new Set(['positive', 'negative', 'positivePaths', 'negativePaths']);
@@ -209,6 +212,10 @@ function parseRule(file: string, raw: unknown, index: number, opts: ParseRuleFil
   const keywords = c.strings(t.keywords, 'keywords').map((k) => k.toLowerCase());
   if (keywords.some((k) => k === '')) c.fail('keywords must not be empty strings');
 
+  const generic = c.bool(t.generic, 'generic');
+  const confidence = (c.str(t.confidence, 'confidence') ?? defaultConfidence({ regex, keywords, generic, validate, secretGroup })) as Confidence;
+  if (!CONFIDENCES.includes(confidence)) c.fail(`confidence must be one of ${CONFIDENCES.join(', ')}, not "${confidence}"`);
+
   const rule: RuleConfig = {
     id,
     description,
@@ -218,10 +225,11 @@ function parseRule(file: string, raw: unknown, index: number, opts: ParseRuleFil
     keywords,
     path,
     severity,
+    confidence,
     kind,
     rotator: c.str(t.rotator, 'rotator'),
     validate,
-    generic: c.bool(t.generic, 'generic'),
+    generic,
     skipReport: c.bool(t.skipReport, 'skipReport'),
     tags: c.strings(t.tags, 'tags'),
     allowlists: parseAllowlists(c, t, '', compile),

@@ -7,7 +7,7 @@ import { CompiledAllowlist } from './allowlist.js';
 import { RuleLoadError } from './errors.js';
 import { checkRegex, compileRegex, compileTester } from './regex.js';
 import type { AllowlistConfig, RuleConfig, RuleFileConfig } from './ruleConfig.js';
-import { VALIDATORS } from './validators.js';
+import { CHECKSUM_VALIDATORS, VALIDATORS } from './validators.js';
 
 export class CompiledRule {
   private re?: RE2;
@@ -17,9 +17,12 @@ export class CompiledRule {
   private lastPath?: string;
   private lastPathMatched = false;
   readonly validator?: (secret: string) => boolean;
+  /** A checksum proves the format: the placeholder check is skipped (see placeholder.ts). */
+  readonly checksummed: boolean;
 
   constructor(readonly config: RuleConfig, readonly index: number) {
     this.validator = config.validate ? VALIDATORS[config.validate] : undefined;
+    this.checksummed = config.validate !== undefined && CHECKSUM_VALIDATORS.has(config.validate);
   }
 
   get id(): string {

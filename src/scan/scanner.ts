@@ -11,6 +11,7 @@ import { filterFindings, type FilterCandidate } from './findingFilters.js';
 import { shannonEntropy } from './entropy.js';
 import { fingerprintOf, hashSecret, redact } from './fingerprint.js';
 import { LineIndex } from './lineIndex.js';
+import { looksLikePlaceholder } from './placeholder.js';
 import { matchRule, type RawHit } from './matchRule.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
 import { attachSecret } from './secret.js';
@@ -233,6 +234,7 @@ export class Scanner {
     if (!isPathHit) {
       if (cfg.entropy !== undefined && entropy < cfg.entropy) return undefined;
       if (hit.rule.validator && !hit.rule.validator(hit.secret)) return undefined;
+      if (!hit.rule.checksummed && looksLikePlaceholder(hit.secret)) return undefined;
     }
     const start = index.position(hit.outerStart);
     const commit = fragment.commit?.sha;
@@ -253,6 +255,7 @@ export class Scanner {
       column: isPathHit ? 1 : start.column,
       endColumn: isPathHit ? 1 : index.position(hit.outerEnd).column,
       severity: publicKey ? 'info' : cfg.severity,
+      confidence: cfg.confidence,
       kind: cfg.kind,
       ...(cfg.rotator && !publicKey ? { rotator: cfg.rotator } : {}),
       entropy: Math.round(entropy * 1000) / 1000,

@@ -5,6 +5,10 @@
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
+/** How sure the rule is that the match is a credential (see confidence.ts). */
+export type Confidence = 'high' | 'medium' | 'low';
+export const CONFIDENCES: readonly Confidence[] = ['high', 'medium', 'low'];
+
 /** `public` keys are safe to publish: reported as informational, never rotated. */
 export type RuleKind = 'secret' | 'public';
 
@@ -51,6 +55,7 @@ export interface Finding {
   column: number;
   endColumn: number;
   severity: Severity;
+  confidence: Confidence;
   kind: RuleKind;
   /** Name of the rotation client that can roll this secret, e.g. `keyservice`. */
   rotator?: string;

@@ -1,6 +1,8 @@
 // Named offline checks a rule can ask for (`validate = "..."`): a candidate that fails is
-// not a finding. Checksummed token formats make a rule near-free of false positives.
-import { crc32, parseToken } from '../keyservice/keyFormat.js';
+// not a finding. Checksummed token formats make a rule near-free of false positives; the
+// literal checks keep keyword rules (passwords, catch-alls) off code and placeholders.
+import { crc32, parseToken } from '../keyformat/keyFormat.js';
+import { isConnectionPassword, isPasswordLiteral, isSecretLiteral } from './literal.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -20,7 +22,40 @@ function githubCrc32(token: string): boolean {
   return base62Fixed(crc32(m[2]), 6) === m[3];
 }
 
+/** `Authorization: Basic …`: base64 of `user:password` whose password is a literal, not a sample. */
+function basicAuth(encoded: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 === 1) return false;
+  const text = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon <= 0 || /[^\x20-\x7e]/.test(text)) return false;
+  const user = text.slice(0, colon);
+  const password = text.slice(colon + 1);
+  if (/^(?:user(?:name)?|login|email|id|client[_-]?id|<.*>|\$\{.*\}|\{\{.*\}\})$/i.test(user) && password.length < 12) return false;
+  return isPasswordLiteral(password);
+}
+
+/**
+ * A PEM private key whose body is base64 of a DER structure (it starts with a SEQUENCE tag,
+ * 0x30): what a real key holds, where "-----BEGIN PRIVATE KEY-----\n...\n-----END" does not.
+ * Accepts the JSON-escaped form ("\n" as two characters) that service-account files use.
+ */
+function pemPrivateKey(pem: string): boolean {
+  const body = pem
+    .replace(/-----(?:BEGIN|END) [A-Z ]*PRIVATE KEY-----/g, '')
+    .replace(/\\\\n|\\n|\\r|\s/g, '');
+  if (body.length < 64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return false;
+  return Buffer.from(body.slice(0, 8), 'base64')[0] === 0x30;
+}
+
 export const VALIDATORS: Record<string, (secret: string) => boolean> = {
   'keywarden-crc32': (secret) => parseToken(secret) !== null,
   'github-crc32': githubCrc32,
+  'password-literal': isPasswordLiteral,
+  'connection-password': isConnectionPassword,
+  'secret-literal': isSecretLiteral,
+  'basic-auth': basicAuth,
+  'pem-private-key': pemPrivateKey,
 };
+
+/** Validators that prove a token's format by a checksum: such a secret is never a typed sample. */
+export const CHECKSUM_VALIDATORS: ReadonlySet<string> = new Set(['keywarden-crc32', 'github-crc32']);

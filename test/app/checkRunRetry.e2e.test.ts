@@ -4,8 +4,8 @@
 // or after acting (GitHub stored the write, the worker only saw a 502).
 import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
-import type { ScanJobData } from '../../src/queue/queues.js';
-import { enqueueScan, scanJobId } from '../../src/queue/scanJobs.js';
+import type { ScanJobData } from '../../src/app/scanJobData.js';
+import { enqueueScan, scanJobId } from '../../src/app/enqueueScan.js';
 import type { StoredCheckRun } from '../support/githubStandInHandlers.js';
 import type { TestRepo } from '../support/gitRepo.js';
 import { finishedJob, leakyRepo, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';

@@ -7,8 +7,8 @@ import { Probot, ProbotOctokit } from 'probot';
 import { pino } from 'pino';
 import { generateKeyPairSync } from 'node:crypto';
 import { keywardenApp } from '../../src/app/index.js';
-import type { ScanJobData } from '../../src/queue/queues.js';
-import { scanJobId } from '../../src/queue/scanJobs.js';
+import type { ScanJobData } from '../../src/app/scanJobData.js';
+import { scanJobId } from '../../src/app/enqueueScan.js';
 import { pullRequestExample, pushExample, webhookExample } from '../support/webhookExamples.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });

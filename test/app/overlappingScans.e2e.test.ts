@@ -5,8 +5,8 @@
 // on one queue, a real git repository, and the OpenAPI-validated GitHub stand-in.
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { LEAK_MARKER_RE } from '../../src/app/report/findingText.js';
-import { enqueueScan, scanJobId } from '../../src/queue/scanJobs.js';
+import { LEAK_MARKER_RE } from '../../src/app/publish/findingText.js';
+import { enqueueScan, scanJobId } from '../../src/app/enqueueScan.js';
 import { finishedJob, leakyRepo, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';
 
 const OWNER = 'Codertocat';

@@ -2,9 +2,9 @@
 // review. Real Redis and BullMQ, a real git repository, the scan worker, and the
 // OpenAPI-validated GitHub stand-in failing chosen calls, some after it stored the write.
 import { describe, expect, it } from 'vitest';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
-import { LEAK_MARKER_RE } from '../../src/app/report/findingText.js';
-import { enqueueScan } from '../../src/queue/scanJobs.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
+import { LEAK_MARKER_RE } from '../../src/app/publish/findingText.js';
+import { enqueueScan } from '../../src/app/enqueueScan.js';
 import { TestRepo } from '../support/gitRepo.js';
 import { finishedJob, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';
 

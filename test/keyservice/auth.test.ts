@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { startKeyService } from '../../src/keyservice/server.js';
 import { backends, clientFor, harnessFor, pairOf } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { grantKey } from '../../src/keyservice/bootstrap.js';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { backends, harnessFor, pairOf, type Pair } from './helpers.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseToken } from '../../src/keyservice/keyFormat.js';
+import { parseToken } from '../../src/keyformat/keyFormat.js';
 import { backends, harnessFor, pairOf, startHarness } from './helpers.js';
 
 const HOUR = 3_600_000;

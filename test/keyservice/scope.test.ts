@@ -71,7 +71,8 @@ describe.each(backends('scope'))('scope enforcement and test/live separation ($n
     expect((await h.call('GET', `/v1/keys/${k2.id}`, { creds: custom.pair })).body.code).toBe('FORBIDDEN_ACCOUNT');
     const inScope = await key(custom.pair, { level: 'account', accountId: acct1 });
     expect(inScope.body.products).toEqual(['keys']);
-    expect((await h.call('GET', '/v1/keys', { creds: custom.pair })).body.data.map((k: any) => k.id)).toEqual([inScope.id]);
+    // It lists the keys within its own powers: itself and what it made.
+    expect((await h.call('GET', '/v1/keys', { creds: custom.pair })).body.data.map((k: any) => k.id)).toEqual([custom.id, inScope.id]);
     const escalate = await h.call('POST', '/v1/keys', { creds: custom.pair, body: { level: 'account', accountId: acct1, mode: 'live', products: ['keys', 'payments'] } });
     expect(escalate.status).toBe(403);
     expect(escalate.body.code).toBe('FORBIDDEN_PRODUCT');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rotateBackoff } from '../../src/queue/rotateWorker.js';
+import { rotateBackoff } from '../../src/rotation/rotateWorker.js';
 import { RotationError } from '../../src/rotation/rotator.js';
-import { isSecondaryRateLimit, jitteredBackoff } from '../../src/rotation/githubRetry.js';
+import { jitteredBackoff } from '../../src/github/retry.js';
 
 describe('rotate backoff', () => {
   const backoff = rotateBackoff(1_000, 60_000);
@@ -22,12 +22,5 @@ describe('rotate backoff', () => {
       if (ceiling >= 4) expect(new Set(samples).size).toBeGreaterThan(1);
     }
     expect(jitteredBackoff(40, 1_000, 60_000)).toBeLessThanOrEqual(60_000);
-  });
-
-  it('recognises GitHub secondary rate limits', () => {
-    expect(isSecondaryRateLimit({ status: 403, response: { headers: { 'retry-after': '5' } } })).toBe(true);
-    expect(isSecondaryRateLimit({ status: 429, response: { headers: {}, data: { message: 'You have exceeded a secondary rate limit' } } })).toBe(true);
-    expect(isSecondaryRateLimit({ status: 403, response: { headers: {}, data: { message: 'Resource not accessible by integration' } } })).toBe(false);
-    expect(isSecondaryRateLimit({ status: 500 })).toBe(false);
   });
 });

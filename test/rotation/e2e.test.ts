@@ -13,12 +13,12 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../../src/app/server.js';
-import type { ScanWorkerHandle } from '../../src/queue/scanWorker.js';
-import { startRotateWorker, type RotateWorkerHandle } from '../../src/queue/rotateWorker.js';
-import { gitHubApp } from '../../src/app/githubClient.js';
+import type { ScanWorkerHandle } from '../../src/app/scanWorker.js';
+import { startRotateWorker, type RotateWorkerHandle } from '../../src/rotation/rotateWorker.js';
+import { gitHubApp } from '../../src/github/client.js';
 import { RotatorRegistry } from '../../src/rotation/rotator.js';
 import { KeyServiceRotator } from '../../src/rotation/keyServiceRotator.js';
-import type { GitHubClient } from '../../src/rotation/githubRetry.js';
+import type { GitHubClient } from '../../src/github/retry.js';
 import { formatUtc } from '../../src/rotation/issueBody.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
 import { matchOperation } from '../support/openapiContract.js';
@@ -54,10 +54,10 @@ beforeAll(async () => {
   server = await startServer({ appId: APP_ID, privateKey, webhookSecret: WEBHOOK_SECRET, redis: REDIS, prefix, baseUrl: gh.url, port: 0, log });
   // The scan worker runs the engine in a worker thread, which cannot load TypeScript under
   // Node 20: use the compiled worker (npm test builds dist/ first) when it is there.
-  const compiled = new URL('../../dist/queue/scanWorker.js', import.meta.url);
+  const compiled = new URL('../../dist/app/scanWorker.js', import.meta.url);
   const { startScanWorker } = (existsSync(fileURLToPath(compiled))
     ? await import(compiled.href)
-    : await import('../../src/queue/scanWorker.js')) as typeof import('../../src/queue/scanWorker.js');
+    : await import('../../src/app/scanWorker.js')) as typeof import('../../src/app/scanWorker.js');
   scan = startScanWorker({ redis: REDIS, prefix, appId: APP_ID, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log, githubRetry: { retries: 3, baseDelayMs: 10 } });
   const app = gitHubApp({ appId: APP_ID, privateKey, baseUrl: gh.url, log, retry: { retries: 0 } });
   rotate = startRotateWorker({

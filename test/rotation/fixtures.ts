@@ -1,6 +1,6 @@
 // Shared helpers for the rotation tests: a rotate job payload as the app builds it.
 import { createHash } from 'node:crypto';
-import type { RotateJobData } from '../../src/queue/queues.js';
+import type { RotateJobData } from '../../src/rotation/rotateJobData.js';
 import { idempotencyKeyFor } from '../../src/rotation/rotator.js';
 
 export function sha256(text: string): string {

@@ -21,7 +21,7 @@ function finding(secret: string, over: Partial<Finding> = {}): Finding {
   return attachSecret(
     {
       ruleId: 'github-pat', description: 'GitHub token', path: 'ci.yml', line: 3, column: 1, endColumn: secret.length + 1,
-      severity: 'critical', kind: 'secret', rotator: 'github', entropy: 4.5, preview: `${secret.slice(0, 6)}…`, secretHash,
+      severity: 'critical', confidence: 'high', kind: 'secret', rotator: 'github', entropy: 4.5, preview: `${secret.slice(0, 6)}…`, secretHash,
       fingerprint: `github-pat:ci.yml:${secretHash}`, ...over,
     },
     secret,

@@ -7,7 +7,7 @@ import { ensureOwnerIssue, ISSUE_LABEL } from '../../src/rotation/ownerIssue.js'
 import { secretMarker } from '../../src/rotation/issueBody.js';
 import { redisLock } from '../../src/queue/redisLock.js';
 import type { RotationResult } from '../../src/rotation/rotator.js';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { rotateJobFor } from './fixtures.js';
 
 const TOKEN = 'ghs_ownerissuetesttoken000000000000000';

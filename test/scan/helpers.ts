@@ -1,5 +1,5 @@
 // Shared test helpers: build a scanner from inline TOML, and a few valid key-service tokens.
-import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { buildRuleSet, parseRuleFile, Scanner, type ScannerOptions } from '../../src/scan/index.js';
 
 export function scannerFromToml(toml: string, options?: ScannerOptions): Scanner {
@@ -20,3 +20,19 @@ validate = "keywarden-crc32"
 rotator = "keyservice"
 severity = "critical"
 `;
+
+/**
+ * `n` base62 characters from a fixed seed: token-shaped test values. The engine drops values
+ * made of typed runs (0123…, abcd…, Ab1Ab1…) as placeholders, so tests that need a value to
+ * be found use these.
+ */
+export function tokenChars(n: number, seed = 1): string {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  let x = seed >>> 0 || 1;
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out += alphabet[(x >>> 16) % 62];
+  }
+  return out;
+}

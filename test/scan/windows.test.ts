@@ -2,7 +2,7 @@
 // or truncate what a whole-fragment run finds.
 import { describe, expect, it } from 'vitest';
 import { revealSecret } from '../../src/scan/index.js';
-import { scannerFromToml } from './helpers.js';
+import { scannerFromToml, tokenChars } from './helpers.js';
 
 const PAD = ('const filler = 1; // nothing to see here\n').repeat(1000); // ~40 KB: windows apply
 
@@ -15,8 +15,9 @@ description = "d"
 regex = '''(?i)acme\\W+(acm_[0-9a-z]{20})'''
 keywords = ["acme"]
 `);
-    const text = `${PAD}config.acme =\n  "acm_0123456789abcdefghij";\n${PAD}`;
-    expect(s.scanFragment({ path: 'a.js', text }).findings.map((f) => revealSecret(f))).toEqual(['acm_0123456789abcdefghij']);
+    const token = `acm_${tokenChars(20)}`;
+    const text = `${PAD}config.acme =\n  "${token}";\n${PAD}`;
+    expect(s.scanFragment({ path: 'a.js', text }).findings.map((f) => revealSecret(f))).toEqual([token]);
   });
 
   it('runs a regex that spans many lines over the whole fragment', () => {
@@ -27,7 +28,7 @@ description = "d"
 regex = '''-----BEGIN TEST KEY-----[\\s\\S]*?-----END TEST KEY-----'''
 keywords = ["-----begin test key"]
 `);
-    const body = Array.from({ length: 120 }, (_, i) => `QUJD${i}`.padEnd(64, 'x')).join('\n');
+    const body = Array.from({ length: 120 }, (_, i) => `QUJD${i}${tokenChars(58, i + 1)}`.slice(0, 64)).join('\n');
     const text = `${PAD}-----BEGIN TEST KEY-----\n${body}\n-----END TEST KEY-----\n${PAD}`;
     const { findings } = s.scanFragment({ path: 'k.pem', text });
     expect(findings).toHaveLength(1);
@@ -42,7 +43,7 @@ description = "d"
 regex = '''blob=([A-Za-z0-9]+)'''
 keywords = ["blob="]
 `);
-    const value = 'Ab1'.repeat(3000); // 9000 chars: longer than the 4 KB window after the keyword
+    const value = tokenChars(9000); // 9000 chars: longer than the 4 KB window after the keyword
     const text = `${PAD}${'y'.repeat(5000)} blob=${value} ${'z'.repeat(5000)}\n${PAD}`;
     const { findings } = s.scanFragment({ path: 'min.js', text });
     expect(findings.map((f) => revealSecret(f)!.length)).toEqual([value.length]);

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export function ensureBuilt(entry = 'dist/app/scanThread.js'): void {
+export function ensureBuilt(entry = 'dist/app/scanJob/scanThread.js'): void {
   const root = new URL('../..', import.meta.url);
   if (!existsSync(new URL(entry, root))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
 }

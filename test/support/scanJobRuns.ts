@@ -4,11 +4,12 @@ import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import { SCAN_QUEUE, type ScanJobData } from '../../src/queue/queues.js';
-import { startScanWorker, type ScanWorkerHandle, type ScanWorkerOptions } from '../../src/queue/scanWorker.js';
+import { SCAN_QUEUE } from '../../src/queue/queues.js';
+import type { ScanJobData } from '../../src/app/scanJobData.js';
+import { startScanWorker, type ScanWorkerHandle, type ScanWorkerOptions } from '../../src/app/scanWorker.js';
 import { ensureBuilt } from './ensureBuilt.js';
 import { startGitHubStandIn, type GitHubStandIn } from './githubStandIn.js';
-import { formatToken } from '../../src/keyservice/keyFormat.js';
+import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { TestRepo } from './gitRepo.js';
 
 /** What a suite's tests use of its scan worker set-up (all running once the suite's hooks ran). */

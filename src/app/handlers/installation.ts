@@ -2,7 +2,7 @@
 // repository's default branch. The payload lists repositories without clone URL or default
 // branch, and handlers make no GitHub calls, so the job says `HEAD` and the worker resolves
 // the repository (GET /repos/{owner}/{repo}) before it fetches.
-import type { ScanJobData } from '../../queue/queues.js';
+import type { ScanJobData } from '../scanJobData.js';
 import { InvalidPayload, installationIdOf, isValidName, obj, str } from './payload.js';
 import type { DeliveryMeta, HandlerOutcome } from './push.js';
 

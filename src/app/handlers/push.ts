@@ -1,6 +1,6 @@
 // push → one scan job over what the push adds (before..after). A branch deletion or a tag
 // adds no code to scan and yields no job.
-import type { ScanJobData } from '../../queue/queues.js';
+import type { ScanJobData } from '../scanJobData.js';
 import { commitAuthorsOf, InvalidPayload, installationIdOf, login, obj, repoOf, sha, str, ZERO_SHA, type Json } from './payload.js';
 
 export interface DeliveryMeta {

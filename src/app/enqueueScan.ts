@@ -1,0 +1,22 @@
+// Enqueueing scan jobs. The jobId is derived from what is scanned (event, repository, commit
+// range), so a redelivered webhook, or the same push seen twice, collapses into one job.
+import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { SCAN_JOB_OPTIONS } from '../queue/queues.js';
+import type { ScanJobData } from './scanJobData.js';
+
+export type ScanQueue = Queue<ScanJobData>;
+
+/** BullMQ job ids may not contain ':'; a hash of the scanned range is safe and deterministic. */
+export function scanJobId(d: ScanJobData): string {
+  const what = d.pullRequest
+    ? `pr|${d.owner}/${d.repo}|${d.pullRequest.number}|${d.pullRequest.baseSha}|${d.pullRequest.headSha}`
+    : `${d.event}|${d.owner}/${d.repo}|${d.before ?? ''}|${d.after}`;
+  return `scan-${createHash('sha256').update(what).digest('hex').slice(0, 32)}`;
+}
+
+export async function enqueueScan(queue: ScanQueue, data: ScanJobData): Promise<string> {
+  const jobId = scanJobId(data);
+  await queue.add(data.event, data, { ...SCAN_JOB_OPTIONS, jobId });
+  return jobId;
+}

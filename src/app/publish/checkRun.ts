@@ -1,0 +1,133 @@
+// The `keywarden` check run on the head commit. Conclusion: failure when a secret leaked,
+// neutral when only public keys / low-severity findings (or the config is invalid and
+// nothing blocking was found), success when clean. GitHub takes at most 50 annotations per
+// call: the first batch goes with the create, the rest with updates.
+import type { Finding, SkippedFragment } from '../../scan/index.js';
+import type { InstallationOctokit } from '../../github/client.js';
+import { findingMessage, findingTitle, isBlocking } from './findingText.js';
+import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
+import { ONE_TRY } from '../../github/oneTry.js';
+import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
+
+export const CHECK_NAME = 'keywarden';
+export const ANNOTATIONS_PER_CALL = 50;
+
+export interface CheckRunReport {
+  owner: string;
+  repo: string;
+  headSha: string;
+  /** The scan's identity (its job id): what a repeat of the same scan finds its check run by. */
+  externalId: string;
+  findings: Finding[];
+  skipped: SkippedFragment[];
+  commits: number;
+  bytes: number;
+  truncated?: { reason: string; limit: number };
+  /** Set when .github/keywarden.yml could not be used: the reason. */
+  invalidConfig?: string;
+  /** Lines about rotation / revocation to add to the summary. */
+  notes?: string[];
+}
+
+type Conclusion = 'success' | 'neutral' | 'failure';
+
+export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig'>): Conclusion {
+  if (r.findings.some(isBlocking)) return 'failure';
+  if (r.findings.length > 0 || r.invalidConfig) return 'neutral';
+  return 'success';
+}
+
+function titleOf(r: CheckRunReport, conclusion: Conclusion): string {
+  const blocking = r.findings.filter(isBlocking).length;
+  const base =
+    conclusion === 'failure' ? `${blocking} leaked secret${blocking === 1 ? '' : 's'} found`
+    : r.findings.length > 0 ? `${r.findings.length} informational finding${r.findings.length === 1 ? '' : 's'} (public or low-severity keys)`
+    : 'No leaked secrets';
+  return r.invalidConfig ? `Invalid .github/keywarden.yml: ${r.invalidConfig.slice(0, 120)} — ${base}` : base;
+}
+
+function summaryOf(r: CheckRunReport): string {
+  const lines = [`Scanned ${r.commits} commit(s), ${r.bytes} bytes of added lines.`];
+  if (r.invalidConfig) lines.push('', `**.github/keywarden.yml is invalid**: ${r.invalidConfig}`, 'The scan ran with the built-in defaults and rotation was skipped. Fix the file to restore your settings.');
+  if (r.truncated) lines.push('', `**Not everything was scanned**: stopped at the ${r.truncated.reason === 'max-commits' ? `${r.truncated.limit} commits` : `${r.truncated.limit} bytes`} cap.`);
+  if (r.skipped.length > 0) {
+    const byReason = new Map<string, number>();
+    for (const s of r.skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
+    lines.push('', `Skipped: ${[...byReason].map(([k, n]) => `${n} ${k}`).join(', ')}.`);
+  }
+  if (r.findings.length > 0) {
+    lines.push('', '| Rule | File | Line | Preview | Fingerprint |', '|---|---|---|---|---|');
+    for (const f of r.findings.slice(0, 100)) lines.push(`| ${f.ruleId} | ${f.path} | ${f.line} | \`${f.preview}\` | \`${f.fingerprint}\` |`);
+    if (r.findings.length > 100) lines.push(`| … ${r.findings.length - 100} more | | | | |`);
+  }
+  if (r.notes?.length) lines.push('', ...r.notes);
+  // GitHub caps the summary at 65535 characters.
+  return lines.join('\n').slice(0, 65_000);
+}
+
+export function annotationOf(f: Finding) {
+  return {
+    path: f.path,
+    start_line: f.line,
+    end_line: f.line,
+    start_column: f.column,
+    end_column: Math.max(f.column, f.endColumn),
+    annotation_level: isBlocking(f) ? ('failure' as const) : ('notice' as const),
+    title: findingTitle(f),
+    message: findingMessage(f),
+  };
+}
+
+/**
+ * Publishes the scan's check run and returns its id. Idempotent per scan: a repeat (a retried
+ * job, or a write that failed after GitHub acted) finds the run by its external_id, brings
+ * its conclusion and text up to date, and sends only the annotations it lacks.
+ */
+export async function publishCheckRun(octokit: InstallationOctokit, r: CheckRunReport, retry?: GitHubRetryOptions): Promise<number> {
+  // Each try starts from what GitHub holds, so only whole tries are retried, never single writes.
+  return withGitHubRetry(() => syncCheckRun(octokit, r), retry);
+}
+
+async function syncCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Promise<number> {
+  const conclusion = conclusionOf(r);
+  const output = { title: titleOf(r, conclusion), summary: summaryOf(r) };
+  const completed = { status: 'completed' as const, conclusion, completed_at: new Date().toISOString() };
+  const ref = { owner: r.owner, repo: r.repo, headSha: r.headSha, name: CHECK_NAME, externalId: r.externalId };
+  const existing = await findCheckRun(octokit, ref);
+  let annotations = r.findings.map(annotationOf);
+  let id: number;
+  if (existing) {
+    annotations = await unsentAnnotations(octokit, ref, existing, annotations);
+    id = existing.id;
+    await octokit.rest.checks.update({
+      owner: r.owner,
+      repo: r.repo,
+      check_run_id: id,
+      ...completed,
+      output: { ...output, annotations: annotations.slice(0, ANNOTATIONS_PER_CALL) },
+      request: ONE_TRY,
+    });
+  } else {
+    const { data } = await octokit.rest.checks.create({
+      owner: r.owner,
+      repo: r.repo,
+      name: CHECK_NAME,
+      head_sha: r.headSha,
+      external_id: r.externalId,
+      ...completed,
+      output: { ...output, annotations: annotations.slice(0, ANNOTATIONS_PER_CALL) },
+      request: ONE_TRY,
+    });
+    id = data.id;
+  }
+  for (let i = ANNOTATIONS_PER_CALL; i < annotations.length; i += ANNOTATIONS_PER_CALL) {
+    await octokit.rest.checks.update({
+      owner: r.owner,
+      repo: r.repo,
+      check_run_id: id,
+      output: { ...output, annotations: annotations.slice(i, i + ANNOTATIONS_PER_CALL) },
+      request: ONE_TRY,
+    });
+  }
+  return id;
+}

@@ -1,0 +1,106 @@
+// One scan job, as named steps that each return data: resolve the repository → load its
+// config → fetch and scan only the commits the event adds (fetchAndScan.ts) → act: revoke
+// leaked GitHub tokens, queue rotations (actOnFindings.ts) → publish: check run, review,
+// baseline issue (publishScan.ts). The job's return value is stored in Redis, so it holds
+// counts only.
+import type { Job, Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { GitHubApp, InstallationOctokit } from '../../github/client.js';
+import type { GitHubRetryOptions } from '../../github/retry.js';
+import type { RotateJobData } from '../../rotation/rotateJobData.js';
+import { bytesScannedTotal, findingsTotal, scansTotal } from '../../queue/metrics.js';
+import type { BaselineStore } from '../baselineStore.js';
+import type { ScanJobData } from '../scanJobData.js';
+import { scanJobId } from '../enqueueScan.js';
+import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig, type RepoConfig } from '../repoConfig.js';
+import type { PlanLimits } from './fetchPlan.js';
+import { fetchAndScan } from './fetchAndScan.js';
+import { actionNotes, actOnFindings } from './actOnFindings.js';
+import { publishScan } from './publishScan.js';
+
+export interface ScanJobDeps {
+  github: GitHubApp;
+  rotateQueue: Queue<RotateJobData>;
+  baseline: BaselineStore;
+  log: Logger;
+  limits: PlanLimits & { maxBytes: number };
+  /** REST API root, for credential revocation. */
+  baseUrl?: string;
+  /** GitHub Enterprise Server host: credential revocation does not exist there. */
+  gheHost?: string;
+  webUrl?: string;
+  /** Tests only: allow file:// clone URLs. */
+  allowLocalClone?: boolean;
+  /** Retry timing of GitHub calls, also for reports that retry whole steps themselves. */
+  githubRetry?: GitHubRetryOptions;
+  /**
+   * Runs fn while no other run of the same scan (same key: the scan's identity) is in its
+   * report step: a Redis lock shared by all workers (queue/redisLock.ts).
+   */
+  reportLock: <T>(scanId: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+export interface ScanJobReturn {
+  commits: number;
+  bytes: number;
+  findings: number;
+  rotationsQueued: number;
+  revoked: number;
+  checkRunId?: number;
+  reviewId?: number;
+  baselineIssue?: number;
+  invalidConfig?: string;
+  truncated?: string;
+}
+
+/** An installation job names no default branch or clone URL: GitHub says. */
+async function resolveRepository(octokit: InstallationOctokit, d: ScanJobData): Promise<{ defaultBranch: string; cloneUrl: string }> {
+  if (d.event !== 'installation' && d.defaultBranch) return { defaultBranch: d.defaultBranch, cloneUrl: d.cloneUrl };
+  const { data: repo } = await octokit.rest.repos.get({ owner: d.owner, repo: d.repo });
+  return { defaultBranch: repo.default_branch, cloneUrl: repo.clone_url ?? d.cloneUrl };
+}
+
+async function loadScanConfig(octokit: InstallationOctokit, d: ScanJobData, log: Logger): Promise<{ config: RepoConfig; invalidConfig?: string }> {
+  const loaded = await loadRepoConfig(octokit, d.owner, d.repo);
+  if (!(loaded instanceof InvalidRepoConfig)) return { config: loaded };
+  // A broken config must not switch scanning off: scan with defaults, but don't rotate
+  // (the owner may have meant `rotation: false`), and say so on the check run.
+  log.warn({ reason: loaded.reason }, 'invalid .github/keywarden.yml; scanning with defaults');
+  return { config: { ...DEFAULT_REPO_CONFIG, rotation: false }, invalidConfig: loaded.reason };
+}
+
+export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): Promise<ScanJobReturn> {
+  const d = job.data;
+  const log = deps.log.child({ jobId: job.id, owner: d.owner, repo: d.repo, event: d.event });
+  const octokit = await deps.github.installation(d.installationId);
+  const { defaultBranch, cloneUrl } = await resolveRepository(octokit, d);
+  const { config, invalidConfig } = await loadScanConfig(octokit, d, log);
+  const token = await deps.github.installationToken(octokit);
+
+  const { plan, result } = await fetchAndScan({ job: d, defaultBranch, cloneUrl, token, config, limits: deps.limits, allowLocalClone: deps.allowLocalClone, log });
+  bytesScannedTotal.inc(result.bytes);
+  for (const f of result.findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
+  log.info({ commits: result.commits, bytes: result.bytes, findings: result.findings.length, truncated: result.truncated?.reason }, 'scan finished');
+
+  const actions = await actOnFindings(d, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined }, deps);
+
+  const scanId = scanJobId(d);
+  // Each report finds what GitHub already holds, then writes: idempotent for runs one after
+  // another, but two runs of one scan can overlap (a job whose lock ran out is handed to
+  // another worker while its first run goes on), and both would look, miss and create. Under
+  // the scan's lock the later run finds what the earlier one made and brings it up to date.
+  const published = await deps.reportLock(scanId, () =>
+    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, invalidConfig, notes: actionNotes(actions) }, deps),
+  );
+  scansTotal.inc({ event: d.event, result: result.findings.length > 0 ? 'findings' : 'clean' });
+  return {
+    commits: result.commits,
+    bytes: result.bytes,
+    findings: result.findings.length,
+    rotationsQueued: actions.rotationsQueued,
+    revoked: actions.revocations.filter((r) => r.outcome === 'revoked').length,
+    ...published,
+    invalidConfig,
+    truncated: result.truncated?.reason,
+  };
+}

@@ -1,0 +1,48 @@
+// Step 5 of a scan job: tell GitHub. An installation gets its baseline issue (and the
+// baseline store learns its leaks, so pull requests don't repeat them); a push or pull
+// request gets its check run, and a pull request its review. Returns what was published.
+import type { InstallationOctokit } from '../../github/client.js';
+import type { GitHubRetryOptions } from '../../github/retry.js';
+import type { BaselineStore } from '../baselineStore.js';
+import type { ScanJobData } from '../scanJobData.js';
+import type { RepoConfig } from '../repoConfig.js';
+import type { ScanCommitsResult } from './scanCommits.js';
+import { publishCheckRun } from '../publish/checkRun.js';
+import { publishPrReview } from '../publish/prReview.js';
+import { publishBaselineIssue } from '../publish/baselineIssue.js';
+import { leakId } from '../publish/findingText.js';
+
+export interface PublishInput {
+  job: ScanJobData;
+  /** The scan's identity (its job id): how a repeat finds the check run it made. */
+  scanId: string;
+  defaultBranch: string;
+  headSha?: string;
+  result: ScanCommitsResult;
+  issues: RepoConfig['issues'];
+  invalidConfig?: string;
+  notes: string[];
+}
+
+export interface Published {
+  checkRunId?: number;
+  reviewId?: number;
+  baselineIssue?: number;
+}
+
+export async function publishScan(octokit: InstallationOctokit, i: PublishInput, deps: { baseline: BaselineStore; githubRetry?: GitHubRetryOptions }): Promise<Published> {
+  const { job: d, result } = i;
+  if (d.event === 'installation') {
+    await deps.baseline.add(d.owner, d.repo, result.findings.map(leakId));
+    const baselineIssue = await publishBaselineIssue(octokit, { owner: d.owner, repo: d.repo, defaultBranch: i.defaultBranch, findings: result.findings, commits: result.commits, truncated: result.truncated, labels: i.issues.labels, assignees: i.issues.assignees });
+    return { baselineIssue };
+  }
+  if (!i.headSha) return {};
+  const out: Published = {};
+  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig: i.invalidConfig, notes: i.notes }, deps.githubRetry);
+  if (d.pullRequest) {
+    const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
+    out.reviewId = review.reviewId;
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+// What a webhook handler hands to the scan worker: one scan job. Jobs are stored in Redis,
+// so this is plain data and never holds a secret.
+/** What a webhook handler hands to the scan worker. */
+export interface ScanJobData {
+  /** When the webhook arrived (ms since epoch), for the webhook-to-rolled metric. */
+  receivedAt: number;
+  installationId: number;
+  owner: string;
+  repo: string;
+  /** Clone URL of the repository (https). The token is never part of it. */
+  cloneUrl: string;
+  defaultBranch: string;
+  event: 'push' | 'pull_request' | 'installation';
+  /** push: before..after; pull_request: base..head; installation: the default branch's history. */
+  before?: string;
+  after: string;
+  ref?: string;
+  pullRequest?: { number: number; baseSha: string; headSha: string; htmlUrl?: string };
+  deliveryId?: string;
+  /** GitHub login of each pushed commit's author (push payloads name them), so the owner's issue can be assigned. */
+  commitAuthors?: Record<string, string>;
+  /** Login to fall back on when a commit's author is unknown: the PR's author or the pusher. */
+  actorLogin?: string;
+}

@@ -1,0 +1,65 @@
+// One BullMQ worker, wired the same way for every queue. The job body is passed in
+// (`process`): this folder moves jobs, it does not know what they do.
+// - the connection comes from openRedis (maxRetriesPerRequest: null), so a Redis restart
+//   pauses work instead of failing jobs;
+// - WORKER_LOCK_OPTIONS: a job whose worker died is picked up again within ~10 s;
+// - a failure is logged once, as "will retry" or "failed for good" (attempts used up, or an
+//   UnrecoverableError: the job stays in the failed set, the dead-letter view).
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { WORKER_LOCK_OPTIONS } from './queues.js';
+
+export type BackoffStrategy = (attemptsMade: number, type?: string, err?: Error) => number;
+
+export interface QueueWorkerOptions<D, R> {
+  queue: string;
+  process: (job: Job<D>) => Promise<R>;
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  log: Logger;
+  /** Override WORKER_LOCK_OPTIONS (tests, chaos). */
+  lock?: Partial<Record<keyof typeof WORKER_LOCK_OPTIONS, number>>;
+  /** The strategy behind `backoff: { type: <any custom name> }` in the job options. */
+  backoffStrategy?: BackoffStrategy;
+  /** Log fields that name the job (never a secret). */
+  describe?: (job: Job<D>) => Record<string, unknown>;
+  onFinalFailure?: (job: Job<D>, err: Error) => void;
+}
+
+export function isFinalFailure(job: Job, err: Error): boolean {
+  return job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+}
+
+export function startQueueWorker<D, R>(o: QueueWorkerOptions<D, R>): Worker<D, R> {
+  const worker = new Worker<D, R>(o.queue, o.process, {
+    connection: o.connection,
+    prefix: o.prefix,
+    concurrency: o.concurrency,
+    ...WORKER_LOCK_OPTIONS,
+    ...o.lock,
+    ...(o.backoffStrategy ? { settings: { backoffStrategy: o.backoffStrategy } } : {}),
+  });
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const final = isFinalFailure(job, err);
+    if (final) o.onFinalFailure?.(job, err);
+    o.log[final ? 'error' : 'warn'](
+      { queue: o.queue, jobId: job.id, ...o.describe?.(job), attempt: job.attemptsMade, code: (err as { code?: string }).code, final },
+      final ? `${o.queue} job failed for good (dead-letter): ${err.message}` : `${o.queue} job failed, will retry: ${err.message}`,
+    );
+  });
+  worker.on('error', (err) => o.log.warn({ queue: o.queue, err: { name: err.name, message: err.message } }, `${o.queue} worker connection error`));
+  return worker;
+}
+
+/** SIGTERM/SIGINT: let in-flight jobs finish (close), then exit. */
+export function closeOnSignals(close: () => Promise<void>, log: Logger, what: string): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.info({ signal }, `${what}: finishing in-flight jobs, then exiting`);
+    void close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

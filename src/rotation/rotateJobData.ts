@@ -1,0 +1,86 @@
+// The hand-off from the scan worker to the rotate worker: one job per leaked key that has a
+// rotator. Built from a Finding, but only its hash and redacted preview travel; the jobId
+// comes from the fingerprint so a rescan or retry never queues the same leak twice.
+import type { Finding } from '../scan/types.js';
+import type { JobsOptions } from 'bullmq';
+import { idempotencyKeyFor, type RotationResult } from './rotator.js';
+import { ROTATE_JOB_OPTIONS } from '../queue/queues.js';
+
+/** What the scan worker hands to the rotate worker: one job per leaked key. */
+export interface RotateJobData {
+  receivedAt: number;
+  installationId: number;
+  owner: string;
+  repo: string;
+  ruleId: string;
+  rotator: string;
+  kind: 'secret' | 'public';
+  /** SHA-256 hex of the secret. */
+  secretHash: string;
+  preview: string;
+  fingerprint: string;
+  /** UUID derived from the fingerprint, reused on every retry as X-Idempotency-Key. */
+  idempotencyKey: string;
+  path: string;
+  line: number;
+  commit?: string;
+  author?: string;
+  email?: string;
+  authorLogin?: string;
+  pullRequest?: { number: number; htmlUrl?: string };
+  htmlUrl?: string;
+}
+
+/** The job's data as the worker keeps it: the app's payload plus the worker's progress. */
+export interface RotateJobState extends RotateJobData {
+  /** When the first request for this leak was sent (ms). Set BEFORE sending. */
+  firstSentAt?: number;
+  /** The rotator's answer, once known. */
+  rotation?: RotationResult;
+}
+
+export interface RotateContext {
+  receivedAt: number;
+  installationId: number;
+  owner: string;
+  repo: string;
+  pullRequest?: { number: number; htmlUrl?: string };
+  htmlUrlBase?: string;
+  commitAuthors?: Record<string, string>;
+  actorLogin?: string;
+}
+
+/** Rotators that consume the rotate queue. `github` is revoked in the scan worker instead (raw token needed). */
+export const QUEUED_ROTATORS: ReadonlySet<string> = new Set(['keyservice']);
+
+export function needsRotation(f: Finding): boolean {
+  return f.kind === 'secret' && f.rotator !== undefined && QUEUED_ROTATORS.has(f.rotator);
+}
+
+export function rotateJobFor(f: Finding, ctx: RotateContext): { name: string; data: RotateJobData; opts: JobsOptions } {
+  const idempotencyKey = idempotencyKeyFor(f.fingerprint);
+  // Explicit field list: spreading a Finding could carry more than intended one day.
+  const data: RotateJobData = {
+    receivedAt: ctx.receivedAt,
+    installationId: ctx.installationId,
+    owner: ctx.owner,
+    repo: ctx.repo,
+    ruleId: f.ruleId,
+    rotator: f.rotator!,
+    kind: f.kind,
+    secretHash: f.secretHash,
+    preview: f.preview,
+    fingerprint: f.fingerprint,
+    idempotencyKey,
+    path: f.path,
+    line: f.line,
+    commit: f.commit,
+    author: f.author,
+    email: f.email,
+    // The owner's issue is assigned to whoever committed the key; the push or PR author is the next best guess.
+    authorLogin: (f.commit ? ctx.commitAuthors?.[f.commit] : undefined) ?? ctx.actorLogin,
+    pullRequest: ctx.pullRequest,
+    htmlUrl: ctx.htmlUrlBase && f.commit ? `${ctx.htmlUrlBase}/blob/${f.commit}/${f.path}#L${f.line}` : undefined,
+  };
+  return { name: f.rotator!, data, opts: { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${idempotencyKey}` } };
+}

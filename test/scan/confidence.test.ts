@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { loadBuiltinRules } from '../../src/config/loadRules.js';
+import { parseRuleFile } from '../../src/scan/index.js';
+import { scannerFromToml } from './helpers.js';
+
+function confidenceOf(fields: string): string {
+  return parseRuleFile(`[[rules]]\nid = "r"\ndescription = "d"\n${fields}\n`, 't.toml').rules[0].confidence;
+}
+
+describe('rule confidence', () => {
+  it('is derived from the rule shape when the file does not set it', () => {
+    expect(confidenceOf(`regex = '''\\b(ghp_[A-Za-z0-9]{36})\\b'''\nkeywords = ["ghp_"]`)).toBe('high');
+    expect(confidenceOf(`regex = '''\\b((?:AKIA|ASIA)[A-Z2-7]{16})\\b'''\nkeywords = ["akia", "asia"]`)).toBe('high');
+    expect(confidenceOf(`regex = '''kwsk_live_[0-9A-Za-z]{36}'''\nkeywords = ["kwsk_"]`)).toBe('high');
+    expect(confidenceOf(`regex = '''x([a-z]{8})'''\nkeywords = ["y"]\nvalidate = "github-crc32"`)).toBe('high');
+    expect(confidenceOf(`regex = '''(?i:okta)\\w*\\s*=\\s*(00[A-Za-z0-9]{40})'''\nkeywords = ["okta"]`)).toBe('medium');
+    expect(confidenceOf(`regex = '''(?P<pre>okta)=(ghp_[a-z]{4})'''\nkeywords = ["okta"]\nsecretGroup = 2`)).toBe('medium');
+    expect(confidenceOf(`regex = '''token=(\\w{20})'''\nkeywords = ["token"]\ngeneric = true`)).toBe('low');
+  });
+
+  it('can be set in the rule file, and a wrong value is refused', () => {
+    expect(confidenceOf(`regex = '''token=(\\w{20})'''\nkeywords = ["token"]\ngeneric = true\nconfidence = "medium"`)).toBe('medium');
+    expect(() => confidenceOf(`regex = 'x'\nconfidence = "certain"`)).toThrow(/confidence must be one of high, medium, low/);
+  });
+
+  it('travels on every finding', () => {
+    const s = scannerFromToml(`[[rules]]\nid = "r"\ndescription = "d"\nregex = '''tok_[A-Za-z0-9]{12}'''\nkeywords = ["tok_"]\n`);
+    const [f] = s.scanFragment({ path: 'a', text: 'x = tok_Zq3Wm8Kx1Lp6' }).findings;
+    expect(f.confidence).toBe('high');
+  });
+
+  it('every built-in rule has one; catch-alls are low', () => {
+    const rules = loadBuiltinRules().rules.map((r) => r.config);
+    for (const r of rules) expect(['high', 'medium', 'low']).toContain(r.confidence);
+    expect(rules.find((r) => r.id === 'github-pat')?.confidence).toBe('high');
+    expect(rules.find((r) => r.id === 'generic-secret-assignment')?.confidence).toBe('low');
+  });
+});
