@@ -137,7 +137,9 @@ describe.each(backends('partner'))('GitHub secret-scanning partner ($name)', (ba
     const stopsAt = new Date(h.clock.now().getTime() + GRACE_S * 1000).toISOString();
     const key = await h.call('GET', `/v1/keys/${c.key.id}`, { creds: c.org.creds });
     expect(key.body).toMatchObject({ status: 'rolled', graceUntil: stopsAt });
-    expect(await status(c.pair)).toBe(200); // still inside the grace period
+    // Still inside the grace period: the old secret authenticates (for its application's traffic).
+    const verified = await h.call('POST', '/v1/keys/verify', { creds: c.org.creds, body: { tokenHash: sha(c.pair.secretKey) } });
+    expect(verified.body).toMatchObject({ known: true, status: 'grace', graceUntil: stopsAt });
     const leaks = await h.call('GET', '/v1/leaks', { creds: c.org.creds });
     expect(leaks.body.data[0]).toMatchObject({ label: 'rolled', reportedBy: 'github', keyStopsAt: stopsAt, sourceUrl: m.url, newKeyId: key.body.replacedBy });
     await hooks.waitFor(before + 1);
