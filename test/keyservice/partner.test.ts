@@ -142,6 +142,9 @@ describe.each(backends('partner'))('GitHub secret-scanning partner ($name)', (ba
     const inGrace = await h.call('GET', '/v1/keys', { creds: c.pair });
     expect(inGrace.status).toBe(403);
     expect(inGrace.body.code).toBe('KEY_IN_GRACE');
+    // And GitHub's incident shows the same instant.
+    const verified = await h.call('POST', '/v1/keys/verify', { creds: c.org.creds, body: { tokenHash: sha(c.pair.secretKey) } });
+    expect(verified.body).toMatchObject({ known: true, status: 'grace', graceUntil: stopsAt });
     const leaks = await h.call('GET', '/v1/leaks', { creds: c.org.creds });
     expect(leaks.body.data[0]).toMatchObject({ label: 'rolled', reportedBy: 'github', keyStopsAt: stopsAt, sourceUrl: m.url, newKeyId: key.body.replacedBy });
     await hooks.waitFor(before + 1);
