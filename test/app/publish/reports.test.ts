@@ -28,7 +28,7 @@ describe('check run', () => {
 
   it('fails on a low-severity secret too, as the CLI exit code and the pre-commit hook do', () => {
     const low = new Scanner(buildRuleSet([parseRuleFile(`[[rules]]\nid = "team-token"\ndescription = "Team token"\nregex = '''\\b(tt_[0-9a-f]{32})\\b'''\nkeywords = ["tt_"]\nseverity = "low"\n`, 'team.toml')]));
-    const [f] = low.scanFragment({ path: 'a.env', text: `T=tt_${'0123456789abcdef'.repeat(2)}\n` }).findings;
+    const [f] = low.scanFragment({ path: 'a.env', text: 'T=tt_9f3a61c07be24d58a1e6c3f09b7d2e41\n' }).findings;
     expect(f).toMatchObject({ kind: 'secret', severity: 'low' });
     expect(conclusionOf({ findings: [f] })).toBe('failure');
     expect(annotationOf(f).annotation_level).toBe('failure');
