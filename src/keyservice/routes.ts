@@ -1,5 +1,7 @@
-// The /v1 API: authentication first, then the product the route belongs to, then the
-// operation (inside the idempotency guard for changes). Route → product:
+// The /v1 API: authentication first (a duplicate of a request still in flight is refused
+// even before it), then what a key in its grace period may still do, then the product the
+// route belongs to and the operation (both inside the idempotency guard for changes, so that
+// a 403 is stored like any other first answer). Route → product:
 //   /v1/accounts → accounts, /v1/keys* → keys, /v1/keys/verify → keys or leak-reports,
 //   /v1/leaks → leak-reports, /v1/webhooks → webhooks, /v1/organizations/me → keys.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -8,7 +10,9 @@ import { requireProduct, requireUsableInGrace } from './access.js';
 import { createAccount, listAccounts } from './accounts.js';
 import { authenticate } from './authenticate.js';
 import type { Sql } from './database.js';
-import { IDEMPOTENCY_HEADER, parseIdempotencyKey, REPLAY_HEADER, runIdempotent } from './idempotency.js';
+import { hmacHex } from './hashing.js';
+import { duplicateRefusal, IDEMPOTENCY_HEADER, parseIdempotencyKey, REPLAY_HEADER, runIdempotent } from './idempotency.js';
+import { InFlightRequests } from './inFlight.js';
 import type { KeyRow } from './keyModel.js';
 import { createKey, deleteKey, getKey, listKeys, rollKey, type Outcome } from './keyOperations.js';
 import type { KeyStore } from './keyStore.js';
@@ -29,8 +33,11 @@ export interface RouteContext {
 interface Caller {
   key: KeyRow;
   secret: string;
+  secretHmac: string;
   now: Date;
 }
+
+const pathOf = (request: FastifyRequest): string => request.url.split('?')[0];
 
 const callers = new WeakMap<FastifyRequest, Caller>();
 
@@ -44,11 +51,19 @@ export async function registerV1Routes(server: FastifyInstance, ctx: RouteContex
   // Each route's request types come from its JSON schema (schemas.ts): no casts.
   const app = server.withTypeProvider<JsonSchemaToTsProvider>();
 
+  const inFlight = new InFlightRequests();
+
   app.addHook('onRequest', async (request) => {
     const now = ctx.now();
     const secret = header(request, 'private-secret-key');
-    const key = await authenticate(store, ctx.limiter, { ip: request.ip, publicKey: header(request, 'public-api-key'), secretKey: secret }, now);
-    callers.set(request, { key, secret: secret as string, now });
+    const publicKey = header(request, 'public-api-key');
+    const secretHmac = secret === undefined ? '' : hmacHex(store.pepper, secret);
+    // A duplicate of a request still running is refused before it waits for the database.
+    const idempotencyKey = header(request, IDEMPOTENCY_HEADER)?.toLowerCase();
+    const running = publicKey && idempotencyKey ? inFlight.sameCaller(publicKey, idempotencyKey, secretHmac) : undefined;
+    if (running && running.method === request.method && running.path === pathOf(request)) throw duplicateRefusal(running, request.method, pathOf(request));
+    const key = await authenticate(store, ctx.limiter, { ip: request.ip, publicKey, secretKey: secret }, now);
+    callers.set(request, { key, secret: secret as string, secretHmac, now });
   });
 
   const caller = (request: FastifyRequest): Caller => callers.get(request) as Caller;
@@ -62,20 +77,25 @@ export async function registerV1Routes(server: FastifyInstance, ctx: RouteContex
   const change = async (request: FastifyRequest, reply: FastifyReply, product: string, operation: (tx: Sql, c: Caller) => Promise<Outcome>) => {
     const c = caller(request);
     const idempotencyKey = parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
-    requireProduct(c.key, product);
+    // Decided before the guard: a key in grace never gets a stored answer back.
     requireUsableInGrace(c.key, c.now, [product], 'change');
     const outcome = await runIdempotent(
       {
         db: store.db,
         credentialId: c.key.id,
+        inFlight: { registry: inFlight, publicKey: c.key.public_key, secretHmac: c.secretHmac },
         callerSecret: c.secret,
         idempotencyKey,
         method: request.method,
-        path: request.url,
+        path: pathOf(request),
         now: c.now,
         staleSeconds: ctx.idempotencyStaleSeconds,
       },
-      (tx) => operation(tx, c),
+      // Inside the guard, so that a 403 is stored as the first answer like any other.
+      (tx) => {
+        requireProduct(c.key, product);
+        return operation(tx, c);
+      },
     );
     return send(reply, outcome);
   };
