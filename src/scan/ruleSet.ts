@@ -7,6 +7,7 @@ import { CompiledAllowlist } from './allowlist.js';
 import { RuleLoadError } from './errors.js';
 import { checkRegex, compileRegex, compileTester } from './regex.js';
 import type { AllowlistConfig, RuleConfig, RuleFileConfig } from './ruleConfig.js';
+import { secretPrefixes } from './confidence.js';
 import { CHECKSUM_VALIDATORS, VALIDATORS } from './validators.js';
 
 export class CompiledRule {
@@ -19,10 +20,13 @@ export class CompiledRule {
   readonly validator?: (secret: string) => boolean;
   /** A checksum proves the format: the placeholder check is skipped (see placeholder.ts). */
   readonly checksummed: boolean;
+  /** Literal prefixes the secret opens with (see secretPrefixes); empty for keyword-context rules. */
+  readonly prefixes: string[];
 
   constructor(readonly config: RuleConfig, readonly index: number) {
     this.validator = config.validate ? VALIDATORS[config.validate] : undefined;
     this.checksummed = config.validate !== undefined && CHECKSUM_VALIDATORS.has(config.validate);
+    this.prefixes = secretPrefixes(config);
   }
 
   get id(): string {
@@ -93,6 +97,12 @@ export interface RuleSet {
   ruleKeywords: number[][];
   /** Rules that run on every fragment (no keywords). */
   alwaysRun: number[];
+  /**
+   * Provider prefixes the specific rules own (`ghp_`, `AKIA`, `pscale_tkn_`): a keyword catch-all
+   * does not report a value that opens with one, since the provider's rule would have, had the
+   * value been valid: it is that provider's token of the wrong length or alphabet (a near miss).
+   */
+  ownedPrefixes: string[];
   /** The files the set was built from (plain data: it can be sent to worker threads). */
   files: RuleFileConfig[];
   disabledRules: string[];
@@ -147,6 +157,7 @@ export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions 
     keywordRules,
     ruleKeywords,
     alwaysRun,
+    ownedPrefixes: [...new Set(rules.filter((r) => !r.config.generic).flatMap((r) => r.prefixes))],
     files,
     disabledRules: [...(opts.disabledRules ?? [])],
   };

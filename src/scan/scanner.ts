@@ -225,6 +225,12 @@ export class Scanner {
     return filterFindings(candidates, context).map((c) => c.finding);
   }
 
+  private providerPrefixed(secret: string): boolean {
+    const owned = this.rules.ownedPrefixes;
+    for (let i = 0; i < owned.length; i++) if (secret.startsWith(owned[i])) return true;
+    return false;
+  }
+
   /** A hit that passes its rule's own checks (entropy, validator), as a finding; filters come after. */
   private candidate(hit: PlacedHit, bytes: Buffer, index: LineIndex, fragment: Fragment): ScanCandidate | undefined {
     const cfg = hit.rule.config;
@@ -235,6 +241,9 @@ export class Scanner {
       if (cfg.entropy !== undefined && entropy < cfg.entropy) return undefined;
       if (hit.rule.validator && !hit.rule.validator(hit.secret)) return undefined;
       if (!hit.rule.checksummed && looksLikePlaceholder(hit.secret)) return undefined;
+      // A catch-all that names no format of its own (password, generic-secret-assignment) leaves
+      // a provider-prefixed value to the provider's rule, which did not match it.
+      if (cfg.generic && hit.rule.prefixes.length === 0 && this.providerPrefixed(hit.secret)) return undefined;
     }
     const start = index.position(hit.outerStart);
     const commit = fragment.commit?.sha;
