@@ -225,6 +225,14 @@ export class Scanner {
     return filterFindings(candidates, context).map((c) => c.finding);
   }
 
+  /** A low-confidence catch-all's value on a line that names a provider whose rule did not match it. */
+  private nearMissOfProvider(hit: PlacedHit, line: string): boolean {
+    const cfg = hit.rule.config;
+    const words = this.rules.providerWords;
+    if (!words || !cfg.generic || cfg.confidence !== 'low' || hit.rule.prefixes.length > 0) return false;
+    return words.test(line.replace(hit.secret, ' '));
+  }
+
   private providerPrefixed(secret: string): boolean {
     const owned = this.rules.ownedPrefixes;
     for (let i = 0; i < owned.length; i++) if (secret.startsWith(owned[i])) return true;
@@ -246,13 +254,15 @@ export class Scanner {
       if (cfg.generic && hit.rule.prefixes.length === 0 && this.providerPrefixed(hit.secret)) return undefined;
     }
     const start = index.position(hit.outerStart);
+    const lineText = (): string => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex));
+    if (!isPathHit && this.nearMissOfProvider(hit, hit.decoded ? hit.lineText() : lineText())) return undefined;
     const commit = fragment.commit?.sha;
     const allow = {
       path: fragment.path,
       commit,
       secret: hit.secret,
       match: hit.match,
-      line: isPathHit ? () => '' : hit.decoded ? hit.lineText : () => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex)),
+      line: isPathHit ? () => '' : hit.decoded ? hit.lineText : lineText,
     };
     const secretHash = hashSecret(hit.secret);
     const publicKey = cfg.kind === 'public';
