@@ -54,7 +54,9 @@ function secretStartsWithKeyword(rule: RuleShape): boolean {
 
 export function defaultConfidence(rule: RuleShape): Confidence {
   if (rule.validate !== undefined && CHECKSUM_VALIDATORS.has(rule.validate)) return 'high';
-  if (rule.generic) return 'low';
+  // Before `generic`: a catch-all whose secret names its own format (a PEM private key, a JWT)
+  // yields to more specific rules, but what it finds is no less a credential.
   if (secretStartsWithKeyword(rule)) return 'high';
+  if (rule.generic) return 'low';
   return 'medium';
 }
