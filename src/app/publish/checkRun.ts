@@ -1,4 +1,5 @@
-// The `keywarden` check run on the head commit. Conclusion: failure when a secret leaked
+// The check run on the head commit (`keywarden` for a push, `keywarden / pull request` for a
+// pull request). Conclusion: failure when a secret leaked
 // (isBlocking, the same rule as the CLI's exit code and the pre-commit hook), neutral when
 // only public keys were found (or the config is invalid and nothing blocking was found),
 // success when clean. GitHub takes at most 50 annotations per call: the first batch goes
@@ -10,13 +11,26 @@ import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
 import { ONE_TRY } from '../../github/oneTry.js';
 import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
 
+/** The push scan's check run. */
 export const CHECK_NAME = 'keywarden';
+/**
+ * The pull request scan's check run. GitHub's merge box and required checks use the latest
+ * run of each name on a commit, so the two scans of one head commit need different names:
+ * otherwise a clean push scan finishing after the pull request's failing one hides it.
+ */
+export const PR_CHECK_NAME = 'keywarden / pull request';
+
+export function checkNameFor(event: 'push' | 'pull_request' | 'installation'): string {
+  return event === 'pull_request' ? PR_CHECK_NAME : CHECK_NAME;
+}
 export const ANNOTATIONS_PER_CALL = 50;
 
 export interface CheckRunReport {
   owner: string;
   repo: string;
   headSha: string;
+  /** The check run's name (checkNameFor): what GitHub's required checks match. */
+  name: string;
   /** The scan's identity (its job id): what a repeat of the same scan finds its check run by. */
   externalId: string;
   findings: Finding[];
@@ -95,7 +109,7 @@ async function syncCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Pr
   const conclusion = conclusionOf(r);
   const output = { title: titleOf(r, conclusion), summary: summaryOf(r) };
   const completed = { status: 'completed' as const, conclusion, completed_at: new Date().toISOString() };
-  const ref = { owner: r.owner, repo: r.repo, headSha: r.headSha, name: CHECK_NAME, externalId: r.externalId };
+  const ref = { owner: r.owner, repo: r.repo, headSha: r.headSha, name: r.name, externalId: r.externalId };
   const existing = await findCheckRun(octokit, ref);
   let annotations = r.findings.map((f) => annotationOf(f, r.policy));
   let id: number;
@@ -114,7 +128,7 @@ async function syncCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Pr
     const { data } = await octokit.rest.checks.create({
       owner: r.owner,
       repo: r.repo,
-      name: CHECK_NAME,
+      name: r.name,
       head_sha: r.headSha,
       external_id: r.externalId,
       ...completed,
