@@ -38,6 +38,10 @@ export interface CheckRunReport {
   commits: number;
   bytes: number;
   truncated?: { reason: string; limit: number };
+  /** Commits and files the scan did not cover (caps, files too large). */
+  notScanned?: { commits: number; files: number };
+  /** The conclusion of an incomplete scan that found nothing blocking (default neutral). */
+  incompleteScan?: 'neutral' | 'action_required';
   /** Set when .github/keywarden.yml could not be used: the reason. */
   invalidConfig?: string;
   /** Lines about rotation / revocation to add to the summary. */
@@ -46,10 +50,21 @@ export interface CheckRunReport {
   policy?: BlockingPolicy;
 }
 
-type Conclusion = 'success' | 'neutral' | 'failure';
+type Conclusion = 'success' | 'neutral' | 'failure' | 'action_required';
 
-export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig' | 'policy'>): Conclusion {
+/** "2 commits / 1 file not scanned", or undefined when the scan covered everything. */
+export function notScannedText(r: Pick<CheckRunReport, 'notScanned' | 'truncated'>): string | undefined {
+  const commits = r.notScanned?.commits ?? 0;
+  const files = r.notScanned?.files ?? 0;
+  const parts = [commits > 0 && `${commits} commit${commits === 1 ? '' : 's'}`, files > 0 && `${files} file${files === 1 ? '' : 's'}`].filter((p): p is string => !!p);
+  if (parts.length > 0) return `${parts.join(' / ')} not scanned`;
+  return r.truncated ? 'not everything was scanned' : undefined;
+}
+
+export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig' | 'policy' | 'notScanned' | 'truncated' | 'incompleteScan'>): Conclusion {
   if (r.findings.some((f) => isBlocking(f, r.policy))) return 'failure';
+  // A scan that did not cover everything cannot say the commit is clean.
+  if (notScannedText(r)) return r.incompleteScan ?? 'neutral';
   if (r.findings.length > 0 || r.invalidConfig) return 'neutral';
   return 'success';
 }
@@ -60,13 +75,22 @@ function titleOf(r: CheckRunReport, conclusion: Conclusion): string {
     conclusion === 'failure' ? `${blocking} leaked secret${blocking === 1 ? '' : 's'} found`
     : r.findings.length > 0 ? `${r.findings.length} informational finding${r.findings.length === 1 ? '' : 's'} (public keys${r.policy?.minConfidence || r.policy?.failOn ? ', or below the failing level' : ''})`
     : 'No leaked secrets';
-  return r.invalidConfig ? `Invalid .github/keywarden.yml: ${r.invalidConfig.slice(0, 120)} — ${base}` : base;
+  const missed = notScannedText(r);
+  const withMissed = missed ? `${base} (${missed})` : base;
+  return r.invalidConfig ? `Invalid .github/keywarden.yml: ${r.invalidConfig.slice(0, 120)} — ${withMissed}` : withMissed;
 }
 
 function summaryOf(r: CheckRunReport): string {
   const lines = [`Scanned ${r.commits} commit(s), ${r.bytes} bytes of added lines.`];
   if (r.invalidConfig) lines.push('', `**.github/keywarden.yml is invalid**: ${r.invalidConfig}`, 'The scan ran with the built-in defaults plus the valid parts of the file, and rotation was skipped. Fix the file to restore all your settings.');
-  if (r.truncated) lines.push('', `**Not everything was scanned**: stopped at the ${r.truncated.reason === 'max-commits' ? `${r.truncated.limit} commits` : `${r.truncated.limit} bytes`} cap.`);
+  const missed = notScannedText(r);
+  if (missed) {
+    const why = [
+      r.notScanned?.commits ? `the scan stopped at the ${r.truncated?.limit ?? ''} commit cap (SCAN_MAX_COMMITS)` : '',
+      r.notScanned?.files ? `files larger than the scan's byte budget (SCAN_MAX_BYTES) or the scanner's size limit per file were skipped (see "Skipped: too-large")` : '',
+    ].filter(Boolean);
+    lines.push('', `**${missed[0].toUpperCase()}${missed.slice(1)}**${why.length ? `: ${why.join('; ')}` : ''}. Scan them locally with \`keywarden scan\`.`);
+  }
   if (r.skipped.length > 0) {
     const byReason = new Map<string, number>();
     for (const s of r.skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
