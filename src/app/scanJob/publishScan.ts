@@ -11,6 +11,7 @@ import { checkNameFor, publishCheckRun } from '../publish/checkRun.js';
 import { publishPrReview } from '../publish/prReview.js';
 import { publishBaselineIssue } from '../publish/baselineIssue.js';
 import { leakId } from '../publish/findingText.js';
+import type { CheckRunRef } from '../publish/existingCheckRun.js';
 
 export interface PublishInput {
   job: ScanJobData;
@@ -26,6 +27,12 @@ export interface PublishInput {
   incompleteScan?: RepoConfig['incompleteScan'];
   invalidConfig?: string;
   notes: string[];
+}
+
+/** The check run a push or pull request scan reports on; an installation scan has none. */
+export function scanCheckRunRef(d: ScanJobData, scanId: string): CheckRunRef | undefined {
+  if (d.event === 'installation') return undefined;
+  return { owner: d.owner, repo: d.repo, headSha: d.pullRequest?.headSha ?? d.after, name: checkNameFor(d.event), externalId: scanId };
 }
 
 export interface Published {
