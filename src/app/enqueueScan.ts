@@ -12,7 +12,7 @@ export function scanJobId(d: ScanJobData): string {
   const what = d.pullRequest
     ? `pr|${d.owner}/${d.repo}|${d.pullRequest.number}|${d.pullRequest.baseSha}|${d.pullRequest.headSha}`
     : `${d.event}|${d.owner}/${d.repo}|${d.before ?? ''}|${d.after}`;
-  return `scan-${createHash('sha256').update(what).digest('hex').slice(0, 32)}`;
+  return `scan-${createHash('sha256').update(d.rerun ? `${what}|rerun|${d.rerun}` : what).digest('hex').slice(0, 32)}`;
 }
 
 export async function enqueueScan(queue: ScanQueue, data: ScanJobData): Promise<string> {

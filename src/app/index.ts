@@ -6,6 +6,7 @@ import { InvalidPayload } from './handlers/payload.js';
 import { scanJobsForPush, type HandlerOutcome } from './handlers/push.js';
 import { scanJobsForPullRequest } from './handlers/pullRequest.js';
 import { scanJobsForInstallation } from './handlers/installation.js';
+import { rerunOfCheckRun, scanJobsForCheckRunRerequest, scanJobsForCheckSuiteRerequest } from './handlers/rerequested.js';
 import type { ScanJobData } from './scanJobData.js';
 import { GITHUB_COM_WEB_URL } from '../github/endpoints.js';
 
@@ -17,15 +18,17 @@ export interface AppDeps {
   /** Counts what happened to each delivery (metrics). */
   onDelivery?: (event: string, action: 'queued' | 'ignored' | 'invalid') => void;
   now?: () => number;
+  /** The data of a scan job still on the queue, by its id (a check run's external_id). */
+  findScan?: (jobId: string) => Promise<ScanJobData | undefined>;
 }
 
 export function keywardenApp(deps: AppDeps) {
   const now = deps.now ?? Date.now;
   const webUrl = deps.webUrl ?? GITHUB_COM_WEB_URL;
   return (app: Probot): void => {
-    const handle = (event: string, build: (payload: unknown, meta: { deliveryId?: string; receivedAt: number }) => HandlerOutcome) =>
+    const handle = (event: string, build: (payload: unknown, meta: { deliveryId?: string; receivedAt: number }) => HandlerOutcome | Promise<HandlerOutcome>) =>
       async (context: { id: string; payload: unknown; log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void } }) => {
-        const outcome = build(context.payload, { deliveryId: context.id, receivedAt: now() });
+        const outcome = await build(context.payload, { deliveryId: context.id, receivedAt: now() });
         if (outcome instanceof InvalidPayload) {
           // Logged, no work, and no 500: a malformed payload will not get better on redelivery.
           context.log.warn({ event, deliveryId: context.id, reason: outcome.reason }, 'webhook payload cannot be scanned; ignored');
@@ -46,6 +49,16 @@ export function keywardenApp(deps: AppDeps) {
 
     app.on('push', handle('push', scanJobsForPush));
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], handle('pull_request', scanJobsForPullRequest));
+    app.on('check_run.rerequested', handle('check_run', async (p, m) => {
+      const outcome = scanJobsForCheckRunRerequest(p, m);
+      if (outcome instanceof InvalidPayload || outcome.jobs.length === 0) return outcome;
+      // The run's own scan again (same range), when its job is still on the queue.
+      const externalId = rerunOfCheckRun(p);
+      const original = externalId ? await deps.findScan?.(externalId) : undefined;
+      if (!original || original.owner !== outcome.jobs[0].owner || original.repo !== outcome.jobs[0].repo) return outcome;
+      return { jobs: [{ ...original, receivedAt: m.receivedAt, deliveryId: m.deliveryId, rerun: outcome.jobs[0].rerun }] };
+    }));
+    app.on('check_suite.rerequested', handle('check_suite', scanJobsForCheckSuiteRerequest));
     app.on(['installation.created', 'installation_repositories.added'], handle('installation', (p, m) => scanJobsForInstallation(p, m, { webUrl })));
   };
 }

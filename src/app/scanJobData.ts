@@ -19,6 +19,11 @@ export interface ScanJobData {
   ref?: string;
   pullRequest?: { number: number; baseSha: string; headSha: string; htmlUrl?: string };
   deliveryId?: string;
+  /**
+   * Set on a scan that "Re-run" asked for (check_run / check_suite rerequested): the delivery
+   * id of that request. Part of the scan's identity, so the re-run gets a fresh job and run.
+   */
+  rerun?: string;
   /** GitHub login of each pushed commit's author (push payloads name them), so the owner's issue can be assigned. */
   commitAuthors?: Record<string, string>;
   /** Login to fall back on when a commit's author is unknown: the PR's author or the pusher. */

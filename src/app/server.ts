@@ -72,6 +72,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const webhooks = await createNodeMiddleware(
     keywardenApp({
       enqueue: (data) => enqueueScan(queues.scan, data),
+      findScan: async (jobId) => (/^scan-[0-9a-f]{32}$/.test(jobId) ? (await queues.scan.getJob(jobId))?.data : undefined),
       webUrl: opts.webUrl,
       onDelivery: (event, action) => webhooksTotal.inc({ event, action }),
     }),
