@@ -40,6 +40,8 @@ export interface ScanWorkerOptions {
   maxBaselineCommits?: number;
   maxBytes?: number;
   githubRetry?: GitHubRetryOptions;
+  /** False when no key service is configured: findings are reported, no rotation is queued. */
+  rotation?: boolean;
   lock?: Partial<Record<keyof typeof WORKER_LOCK_OPTIONS, number>>;
 }
 
@@ -66,6 +68,7 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     webUrl: opts.webUrl,
     allowLocalClone: opts.allowLocalClone,
     githubRetry: opts.githubRetry,
+    rotationNotConfigured: opts.rotation === false,
     reportLock: redisLock(producer, { prefix: `${prefix}:keywarden:scan-report` }),
     limits: {
       maxCommits: opts.maxCommits ?? DEFAULT_SCAN_LIMITS.maxCommits,

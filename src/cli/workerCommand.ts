@@ -20,7 +20,8 @@ Environment:
   SCAN_CONCURRENCY     scan jobs at once per process (default 2)
   SCAN_MAX_COMMITS, SCAN_MAX_BYTES   caps per scan job (default 500 commits, 50 MiB)
   METRICS_PORT         serve /metrics of this process on this port
-  KEYSERVICE_URL, KEYSERVICE_PUBLIC_KEY, KEYSERVICE_SECRET_KEY   rotation (rotate queue)
+  KEYSERVICE_URL, KEYSERVICE_PUBLIC_KEY, KEYSERVICE_SECRET_KEY   rotation (rotate queue);
+                       all unset: scan and report only, rotation off
 SIGTERM lets in-flight jobs finish, then exits.`,
     )
     .action(async (opts: { queues: string }) => {
@@ -34,6 +35,12 @@ SIGTERM lets in-flight jobs finish, then exits.`,
       const log = pino({ name: 'keywarden-worker', level: process.env.LOG_LEVEL ?? 'info' });
       const env = appEnv(process.env, { webhookSecret: false });
       const closers: Array<() => Promise<void>> = [];
+      // No KEYSERVICE_* at all: a deployment without rotation (the README's "Run it"). Scan and
+      // report, and say once that rotation is off. Some but not all of them set is a mistake,
+      // which the rotate worker reports (exit 2) rather than guess.
+      const keyServiceVars = ['KEYSERVICE_URL', 'KEYSERVICE_PUBLIC_KEY', 'KEYSERVICE_SECRET_KEY'];
+      const rotationOff = keyServiceVars.every((k) => !process.env[k]);
+      if (rotationOff) log.warn({ queues }, `rotation is off: ${keyServiceVars.join(', ')} are unset, so leaked keys are reported but not rolled (set all three to enable rotation)`);
 
       if (queues.includes('scan')) {
         const { startScanWorker } = await import('../app/scanWorker.js');
@@ -50,12 +57,13 @@ SIGTERM lets in-flight jobs finish, then exits.`,
           maxCommits: num(process.env.SCAN_MAX_COMMITS),
           maxBytes: num(process.env.SCAN_MAX_BYTES),
           allowLocalClone: process.env.KEYWARDEN_ALLOW_FILE_CLONE === '1',
+          rotation: !rotationOff,
           log,
           handleSignals: false,
         });
         closers.push(scan.close);
       }
-      if (queues.includes('rotate')) {
+      if (queues.includes('rotate') && !rotationOff) {
         const { startRotateWorkerFromEnv } = await import('../app/rotateWorkerFromEnv.js');
         const rotate = await startRotateWorkerFromEnv({ log, handleSignals: false });
         closers.push(rotate.close);

@@ -22,7 +22,7 @@ export interface Actions {
   revocations: RevocationReport[];
   rotationsQueued: number;
   /** Why keys that need rotation were not queued. */
-  rotationSkipped?: 'invalid-config' | 'rotation-off';
+  rotationSkipped?: 'invalid-config' | 'rotation-off' | 'not-configured';
 }
 
 async function revokeGitHubTokensFound(findings: Finding[], tokens: Array<[string, string]>, deps: ActDeps): Promise<RevocationReport[]> {
@@ -53,12 +53,12 @@ async function queueRotations(job: ScanJobData, findings: Finding[], deps: ActDe
 export async function actOnFindings(
   job: ScanJobData,
   scan: { findings: Finding[]; githubTokens: Array<[string, string]> },
-  rotation: { enabled: boolean; invalidConfig: boolean },
+  rotation: { enabled: boolean; invalidConfig: boolean; notConfigured?: boolean },
   deps: ActDeps,
 ): Promise<Actions> {
   const revocations = await revokeGitHubTokensFound(scan.findings, scan.githubTokens, deps);
-  if (rotation.enabled) return { revocations, rotationsQueued: await queueRotations(job, scan.findings, deps) };
-  const rotationSkipped = scan.findings.some(needsRotation) ? (rotation.invalidConfig ? 'invalid-config' : 'rotation-off') : undefined;
+  if (rotation.enabled && !rotation.notConfigured) return { revocations, rotationsQueued: await queueRotations(job, scan.findings, deps) };
+  const rotationSkipped = scan.findings.some(needsRotation) ? (rotation.notConfigured ? 'not-configured' : rotation.invalidConfig ? 'invalid-config' : 'rotation-off') : undefined;
   return { revocations, rotationsQueued: 0, rotationSkipped };
 }
 
@@ -68,5 +68,6 @@ export function actionNotes(a: Actions): string[] {
   if (a.rotationsQueued > 0) notes.push(`${a.rotationsQueued} leaked key(s) queued for rotation.`);
   if (a.rotationSkipped === 'invalid-config') notes.push('Rotation skipped: the config is invalid.');
   if (a.rotationSkipped === 'rotation-off') notes.push('Rotation is off for this repository (rotation: false).');
+  if (a.rotationSkipped === 'not-configured') notes.push('Rotation is not set up on this keywarden (no key service configured): roll the leaked keys by hand.');
   return notes;
 }

@@ -40,6 +40,8 @@ export interface ScanJobDeps {
    * Runs fn while no other run of the same scan (same key: the scan's identity) is in its
    * report step: a Redis lock shared by all workers (queue/redisLock.ts).
    */
+  /** True when this deployment has no key service: keys are reported, never queued for rotation. */
+  rotationNotConfigured?: boolean;
   reportLock: <T>(scanId: string, fn: () => Promise<T>) => Promise<T>;
 }
 
@@ -98,7 +100,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   for (const f of result.findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
   log.info({ commits: result.commits, bytes: result.bytes, findings: result.findings.length, truncated: result.truncated?.reason }, 'scan finished');
 
-  const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined }, deps);
+  const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined, notConfigured: deps.rotationNotConfigured }, deps);
 
   // Each report finds what GitHub already holds, then writes: idempotent for runs one after
   // another, but two runs of one scan can overlap (a job whose lock ran out is handed to
