@@ -2,6 +2,8 @@
 // so the org's `.github` repository gives defaults and `_extends` works), then checked; its
 // allowlists by the engine's own parser. A bad file never crashes a scan: it becomes an
 // InvalidRepoConfig whose reason the check run shows, and whose usable part the scan uses.
+// A file that cannot be *read* (5xx, network) is not invalid: RepoConfigReadError fails the
+// job, and BullMQ retries it.
 import { CONFIDENCES, parseAllowlist, RuleLoadError, SEVERITIES, type AllowlistConfig, type BlockingPolicy, type Confidence, type Severity } from '../scan/index.js';
 
 export const CONFIG_PATH = '.github/keywarden.yml';
@@ -145,14 +147,35 @@ interface ConfigOctokit {
   config: { get(o: { owner: string; repo: string; path: string; branch?: string }): Promise<{ config: unknown }> };
 }
 
-/** Loads and checks the repository's config; YAML errors and fetch failures become InvalidRepoConfig. */
+/**
+ * The file could not be read (GitHub answered 5xx or 403, the network failed): nothing is known
+ * about it, so the job must fail and be retried. Scanning with the defaults would turn
+ * rotation off, or ignore the owner's settings, because of a passing outage.
+ */
+export class RepoConfigReadError extends Error {
+  readonly code = 'REPO_CONFIG_UNREADABLE';
+  constructor(message: string, readonly status?: number) {
+    super(message);
+    this.name = 'RepoConfigReadError';
+  }
+}
+
+// The config plugin's own errors (bad YAML, a directory at the path, an `_extends` loop or a
+// bad `_extends` value) are problems with the file; anything else is a failure to read it.
+const PLUGIN_ERROR = /^\[@probot\/octokit-plugin-config\]\s*/;
+
+/**
+ * Loads and checks the repository's config. A file that is wrong becomes InvalidRepoConfig;
+ * a file that cannot be read throws RepoConfigReadError.
+ */
 export async function loadRepoConfig(octokit: ConfigOctokit, owner: string, repo: string): Promise<RepoConfig | InvalidRepoConfig> {
   let raw: unknown;
   try {
     ({ config: raw } = await octokit.config.get({ owner, repo, path: CONFIG_PATH }));
   } catch (err) {
-    const msg = (err as Error).message.replace(/^\[@probot\/octokit-plugin-config\]\s*/, '');
-    return new InvalidRepoConfig(`cannot read ${CONFIG_PATH}: ${msg}`);
+    const e = err as Error & { status?: number };
+    if (!PLUGIN_ERROR.test(e.message)) throw new RepoConfigReadError(`cannot read ${CONFIG_PATH} (will retry): ${e.message.split('\n')[0].slice(0, 300)}`, e.status);
+    return new InvalidRepoConfig(`cannot use ${CONFIG_PATH}: ${e.message.replace(PLUGIN_ERROR, '')}`);
   }
   // The plugin returns {} when no file exists anywhere.
   if (raw && typeof raw === 'object' && Object.keys(raw).length === 0) return DEFAULT_REPO_CONFIG;
