@@ -16,7 +16,7 @@ export interface AppDeps {
   /** Web root for clone URLs built from repository names: https://github.com or https://GHE_HOST. */
   webUrl?: string;
   /** Counts what happened to each delivery (metrics). */
-  onDelivery?: (event: string, action: 'queued' | 'ignored' | 'invalid') => void;
+  onDelivery?: (event: string, action: 'queued' | 'ignored' | 'invalid' | 'unavailable') => void;
   now?: () => number;
   /** The data of a scan job still on the queue, by its id (a check run's external_id). */
   findScan?: (jobId: string) => Promise<ScanJobData | undefined>;
@@ -40,9 +40,17 @@ export function keywardenApp(deps: AppDeps) {
           deps.onDelivery?.(event, 'ignored');
           return;
         }
-        // A failure to enqueue (Redis down) throws: GitHub then records the delivery as failed
-        // and it can be redelivered; jobIds make the redelivery idempotent.
-        const ids = await Promise.all(outcome.jobs.map((j) => deps.enqueue(j)));
+        // A failure to enqueue (Redis down: the producer connection fails fast) is answered
+        // 503, so GitHub records the delivery as failed and it can be redelivered; jobIds make
+        // the redelivery idempotent. (@octokit/webhooks answers with the error's `status`.)
+        let ids: string[];
+        try {
+          ids = await Promise.all(outcome.jobs.map((j) => deps.enqueue(j)));
+        } catch (err) {
+          context.log.warn({ event, deliveryId: context.id, err: { name: (err as Error).name, message: (err as Error).message } }, 'cannot queue the scan (Redis unreachable?); answering 503');
+          deps.onDelivery?.(event, 'unavailable');
+          throw Object.assign(new Error('the scan queue is unavailable; GitHub can redeliver this webhook'), { status: 503, code: 'QUEUE_UNAVAILABLE' });
+        }
         context.log.info({ event, deliveryId: context.id, jobs: ids }, 'scan queued');
         deps.onDelivery?.(event, 'queued');
       };

@@ -15,7 +15,7 @@ import { ROTATE_QUEUE, SCAN_QUEUE } from '../queue/queues.js';
 import type { RotateJobData } from '../rotation/rotateJobData.js';
 import type { ScanJobData } from './scanJobData.js';
 import { enqueueScan } from './enqueueScan.js';
-import { openRedis } from '../queue/redis.js';
+import { openProducerRedis, PRODUCER_COMMAND_TIMEOUT_MS, whileRedisUp } from '../queue/redis.js';
 import { collectProcessMetrics, registry, unwatchQueueDepths, watchQueueDepths, webhooksTotal } from '../queue/metrics.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
@@ -52,7 +52,30 @@ export interface RunningServer {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? pino({ name: 'keywarden-serve', level: process.env.LOG_LEVEL ?? 'info' });
-  const connection = openRedis(opts.redis);
+  const connection = openProducerRedis(opts.redis);
+  // Reconnects are ioredis's job; say once per outage that Redis is gone (webhooks get 503).
+  let redisDown = false;
+  connection.on('error', (err: Error) => {
+    if (!redisDown) log.warn({ err: { name: err.name, message: err.message } }, 'Redis unreachable: webhooks are answered 503 until it is back');
+    redisDown = true;
+  });
+  connection.on('ready', () => {
+    if (redisDown) log.info('Redis is back');
+    redisDown = false;
+  });
+  // Start taking webhooks with the connection up when Redis is there; when it is not, start
+  // anyway (webhooks are answered 503, /healthz says why) rather than hang.
+  if (connection.status !== 'ready') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, PRODUCER_COMMAND_TIMEOUT_MS);
+      connection.once('ready', done);
+      function done() {
+        clearTimeout(timer);
+        connection.off('ready', done);
+        resolve();
+      }
+    });
+  }
   const prefix = opts.prefix ?? 'bull';
   const queues: ServerQueues = {
     scan: new Queue<ScanJobData>(SCAN_QUEUE, { connection, prefix }),
@@ -71,8 +94,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const webhooks = await createNodeMiddleware(
     keywardenApp({
-      enqueue: (data) => enqueueScan(queues.scan, data),
-      findScan: async (jobId) => (/^scan-[0-9a-f]{32}$/.test(jobId) ? (await queues.scan.getJob(jobId))?.data : undefined),
+      enqueue: (data) => whileRedisUp(connection, () => enqueueScan(queues.scan, data)),
+      findScan: async (jobId) => (/^scan-[0-9a-f]{32}$/.test(jobId) ? (await whileRedisUp(connection, () => queues.scan.getJob(jobId)))?.data : undefined),
       webUrl: opts.webUrl,
       onDelivery: (event, action) => webhooksTotal.inc({ event, action }),
     }),
@@ -92,7 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   app.get('/healthz', async (_req, reply) => {
     // Healthy means we can take webhooks: that needs Redis.
-    const redisOk = await connection.ping().then(() => true, () => false);
+    const redisOk = await whileRedisUp(connection, () => connection.ping()).then(() => true, () => false);
     return reply.code(redisOk ? 200 : 503).send({ status: redisOk ? 'ok' : 'redis unavailable' });
   });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));

@@ -38,7 +38,7 @@ export const webhookToRolledSeconds = new Histogram({
 });
 export const webhooksTotal = new Counter({
   name: 'keywarden_webhooks_total',
-  help: 'Webhooks received, by event and what was done (queued, ignored, invalid).',
+  help: 'Webhooks received, by event and what was done (queued, ignored, invalid, unavailable: Redis down, answered 503).',
   labelNames: ['event', 'action'] as const,
   registers: [registry],
 });
