@@ -2,7 +2,7 @@
 // so the org's `.github` repository gives defaults and `_extends` works), then checked; its
 // allowlists by the engine's own parser. A bad file never crashes a scan: it becomes an
 // InvalidRepoConfig whose reason the check run shows, and whose usable part the scan uses.
-import { parseAllowlist, RuleLoadError, type AllowlistConfig } from '../scan/index.js';
+import { CONFIDENCES, parseAllowlist, RuleLoadError, SEVERITIES, type AllowlistConfig, type BlockingPolicy, type Confidence, type Severity } from '../scan/index.js';
 
 export const CONFIG_PATH = '.github/keywarden.yml';
 
@@ -14,6 +14,11 @@ export interface RepoConfig {
   ignorePaths: string[];
   allowlists: AllowlistConfig[];
   issues: { labels: string[]; assignees: string[] };
+  /**
+   * Which findings fail the check run: `minConfidence` (default medium: the catch-alls' low-
+   * confidence matches are annotated as notices, not failures) and `failOn` (a severity).
+   */
+  failing: BlockingPolicy;
 }
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = {
@@ -22,6 +27,7 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = {
   ignorePaths: [],
   allowlists: [],
   issues: { labels: ['keywarden', 'security'], assignees: [] },
+  failing: { minConfidence: 'medium' },
 };
 
 /**
@@ -33,7 +39,7 @@ export class InvalidRepoConfig {
   constructor(readonly reason: string, readonly usable: RepoConfig = DEFAULT_REPO_CONFIG) {}
 }
 
-const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues']);
+const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'minConfidence', 'failOn']);
 
 /** Problems found so far; a part with a problem keeps its default. */
 class Problems {
@@ -64,6 +70,19 @@ function allowlistOf(v: unknown, i: number, problems: Problems): AllowlistConfig
     if (err instanceof RuleLoadError) return problems.add(err.problem);
     throw err;
   }
+}
+
+function failingOf(c: Record<string, unknown>, problems: Problems): BlockingPolicy {
+  const failing: BlockingPolicy = { ...DEFAULT_REPO_CONFIG.failing };
+  if (c.minConfidence !== undefined) {
+    if (CONFIDENCES.includes(c.minConfidence as Confidence)) failing.minConfidence = c.minConfidence as Confidence;
+    else problems.add(`minConfidence must be one of ${CONFIDENCES.join(', ')}`);
+  }
+  if (c.failOn !== undefined) {
+    if (SEVERITIES.includes(c.failOn as Severity)) failing.failOn = c.failOn as Severity;
+    else problems.add(`failOn must be one of ${SEVERITIES.join(', ')}`);
+  }
+  return failing;
 }
 
 function issuesOf(v: unknown, problems: Problems): RepoConfig['issues'] {
@@ -101,6 +120,7 @@ export function parseRepoConfig(raw: unknown): RepoConfig | InvalidRepoConfig {
     ignorePaths: problems.stringList(c.ignorePaths, 'ignorePaths') ?? DEFAULT_REPO_CONFIG.ignorePaths,
     allowlists,
     issues: issuesOf(c.issues, problems),
+    failing: failingOf(c, problems),
   };
   return problems.list.length > 0 ? new InvalidRepoConfig(problems.list.join('; '), config) : config;
 }

@@ -10,6 +10,7 @@ import { parseToken } from '../keyformat/keyFormat.js';
 import { statusAt, type KeyRow } from './keyModel.js';
 import { revokeLockedKey, rollLockedKey, type Outcome } from './keyOperations.js';
 import { enqueueIncidentCreated } from './webhooks/outbox.js';
+import type { LeakReportRequest } from './contract.js';
 
 type FoundKey = KeyRow & { kind: 'public' | 'secret' };
 
@@ -69,12 +70,6 @@ export async function verifyToken(sql: Sql, caller: KeyRow, body: { token?: stri
   return { status: 200, body: out };
 }
 
-export interface LeakReportBody {
-  tokenHash: string;
-  sourceUrl: string;
-  description: string;
-}
-
 export type LeakLabel = 'rolled' | 'already_rolled' | 'revoked' | 'revoked_now' | 'expired' | 'public' | 'unknown';
 
 /** Who reported a leak, and what an active secret gets for it. */
@@ -105,7 +100,7 @@ export interface LeakFacts {
  * of the caller's own secret rolls it like any other: the current request still completes
  * and the caller's old secret works until the grace period ends.
  */
-export async function reportLeak(tx: Sql, pepper: Buffer, caller: KeyRow, body: LeakReportBody, now: Date, graceSeconds: number): Promise<Outcome> {
+export async function reportLeak(tx: Sql, pepper: Buffer, caller: KeyRow, body: LeakReportRequest, now: Date, graceSeconds: number): Promise<Outcome> {
   const hash = body.tokenHash.toLowerCase();
   if (!SHA256_HEX.test(hash)) throw validationFailed('tokenHash must be the SHA-256 of the token, as 64 hex characters.');
   const reporter: Reporter = { key: caller, reportedBy: caller.id, policy: 'roll' };

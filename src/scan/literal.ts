@@ -13,7 +13,7 @@ const PLACEHOLDER_WORDS =
   /^(?:(?:your|the|some|a|db|app|admin|user|super|strong|default|secret|new|old|test|dev|prod|root|sample|example)?[_-]?(?:pass(?:word|wd|phrase)?|pwd|pw|secret|token|key)[_-]?(?:here|goes[_-]?here|value)?\d{0,3}|changeme|change[_-]?me|change[_-]?it|changethis|replaceme|replace[_-]?me|example|sample|placeholder|dummy|redacted|removed|hidden|masked|secret|none|null|nil|undefined|empty|true|false|yes|no|on|off|todo|tbd|fixme|test|testing|guest|admin|root|default|string|str|text|number|int|integer|bool|boolean|object|any|function|symbol|bigint|passed|failed|required|optional|input|field|value|type|off|current-password|new-password|one-time-code|notset|not[_-]?set|unset|n\/a|na|foo|bar|baz|qux|quux|foobar|demo|hello|world|abc|xyz|letmein|qwerty|user|username|login|pass123|\*+|x+|\.+|-+|_+|#+|•+)$/i;
 
 /** Words inside a value that mark a sample. */
-const PLACEHOLDER_PARTS = /^your|changeme|change_me|placeholder|redacted|example|your[_-]?(?:own[_-]?)?(?:pass|secret|token|key|api)|xxxx|\*\*\*|(?:^|[_-])here$|^fake|^dummy|^sample|^insert|^enter[_-]|^put[_-]/i;
+const PLACEHOLDER_PARTS = /^your|^-?anonymous|^xyzzy|changeme|change_me|placeholder|redacted|example|your[_-]?(?:own[_-]?)?(?:pass|secret|token|key|api)|xxxx|\*\*\*|(?:^|[_-])here$|^fake|^dummy|^sample|^insert|^enter[_-]|^put[_-]/i;
 
 /** Code shapes: identifiers, member access, calls, indexing, paths, URLs, comments, type names. */
 function looksLikeCode(v: string): boolean {
@@ -83,7 +83,7 @@ export function isPasswordLiteral(value: string): boolean {
  * A value that spells out "password" or "secret" (my-top-secret, fallback-password, secret-2)
  * is a sample in docs and tests; people who write a real one down do not use the word.
  */
-const NAMES_ITSELF = /secret|passw(?:or)?d|passwd|^pass[_-]?\d*$/i;
+const NAMES_ITSELF = /secret|geheim|passw(?:or)?d|passwd|^pass[_-]?\d*$/i;
 
 /**
  * The password slot of a connection string (scheme://user:PASSWORD@, Password=…;) holds no

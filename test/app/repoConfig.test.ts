@@ -50,6 +50,8 @@ describe('parseRepoConfig', () => {
     [{ allowlists: [{ paths: ['vendor/(unclosed'] }] }, /allowlists\[0\] path 'vendor\/\(unclosed' does not compile/],
     [{ allowlists: [{ stopwords: ['Dummy'] }] }, /allowlists\[0\]\.stopwords: "Dummy" must be lower case .*write "dummy"/],
     [{ issues: { label: ['x'] } }, /issues: unknown key "label"/],
+    [{ minConfidence: 'certain' }, /minConfidence must be one of high, medium, low/],
+    [{ failOn: 'severe' }, /failOn must be one of critical, high, medium, low, info/],
     ['just text', /YAML mapping/],
   ])('rejects %j', (raw, reason) => {
     const r = parseRepoConfig(raw);

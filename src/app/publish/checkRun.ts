@@ -3,7 +3,7 @@
 // only public keys were found (or the config is invalid and nothing blocking was found),
 // success when clean. GitHub takes at most 50 annotations per call: the first batch goes
 // with the create, the rest with updates.
-import { blockingFindings, isBlocking, type Finding, type SkippedFragment } from '../../scan/index.js';
+import { blockingFindings, isBlocking, type BlockingPolicy, type Finding, type SkippedFragment } from '../../scan/index.js';
 import type { InstallationOctokit } from '../../github/client.js';
 import { findingMessage, findingTitle } from './findingText.js';
 import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
@@ -28,21 +28,23 @@ export interface CheckRunReport {
   invalidConfig?: string;
   /** Lines about rotation / revocation to add to the summary. */
   notes?: string[];
+  /** Which findings fail the run (.github/keywarden.yml minConfidence / failOn); absent: every secret. */
+  policy?: BlockingPolicy;
 }
 
 type Conclusion = 'success' | 'neutral' | 'failure';
 
-export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig'>): Conclusion {
-  if (r.findings.some((f) => isBlocking(f))) return 'failure';
+export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig' | 'policy'>): Conclusion {
+  if (r.findings.some((f) => isBlocking(f, r.policy))) return 'failure';
   if (r.findings.length > 0 || r.invalidConfig) return 'neutral';
   return 'success';
 }
 
 function titleOf(r: CheckRunReport, conclusion: Conclusion): string {
-  const blocking = blockingFindings(r.findings).length;
+  const blocking = blockingFindings(r.findings, r.policy).length;
   const base =
     conclusion === 'failure' ? `${blocking} leaked secret${blocking === 1 ? '' : 's'} found`
-    : r.findings.length > 0 ? `${r.findings.length} informational finding${r.findings.length === 1 ? '' : 's'} (public keys)`
+    : r.findings.length > 0 ? `${r.findings.length} informational finding${r.findings.length === 1 ? '' : 's'} (public keys${r.policy?.minConfidence || r.policy?.failOn ? ', or below the failing level' : ''})`
     : 'No leaked secrets';
   return r.invalidConfig ? `Invalid .github/keywarden.yml: ${r.invalidConfig.slice(0, 120)} — ${base}` : base;
 }
@@ -66,14 +68,14 @@ function summaryOf(r: CheckRunReport): string {
   return lines.join('\n').slice(0, 65_000);
 }
 
-export function annotationOf(f: Finding) {
+export function annotationOf(f: Finding, policy?: BlockingPolicy) {
   return {
     path: f.path,
     start_line: f.line,
     end_line: f.line,
     start_column: f.column,
     end_column: Math.max(f.column, f.endColumn),
-    annotation_level: isBlocking(f) ? ('failure' as const) : ('notice' as const),
+    annotation_level: isBlocking(f, policy) ? ('failure' as const) : ('notice' as const),
     title: findingTitle(f),
     message: findingMessage(f),
   };
@@ -95,7 +97,7 @@ async function syncCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Pr
   const completed = { status: 'completed' as const, conclusion, completed_at: new Date().toISOString() };
   const ref = { owner: r.owner, repo: r.repo, headSha: r.headSha, name: CHECK_NAME, externalId: r.externalId };
   const existing = await findCheckRun(octokit, ref);
-  let annotations = r.findings.map(annotationOf);
+  let annotations = r.findings.map((f) => annotationOf(f, r.policy));
   let id: number;
   if (existing) {
     annotations = await unsentAnnotations(octokit, ref, existing, annotations);

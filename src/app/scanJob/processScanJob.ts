@@ -100,7 +100,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   // another worker while its first run goes on), and both would look, miss and create. Under
   // the scan's lock the later run finds what the earlier one made and brings it up to date.
   const published = await deps.reportLock(scanId, () =>
-    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, invalidConfig, notes: actionNotes(actions) }, deps),
+    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, invalidConfig, notes: actionNotes(actions) }, deps),
   );
   scansTotal.inc({ event: d.event, result: result.findings.length > 0 ? 'findings' : 'clean' });
   return {
