@@ -8,6 +8,7 @@ import { AuthRateLimiter, type RateLimiterOptions } from './rateLimiter.js';
 import { registerV1Routes } from './routes.js';
 import { GitHubSigningKeys } from './partner/githubKeys.js';
 import { registerGitHubPartnerRoutes } from './partner/routes.js';
+import { PARTNER_PATH } from './partner/secretScanning.js';
 import { WebhookDispatcher, type DispatcherOptions } from './webhooks/dispatcher.js';
 
 export const DEFAULT_GRACE_SECONDS = 43_200;
@@ -131,6 +132,11 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
   );
   const dispatcher = new WebhookDispatcher({ ...options.webhooks, db: options.store.db, pepper: options.store.pepper, now });
   app.addHook('onReady', async () => dispatcher.start());
+  // Routes that record incidents may have queued webhook deliveries; the answer is sent after
+  // their transaction committed, so the dispatcher finds them now.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method === 'POST' && reply.statusCode === 200 && (request.url.startsWith(PARTNER_PATH) || request.url.startsWith('/v1/leaks'))) dispatcher.kick();
+  });
   app.addHook('onClose', async () => dispatcher.stop());
 
   await app.register(async (v1) =>

@@ -52,7 +52,7 @@ describe('pre-commit framework', () => {
         mkdirSync(mirror);
         const built = join(dirname(createRequire(join(ROOT, 'package.json')).resolve('re2/package.json')), 'build', 'Release', 're2.node');
         symlinkSync(realpathSync(built), join(mirror, `${process.platform}-${process.arch}-${process.versions.modules}`));
-        const env = { ...process.env, PRE_COMMIT_HOME: join(tmp, 'home'), RE2_DOWNLOAD_MIRROR: mirror, RE2_DOWNLOAD_SKIP_PATH: '1', RE2_DOWNLOAD_SKIP_VER: '1', npm_config_prefer_offline: 'true', NO_COLOR: '1' };
+        const env: NodeJS.ProcessEnv = { ...process.env, PRE_COMMIT_HOME: join(tmp, 'home'), RE2_DOWNLOAD_MIRROR: mirror, RE2_DOWNLOAD_SKIP_PATH: '1', RE2_DOWNLOAD_SKIP_VER: '1', npm_config_prefer_offline: 'true', NO_COLOR: '1' };
         delete env.DOWNLOAD_FORCE_BUILD;
         const r = spawnSync('pre-commit', ['try-repo', ROOT, 'keywarden', '--verbose'], { cwd: repo.dir, env, encoding: 'utf8', timeout: 1_200_000 });
         const out = `${r.stdout}${r.stderr}`;

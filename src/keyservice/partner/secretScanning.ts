@@ -51,6 +51,8 @@ export function parseMatches(raw: Buffer): SecretScanningMatch[] {
     // GitHub documents url as "may be empty", and source as optional in older payloads.
     if (m.url !== undefined && m.url !== null && (typeof m.url !== 'string' || m.url.length > MAX_FIELD)) throw validationFailed(`Match ${i}: url must be a string.`);
     if (m.source !== undefined && m.source !== null && (typeof m.source !== 'string' || m.source.length > 100)) throw validationFailed(`Match ${i}: source must be a string.`);
+    // PostgreSQL text cannot hold U+0000: a 500 would make GitHub retry the batch forever.
+    if ([m.type, m.url, m.source].some((v) => typeof v === 'string' && v.includes('\u0000'))) throw validationFailed(`Match ${i}: type, url and source must not contain the NUL character (\\u0000).`);
     return { token: m.token, type: m.type, url: (m.url as string | undefined) ?? '', source: ((m.source as string | undefined) ?? 'unknown').toLowerCase() };
   });
 }

@@ -101,7 +101,8 @@ describe.each(backends('atk_cred'))('attacks: authentication ($name)', (backend)
       const statementsFor = async (secretKey: string) => {
         recorded.statements.length = 0;
         await call('GET', '/v1/keys', { creds: { publicKey: target.creds.publicKey, secretKey } });
-        return [...recorded.statements];
+        // The webhook dispatcher polls in the background; only the request's own work counts.
+        return recorded.statements.filter((sql) => !sql.includes('webhook_'));
       };
       const forRandom = await statementsFor(formatToken('secret', 'live'));
       const forOther = await statementsFor(other.creds.secretKey);

@@ -1,22 +1,16 @@
 // Attacks with a key in its grace period (issue 12 defect 2): whoever copied a leaked secret
 // must get nothing lasting out of the 12 hours it keeps working.
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { grantKey } from '../../../src/keyservice/bootstrap.js';
-import { backends, harnessFor, pairOf, type Pair } from '../helpers.js';
-import { mintAccount, mintKey, sha, statusOf } from './support.js';
+import { backends, harnessFor, pairOf } from '../helpers.js';
+import { leakReporter, mintAccount, mintKey, statusOf } from './support.js';
 
 const HOUR = 3_600_000;
 
 describe.each(backends('atk_grace'))('attacks: a key in its grace period ($name)', (backend) => {
   const h = harnessFor(backend);
-  let bot: Pair;
-  beforeAll(async () => {
-    const platform = await h.org();
-    bot = pairOf(await grantKey(h.store, { organizationId: platform.organization.id, products: ['leak-reports'], name: 'rotation-bot', now: h.clock.now() }));
-  });
-  const report = (token: string, creds: Pair = bot) =>
-    h.call('POST', '/v1/leaks', { creds, body: { tokenHash: sha(token), sourceUrl: 'https://github.com/o/r/blob/x/a.env#L1', description: 'pushed' } });
+  const report = leakReporter(h);
 
   it('defect 2: a leaked key cannot mint a key, take its replacement, delete it or create accounts', async () => {
     const org = await h.org();
@@ -56,14 +50,14 @@ describe.each(backends('atk_grace'))('attacks: a key in its grace period ($name)
       await h.call('GET', '/v1/accounts', { creds: leaked.pair }),
       await h.call('GET', '/v1/leaks', { creds: leaked.pair }),
       await h.call('POST', '/v1/keys/verify', { creds: leaked.pair, body: { token: org.creds.publicKey } }),
-      await report(org.creds.secretKey, leaked.pair),
+      await report(org.creds.secretKey, { creds: leaked.pair }),
     ];
     for (const res of reads) expect(res.body.code).toBe('KEY_IN_GRACE');
     expect(await statusOf(h, org.creds, org.key.id)).toBe('active');
     // The rotation bot's own key, once reported, stops reporting at once.
     const own = pairOf(await grantKey(h.store, { organizationId: org.organization.id, products: ['leak-reports'], now: h.clock.now() }));
-    expect((await report(own.secretKey, own)).body.label).toBe('rolled');
-    expect((await report(own.secretKey, own)).body.code).toBe('KEY_IN_GRACE');
+    expect((await report(own.secretKey, { creds: own })).body.label).toBe('rolled');
+    expect((await report(own.secretKey, { creds: own })).body.code).toBe('KEY_IN_GRACE');
   });
 
   it('defect 2: a key its owner rolled keeps its traffic (reads, leak reports) but manages nothing', async () => {
@@ -77,7 +71,7 @@ describe.each(backends('atk_grace'))('attacks: a key in its grace period ($name)
     expect(rolled.status).toBe(200);
     expect((await h.call('GET', '/v1/keys', { creds: old.pair })).status).toBe(200);
     expect((await h.call('GET', '/v1/accounts', { creds: old.pair })).status).toBe(200);
-    expect((await report(randomUUID(), old.pair)).body.label).toBe('unknown');
+    expect((await report(randomUUID(), { creds: old.pair })).body.label).toBe('unknown');
     for (const res of [
       await h.call('POST', '/v1/keys', { creds: old.pair, body: { level: 'organization', mode: 'live' } }),
       await h.call('POST', `/v1/keys/${rolled.body.id}/roll`, { creds: old.pair }),

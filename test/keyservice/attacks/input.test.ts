@@ -29,6 +29,8 @@ describe.each(backends('atk_input'))('attacks: hostile input ($name)', (backend)
       ['GET', `/v1/keys/${key.id}%00`],
       ['POST', '/v1/keys/%00/roll'],
       ['DELETE', `/v1/keys/key_%00`],
+      ['POST', '/v1/webhooks', { url: `https://example.com/hook${NUL}`, events: ['incident.created'] }],
+      ['DELETE', '/v1/webhooks/wh_%00'],
     ];
     for (const [method, path, body] of cases) {
       const res = await h.call(method, path, { creds, body });

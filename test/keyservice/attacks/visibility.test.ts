@@ -1,19 +1,13 @@
 // Attacks by an account-scoped key on other accounts' data (issue 12 defect 10): incidents,
 // and the owner fields of verify and leak reports.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { grantKey } from '../../../src/keyservice/bootstrap.js';
-import { backends, harnessFor, pairOf, type Pair } from '../helpers.js';
-import { mintAccount, mintKey, sha } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { backends, harnessFor, type Pair } from '../helpers.js';
+import { leakReporter, mintAccount, mintKey } from './support.js';
 
 describe.each(backends('atk_vis'))('attacks: an account key sees only its accounts ($name)', (backend) => {
   const h = harnessFor(backend);
-  let bot: Pair;
-  beforeAll(async () => {
-    const platform = await h.org();
-    bot = pairOf(await grantKey(h.store, { organizationId: platform.organization.id, products: ['leak-reports'], name: 'rotation-bot', now: h.clock.now() }));
-  });
-  const report = (token: string, sourceUrl: string, creds: Pair = bot) =>
-    h.call('POST', '/v1/leaks', { creds, body: { tokenHash: sha(token), sourceUrl, description: `found at ${sourceUrl}` } });
+  const reportAs = leakReporter(h);
+  const report = (token: string, sourceUrl: string, creds?: Pair) => reportAs(token, { sourceUrl, creds });
 
   it('defect 10: an account-A key lists only incidents about account A keys', async () => {
     const org = await h.org();
