@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBuiltinRules } from '../src/config/loadRules.js';
-import { isBinary, ParallelScanner, Scanner, type RuleSet } from '../src/scan/index.js';
+import { loadBuiltinRuleFiles, loadBuiltinRules } from '../src/config/loadRules.js';
+import { buildRuleSet, isBinary, ParallelScanner, Scanner, type RuleFileConfig, type RuleSet } from '../src/scan/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAX_FILE = 1024 * 1024;
@@ -104,9 +104,30 @@ function readFloor(c: Corpus): Row {
   return { tool: 'read every file, no scanning (I/O floor)', bytes, ms: performance.now() - start, cpuMs: cpuNow() - cpu, findings: '-' };
 }
 
-async function keywardenPool(c: Corpus): Promise<Row[]> {
+/** Below this many built-in rules, the bench also runs a synthetic set of twice the rules. */
+const TWIN_BELOW = 880;
+
+/**
+ * Every built-in rule plus a twin: same regex, id `<id>--twin`, and its keywords reversed
+ * (`ghp_` -> `_phg`), so the keyword Set doubles with distinct literals and each twin's regex
+ * runs only where its own keywords occur, as a new provider's rule with its own prefix would.
+ */
+export function twinnedRuleFiles(files: RuleFileConfig[]): RuleFileConfig[] {
+  const rev = (k: string) => [...k].reverse().join('');
+  return [
+    ...files,
+    ...files.map((f) => ({
+      ...f,
+      file: `${f.file} (twins)`,
+      allowlists: [],
+      rules: f.rules.map((r) => ({ ...r, id: `${r.id}--twin`, keywords: r.keywords.map((k) => (rev(k) === k ? `${k}~` : rev(k))) })),
+    })),
+  ];
+}
+
+async function keywardenPool(c: Corpus, rules: RuleSet | { files: RuleFileConfig[] } = loadBuiltinRules(), label = ''): Promise<Row[]> {
   const threads = availableParallelism();
-  const pool = new ParallelScanner(loadBuiltinRules(), {}, { threads, transferText: true });
+  const pool = new ParallelScanner(rules, {}, { threads, transferText: true });
   // Worker start-up (module load, rule set) stays out of the timed passes.
   await Promise.all(c.files.slice(0, threads * 4).map((f) => pool.scanFragment({ path: f, text: readFileSync(f) })));
   const pass = async (tool: string): Promise<Row> => {
@@ -115,7 +136,7 @@ async function keywardenPool(c: Corpus): Promise<Row[]> {
     const results = await Promise.all(c.files.map((f) => pool.scanFragment({ path: relative(c.dir, f), text: readFileSync(f) })));
     return { tool, bytes: c.bytes, ms: performance.now() - start, cpuMs: cpuNow() - cpu, findings: results.reduce((n, r) => n + r.findings.length, 0) };
   };
-  const rows = [await pass(`keywarden (pool, ${threads} threads, first pass)`), await pass(`keywarden (pool, ${threads} threads, second pass)`)];
+  const rows = [await pass(`keywarden (pool, ${threads} threads, first pass${label})`), await pass(`keywarden (pool, ${threads} threads, second pass${label})`)];
   await pool.close();
   return rows;
 }
@@ -237,6 +258,21 @@ function crafted(rules: RuleSet): void {
   }
 }
 
+/** The same passes with every rule twinned: what the engine costs with twice the rules. */
+async function twinned(c: Corpus, bestBuiltin: number): Promise<void> {
+  const files = twinnedRuleFiles(loadBuiltinRuleFiles());
+  const set = buildRuleSet(files);
+  const label = `, ${set.rules.length} rules`;
+  const singles = keywardenSingle(c, set).map((r) => ({ ...r, tool: r.tool.replace(')', `${label})`) }));
+  const pools = await keywardenPool(c, { files }, label);
+  console.log('');
+  console.log(`twice the rules (synthetic: each built-in rule twinned with its keywords reversed; ${set.keywords ? new Set(set.rules.flatMap((r) => r.config.keywords)).size : 0} keywords):`);
+  console.log('| tool | MB | wall s | MB/s (wall) | CPU s | MB per CPU-s | findings |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of [...singles, ...pools]) console.log(`| ${r.tool} | ${mb(r.bytes).toFixed(1)} | ${(r.ms / 1000).toFixed(2)} | ${rate(r).toFixed(1)} | ${(r.cpuMs / 1000).toFixed(2)} | ${cpuRate(r).toFixed(1)} | ${r.findings} |`);
+  console.log(`with ${set.rules.length} rules: best ${Math.max(rate(singles[1]), rate(pools[1])).toFixed(1)} MB/s wall warm (target >= 150; ${bestBuiltin.toFixed(1)} with the built-in rules in this run), ${cpuRate(singles[1]).toFixed(1)} MB per CPU-second single-threaded`);
+}
+
 export async function run(): Promise<void> {
   const t = performance.now();
   const corpus = buildCorpus();
@@ -267,6 +303,7 @@ export async function run(): Promise<void> {
     console.log(`keywarden / grep floor: ${(best / rate(grep)).toFixed(2)}x wall, ${(cpuRate(single) / cpuRate(grep)).toFixed(2)}x per CPU-second`);
     // 300x secretlint would mean scanning faster than these files can be read.
     console.log(`300x secretlint would be ${(rate(sl) * 300).toFixed(0)} MB/s (in-process) or ${(rate(slCli) * 300).toFixed(0)} MB/s (command); reading the files alone runs at ${rate(read).toFixed(0)} MB/s`);
+    if (rules.rules.length < TWIN_BELOW) await twinned(corpus, best);
     crafted(rules);
     console.log('');
     console.log(`built-in rules: ${loadBuiltinRules().rules.length}, first load ${loadMs.toFixed(0)} ms; load average ${execFileSync('cat', ['/proc/loadavg']).toString().trim()}`);

@@ -7,6 +7,8 @@
 //    leak: webhook POST → key rolled (the key service's rolled_at) and → issue created (first
 //    seen in the GitHub stand-in, polled every 10 ms). p50 / p95 / max. Target: p95 < 3 s to rolled.
 // 2. Throughput of the rotate stage alone: 100 queued rotate jobs drained by 1 and by 4 workers.
+// 3. GitHub secret-scanning partner → rolled (policy `roll`): PARTNER_LEAKS (default 100) signed
+//    POSTs, 10 in flight; p50 / p95 / max. Target: p95 ≤ 1 s. And one 1,000-match batch.
 //
 // Everything runs in this one process on this machine (the key service on PGlite, the
 // OpenAPI-validating GitHub stand-in, the server, scan and rotate workers), against a private
@@ -30,11 +32,13 @@ import { pushExample } from '../test/support/webhookExamples.js';
 import { startKeyServiceHarness } from '../test/rotation/keyServiceHarness.js';
 import { PrivateRedis } from './rotation/privateRedis.js';
 import { measureThroughput } from './rotation/throughput.js';
+import { measurePartnerLatency } from './rotation/partnerLatency.js';
 
 const LEAKS = Number(process.env.BENCH_LEAKS ?? 100);
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 250);
 const MODE = process.env.BENCH_MODE === 'paced' ? 'paced' : 'burst';
 const THROUGHPUT_JOBS = Number(process.env.BENCH_THROUGHPUT_JOBS ?? 100);
+const PARTNER_LEAKS = Number(process.env.BENCH_PARTNER_LEAKS ?? 100);
 const WEBHOOK_SECRET = 'bench-webhook-secret';
 const APP_ID = 5151;
 
@@ -165,6 +169,15 @@ export async function run(): Promise<void> {
   console.log('| rotate workers | jobs | seconds | rotations/s | vs 1 worker |');
   console.log('|---|---|---|---|---|');
   for (const r of tp) console.log(`| ${r.workers} | ${r.jobs} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(1)} | ${(r.perSecond / tp[0].perSecond).toFixed(2)}x |`);
+
+  const partner = await measurePartnerLatency({ leaks: PARTNER_LEAKS, concurrency: 10 });
+  const p95 = percentile(partner.toRolled, 95);
+  console.log('');
+  console.log(`GitHub partner POSTs: ${partner.leaks} (one live key each, ${partner.concurrency} in flight, policy roll); rolled: ${partner.rolled}`);
+  console.log('| partner POST → | p50 (s) | p95 (s) | max (s) | target |');
+  console.log('|---|---|---|---|---|');
+  console.log(`| key rolled (200 answered) | ${fmt(percentile(partner.toRolled, 50))} | ${fmt(p95)} | ${fmt(partner.toRolled.at(-1) ?? NaN)} | p95 ≤ 1 s: ${p95 <= 1 ? 'met' : 'NOT met'} |`);
+  console.log(`| one batch of 1,000 matches (10 ours) | ${fmt(partner.batchOf1000Seconds)} | | | |`);
 
   await gh.close();
   await ks.close();

@@ -58,7 +58,7 @@ export interface Names {
 
 export function namesOf(envVar: string): Names {
   const words = envVar
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((w) => w.toLowerCase());

@@ -7,6 +7,7 @@ import { scanJobsForPush, type HandlerOutcome } from './handlers/push.js';
 import { scanJobsForPullRequest } from './handlers/pullRequest.js';
 import { scanJobsForInstallation } from './handlers/installation.js';
 import type { ScanJobData } from './scanJobData.js';
+import { GITHUB_COM_WEB_URL } from '../github/endpoints.js';
 
 export interface AppDeps {
   /** Puts a scan job on the `scan` queue; returns its (deterministic) job id. */
@@ -20,7 +21,7 @@ export interface AppDeps {
 
 export function keywardenApp(deps: AppDeps) {
   const now = deps.now ?? Date.now;
-  const webUrl = deps.webUrl ?? 'https://github.com';
+  const webUrl = deps.webUrl ?? GITHUB_COM_WEB_URL;
   return (app: Probot): void => {
     const handle = (event: string, build: (payload: unknown, meta: { deliveryId?: string; receivedAt: number }) => HandlerOutcome) =>
       async (context: { id: string; payload: unknown; log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void } }) => {

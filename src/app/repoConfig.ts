@@ -1,8 +1,8 @@
 // `.github/keywarden.yml`: read the way Probot's context.config reads it (octokit.config.get,
-// so the org's `.github` repository gives defaults and `_extends` works), then checked by
-// hand. A bad file never crashes a scan: it becomes an InvalidRepoConfig whose reason the
-// check run shows.
-import type { AllowlistConfig } from '../scan/index.js';
+// so the org's `.github` repository gives defaults and `_extends` works), then checked; its
+// allowlists by the engine's own parser. A bad file never crashes a scan: it becomes an
+// InvalidRepoConfig whose reason the check run shows, and whose usable part the scan uses.
+import { CONFIDENCES, parseAllowlist, RuleLoadError, SEVERITIES, type AllowlistConfig, type BlockingPolicy, type Confidence, type Severity } from '../scan/index.js';
 
 export const CONFIG_PATH = '.github/keywarden.yml';
 
@@ -14,6 +14,11 @@ export interface RepoConfig {
   ignorePaths: string[];
   allowlists: AllowlistConfig[];
   issues: { labels: string[]; assignees: string[] };
+  /**
+   * Which findings fail the check run: `minConfidence` (default medium: the catch-alls' low-
+   * confidence matches are annotated as notices, not failures) and `failOn` (a severity).
+   */
+  failing: BlockingPolicy;
 }
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = {
@@ -22,72 +27,102 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = {
   ignorePaths: [],
   allowlists: [],
   issues: { labels: ['keywarden', 'security'], assignees: [] },
+  failing: { minConfidence: 'medium' },
 };
 
+/**
+ * A file that could not be used as written. `usable` is what the scan goes on with: the
+ * defaults, plus every part of the file that was valid.
+ */
 export class InvalidRepoConfig {
   readonly code = 'REPO_CONFIG_INVALID';
-  constructor(readonly reason: string) {}
+  constructor(readonly reason: string, readonly usable: RepoConfig = DEFAULT_REPO_CONFIG) {}
 }
 
-const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues']);
-const ALLOWLIST_KEYS = new Set(['description', 'condition', 'regexTarget', 'regexes', 'stopwords', 'paths', 'globs', 'commits']);
+const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'minConfidence', 'failOn']);
 
-function stringList(v: unknown, where: string): string[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new InvalidRepoConfig(`${where} must be a list of strings`);
-  return v as string[];
+/** Problems found so far; a part with a problem keeps its default. */
+class Problems {
+  readonly list: string[] = [];
+  add(problem: string): undefined {
+    this.list.push(problem);
+    return undefined;
+  }
+  stringList(v: unknown, where: string): string[] | undefined {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) return this.add(`${where} must be a list of strings`);
+    return v as string[];
+  }
 }
 
-function allowlistOf(v: unknown, i: number): AllowlistConfig {
+function allowlistOf(v: unknown, i: number, problems: Problems): AllowlistConfig | undefined {
   const where = `allowlists[${i}]`;
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidRepoConfig(`${where} must be a mapping`);
-  const a = v as Record<string, unknown>;
-  for (const k of Object.keys(a)) if (!ALLOWLIST_KEYS.has(k)) throw new InvalidRepoConfig(`${where}: unknown key "${k}" (known: ${[...ALLOWLIST_KEYS].join(', ')})`);
-  const condition = a.condition ?? 'OR';
-  if (condition !== 'OR' && condition !== 'AND') throw new InvalidRepoConfig(`${where}.condition must be OR or AND`);
-  const regexTarget = a.regexTarget ?? 'secret';
-  if (regexTarget !== 'secret' && regexTarget !== 'match' && regexTarget !== 'line') throw new InvalidRepoConfig(`${where}.regexTarget must be secret, match or line`);
+  const stopwords = (v as { stopwords?: unknown } | null)?.stopwords;
+  // The engine matches stopwords against the lower-cased secret: an upper-case one was never
+  // going to match as written. It is used lower-cased, and the owner is told to fix the file.
+  if (Array.isArray(stopwords)) {
+    const upper = stopwords.filter((w): w is string => typeof w === 'string' && w !== w.toLowerCase());
+    if (upper.length > 0) problems.add(`${where}.stopwords: ${upper.map((w) => `"${w}"`).join(', ')} must be lower case (stopwords match case-insensitively); write ${upper.map((w) => `"${w.toLowerCase()}"`).join(', ')}`);
+  }
+  try {
+    return parseAllowlist(v, where, { file: CONFIG_PATH });
+  } catch (err) {
+    if (err instanceof RuleLoadError) return problems.add(err.problem);
+    throw err;
+  }
+}
+
+function failingOf(c: Record<string, unknown>, problems: Problems): BlockingPolicy {
+  const failing: BlockingPolicy = { ...DEFAULT_REPO_CONFIG.failing };
+  if (c.minConfidence !== undefined) {
+    if (CONFIDENCES.includes(c.minConfidence as Confidence)) failing.minConfidence = c.minConfidence as Confidence;
+    else problems.add(`minConfidence must be one of ${CONFIDENCES.join(', ')}`);
+  }
+  if (c.failOn !== undefined) {
+    if (SEVERITIES.includes(c.failOn as Severity)) failing.failOn = c.failOn as Severity;
+    else problems.add(`failOn must be one of ${SEVERITIES.join(', ')}`);
+  }
+  return failing;
+}
+
+function issuesOf(v: unknown, problems: Problems): RepoConfig['issues'] {
+  const defaults = DEFAULT_REPO_CONFIG.issues;
+  if (v === undefined) return defaults;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return problems.add('issues must be a mapping with labels and assignees') ?? defaults;
+  const i = v as Record<string, unknown>;
+  for (const k of Object.keys(i)) if (k !== 'labels' && k !== 'assignees') problems.add(`issues: unknown key "${k}" (known: labels, assignees)`);
   return {
-    description: typeof a.description === 'string' ? a.description : undefined,
-    condition,
-    regexTarget,
-    regexes: stringList(a.regexes, `${where}.regexes`),
-    stopwords: stringList(a.stopwords, `${where}.stopwords`),
-    paths: stringList(a.paths, `${where}.paths`),
-    globs: stringList(a.globs, `${where}.globs`),
-    commits: stringList(a.commits, `${where}.commits`),
+    labels: (i.labels === undefined ? undefined : problems.stringList(i.labels, 'issues.labels')) ?? defaults.labels,
+    assignees: problems.stringList(i.assignees, 'issues.assignees') ?? defaults.assignees,
   };
 }
 
-/** Checks a parsed config object (the YAML, merged with `_extends` bases). */
+/**
+ * Checks a parsed config object (the YAML, merged with `_extends` bases). Every problem is
+ * reported, and each part that has none is kept: a bad regex in one allowlist does not
+ * throw away the file's other allowlists, ignorePaths or issue settings.
+ */
 export function parseRepoConfig(raw: unknown): RepoConfig | InvalidRepoConfig {
   if (raw === null || raw === undefined) return DEFAULT_REPO_CONFIG;
-  try {
-    if (typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRepoConfig('the file must be a YAML mapping');
-    const c = raw as Record<string, unknown>;
-    for (const k of Object.keys(c)) {
-      if (k !== '_extends' && !TOP_KEYS.has(k)) throw new InvalidRepoConfig(`unknown key "${k}" (known: ${[...TOP_KEYS].join(', ')})`);
-    }
-    if (c.rotation !== undefined && typeof c.rotation !== 'boolean') throw new InvalidRepoConfig('rotation must be true or false');
-    if (c.allowlists !== undefined && !Array.isArray(c.allowlists)) throw new InvalidRepoConfig('allowlists must be a list');
-    const issues = c.issues ?? {};
-    if (typeof issues !== 'object' || issues === null || Array.isArray(issues)) throw new InvalidRepoConfig('issues must be a mapping with labels and assignees');
-    const i = issues as Record<string, unknown>;
-    for (const k of Object.keys(i)) if (k !== 'labels' && k !== 'assignees') throw new InvalidRepoConfig(`issues: unknown key "${k}" (known: labels, assignees)`);
-    return {
-      rotation: (c.rotation as boolean | undefined) ?? DEFAULT_REPO_CONFIG.rotation,
-      disabledRules: stringList(c.disabledRules, 'disabledRules'),
-      ignorePaths: stringList(c.ignorePaths, 'ignorePaths'),
-      allowlists: ((c.allowlists as unknown[] | undefined) ?? []).map(allowlistOf),
-      issues: {
-        labels: i.labels === undefined ? DEFAULT_REPO_CONFIG.issues.labels : stringList(i.labels, 'issues.labels'),
-        assignees: stringList(i.assignees, 'issues.assignees'),
-      },
-    };
-  } catch (err) {
-    if (err instanceof InvalidRepoConfig) return err;
-    throw err;
+  if (typeof raw !== 'object' || Array.isArray(raw)) return new InvalidRepoConfig('the file must be a YAML mapping');
+  const c = raw as Record<string, unknown>;
+  const problems = new Problems();
+  for (const k of Object.keys(c)) {
+    if (k !== '_extends' && !TOP_KEYS.has(k)) problems.add(`unknown key "${k}" (known: ${[...TOP_KEYS].join(', ')})`);
   }
+  const rotation = c.rotation === undefined || typeof c.rotation === 'boolean' ? c.rotation : problems.add('rotation must be true or false');
+  let allowlists: AllowlistConfig[] = [];
+  if (Array.isArray(c.allowlists)) allowlists = c.allowlists.map((a, i) => allowlistOf(a, i, problems)).filter((a) => a !== undefined);
+  else if (c.allowlists !== undefined) problems.add('allowlists must be a list');
+  const config: RepoConfig = {
+    rotation: rotation ?? DEFAULT_REPO_CONFIG.rotation,
+    disabledRules: problems.stringList(c.disabledRules, 'disabledRules') ?? DEFAULT_REPO_CONFIG.disabledRules,
+    ignorePaths: problems.stringList(c.ignorePaths, 'ignorePaths') ?? DEFAULT_REPO_CONFIG.ignorePaths,
+    allowlists,
+    issues: issuesOf(c.issues, problems),
+    failing: failingOf(c, problems),
+  };
+  return problems.list.length > 0 ? new InvalidRepoConfig(problems.list.join('; '), config) : config;
 }
 
 interface ConfigOctokit {

@@ -5,7 +5,7 @@
 import { pino, type Logger } from 'pino';
 import { appEnv } from './env.js';
 import { gitHubApp } from '../github/client.js';
-import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig } from './repoConfig.js';
+import { InvalidRepoConfig, loadRepoConfig } from './repoConfig.js';
 import { KeyServiceRotator } from '../rotation/keyServiceRotator.js';
 import { RotatorRegistry } from '../rotation/rotator.js';
 import type { GitHubClient } from '../github/retry.js';
@@ -36,8 +36,9 @@ export async function startRotateWorkerFromEnv(opts: RotateWorkerEnvOptions = {}
     issueSettings: async (job) => {
       const octokit = await github.installation(job.installationId);
       const config = await loadRepoConfig(octokit as never, job.owner, job.repo);
-      // A broken config is reported on the check run; the issue still goes out with defaults.
-      const issues = config instanceof InvalidRepoConfig ? DEFAULT_REPO_CONFIG.issues : config.issues;
+      // A broken config is reported on the check run; the issue still goes out, with the
+      // defaults plus whatever the file says validly.
+      const issues = config instanceof InvalidRepoConfig ? config.usable.issues : config.issues;
       return { labels: issues.labels, assignees: issues.assignees };
     },
     log,

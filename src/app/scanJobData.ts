@@ -10,6 +10,8 @@ export interface ScanJobData {
   /** Clone URL of the repository (https). The token is never part of it. */
   cloneUrl: string;
   defaultBranch: string;
+  /** The repository's web page (the payload's html_url): the base of every link keywarden writes. */
+  repoUrl?: string;
   event: 'push' | 'pull_request' | 'installation';
   /** push: before..after; pull_request: base..head; installation: the default branch's history. */
   before?: string;

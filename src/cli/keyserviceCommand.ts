@@ -54,10 +54,10 @@ Environment:
                             generated into <data-dir>/pepper (0600) for the embedded database
   KEYSERVICE_GRACE_SECONDS  how long a rolled key keeps working (default 43200 = 12 h)
   KEYSERVICE_TRUST_PROXY    behind a reverse proxy: true, a hop count, or trusted addresses/CIDRs
-  KEYSERVICE_HOST, HOST     address to listen on when --host is not given (the Docker image sets HOST=0.0.0.0)
-  KEYSERVICE_DATA_DIR       --data-dir's default (the Docker image sets /data, a volume)
   KEYSERVICE_GITHUB_API_URL GitHub API for secret-scanning signing keys (default https://api.github.com)
-  KEYSERVICE_GITHUB_TOKEN   optional token (no scopes) for fetching those keys without GitHub's anonymous rate limit`,
+  KEYSERVICE_GITHUB_TOKEN   optional token (no scopes) for fetching those keys without GitHub's anonymous rate limit
+  KEYSERVICE_HOST, HOST     address to listen on when --host is not given (the Docker image sets HOST=0.0.0.0)
+  KEYSERVICE_DATA_DIR       --data-dir's default (the Docker image sets /data, a volume)`,
   );
 
   keyservice.action(async (flags: StoreFlags & { port?: string; host?: string }) => {

@@ -11,8 +11,9 @@ import { IGNORE_FILE, readIgnoreFile } from '../config/ignoreFile.js';
 import { writeLastScan } from '../config/lastScan.js';
 import type { KeywardenConfig } from '../config/loadConfig.js';
 import type { RuleFileConfig } from '../scan/ruleConfig.js';
-import { blockingFindings, sortFindings, type ScanReport } from '../report/model.js';
+import { atLeastConfidence, sortFindings, type ScanReport } from '../report/model.js';
 import { summaryLine } from '../report/summary.js';
+import { blockingFindings } from '../scan/blocking.js';
 import type { ScannerOptions } from '../scan/scanner.js';
 import { directoryEngineChoice, startScanEngine } from './scanEngine.js';
 import { startProgress } from './progress.js';
@@ -66,11 +67,12 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
     await engine.close();
   }
   const { skipped, files, bytes } = totals;
-  const findings = sortFindings(totals.findings);
+  const findings = sortFindings(atLeastConfidence(totals.findings, plan.minConfidence));
 
   const report: ScanReport = {
     findings,
     skipped,
+    policy: plan.policy,
     stats: {
       files,
       bytes,
@@ -85,7 +87,7 @@ export async function runScan(path: string, options: ScanCommandOptions, early?:
   if (!reportIsTerminalText(plan)) process.stderr.write(`${summaryLine(report)}\n`);
   if ((files === 0 || bytes === 0) && plan.mode !== 'staged') process.stderr.write(`keywarden: warning: scanned nothing (${files} files, ${bytes} bytes) — ${emptyHint(plan.mode, plan.target)}\n`);
   if (plan.mode !== 'stdin') writeLastScan(root, findings);
-  const blocking = blockingFindings(findings);
+  const blocking = blockingFindings(findings, plan.policy);
   if (blocking.length > 0 && plan.mode === 'staged') {
     process.stderr.write(
       `keywarden: commit blocked: ${blocking.length} leaked key${blocking.length === 1 ? '' : 's'} in the staged changes (see above). ` +

@@ -18,6 +18,8 @@ export interface ScanCommandOptions {
   progress: boolean;
   threads?: string;
   verbose?: boolean;
+  minConfidence?: string;
+  failOn?: string;
 }
 
 export function registerScanCommand(program: Command): void {
@@ -43,6 +45,14 @@ export function registerScanCommand(program: Command): void {
         '(estimated) gets one thread per core from the start, a smaller one starts in-process and moves to them ' +
         'after 16 MB; --git uses cores - 2 when there are 4 or more cores, else in-process; --staged is in-process',
     )
+    .addOption(
+      new Option('--min-confidence <level>', 'report only findings of this confidence or higher (high: checksum or provider prefix; medium: keyword context; low: catch-alls)')
+        .choices(['low', 'medium', 'high']),
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 only for leaks of this severity or higher (default: any leak; public keys never fail)')
+        .choices(['critical', 'high', 'medium', 'low', 'info']),
+    )
     .option('--verbose', 'also list the files skipped because config ignorePaths or an allowlist excludes them')
     .option('--no-progress', 'never show the progress bar (it only shows on a terminal anyway)')
     // Usage errors must exit 2 (main.ts maps commander errors); subcommands do not inherit
@@ -50,7 +60,7 @@ export function registerScanCommand(program: Command): void {
     .exitOverride()
     .addHelpText(
       'after',
-      '\nExit codes: 0 no leaks, 1 leaks found, 2 usage or runtime error.\n' +
+      '\nExit codes: 0 no leaks, 1 leaks found (at or above --fail-on), 2 usage or runtime error.\n' +
         'Findings listed in .keywardenignore (fingerprints) or on a line containing keywarden:allow are not reported.',
     )
     .action(async (path: string, options: ScanCommandOptions) => {

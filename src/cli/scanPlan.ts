@@ -5,6 +5,8 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { parseSize } from '../config/size.js';
 import type { ReportFormat } from '../report/model.js';
+import type { BlockingPolicy } from '../scan/blocking.js';
+import type { Confidence, Severity } from '../scan/types.js';
 import type { ScanCommandOptions } from './scanCommand.js';
 
 export type ScanMode = 'directory' | 'history' | 'staged' | 'stdin';
@@ -30,6 +32,10 @@ export interface ScanPlan {
   verbose: boolean;
   /** Worker threads; 0 scans in-process; undefined: the mode's default. */
   threads?: number;
+  /** Findings below this confidence are not reported. */
+  minConfidence?: Confidence;
+  /** Which findings make the exit code 1. */
+  policy: BlockingPolicy;
 }
 
 const usage = (message: string): ConfigError => new ConfigError('INVALID_OPTION', message);
@@ -78,6 +84,8 @@ export function planScan(path: string, o: ScanCommandOptions, env: NodeJS.Proces
     redact: o.redact,
     config: o.config,
     baseline: o.baseline,
+    minConfidence: o.minConfidence as Confidence | undefined,
+    policy: o.failOn ? { failOn: o.failOn as Severity } : {},
     progress: o.progress,
     verbose: o.verbose ?? false,
     threads,

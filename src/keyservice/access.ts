@@ -3,7 +3,7 @@
 // when they are within its own powers (`keyAccessDenial`), so no key can turn itself into a
 // broader one by rolling, reading or deleting.
 import { KeyServiceError, notFound } from './errors.js';
-import type { KeyLevel, KeyRow } from './keyModel.js';
+import { statusAt, type KeyLevel, type KeyRow } from './keyModel.js';
 
 export function requireProduct(caller: KeyRow, ...anyOf: string[]): void {
   if (caller.products === null || anyOf.some((p) => caller.products!.includes(p))) return;
@@ -47,7 +47,7 @@ export interface KeyPowers {
 }
 
 /** Does `caller` reach every account `target` reaches? */
-function reachesAllOf(caller: KeyRow, target: KeyPowers): boolean {
+export function reachesAllOf(caller: KeyRow, target: Pick<KeyPowers, 'level' | 'account_id' | 'account_scope'>): boolean {
   const reach = reachableAccounts(caller);
   if (reach === null) return true;
   if (target.level === 'account') return reach.includes(target.account_id as string);
@@ -88,4 +88,30 @@ export function requireKeyAccess(caller: KeyRow, key: KeyRow | null): KeyRow {
   const denial = keyAccessDenial(caller, key);
   if (denial) throw denial;
   return key;
+}
+
+/** Products an application's own traffic uses; every other product manages the service itself. */
+export const APPLICATION_PRODUCTS: readonly string[] = ['payments', 'subscriptions', 'installment-plans'];
+
+/**
+ * A key in its grace period keeps serving its application while the owner deploys the
+ * replacement, and nothing more: whoever copied a rolled secret must gain nothing lasting.
+ * - Rolled by its owner: reads and leak reports go on; no other change (keys, accounts,
+ *   scope, or anything else that manages the service).
+ * - Rolled because its secret leaked: only application products; nothing that manages the
+ *   service, reads included (key and account metadata, incidents that say where other
+ *   secrets leaked).
+ * Decided before the idempotency guard, so a key in grace never gets a stored answer back
+ * (one could carry a new secret).
+ */
+export function requireUsableInGrace(caller: KeyRow, now: Date, products: readonly string[], use: 'read' | 'change'): void {
+  if (statusAt(caller, now) !== 'rolled') return;
+  if (products.every((p) => APPLICATION_PRODUCTS.includes(p))) return;
+  const until = caller.grace_until ? ` (until ${caller.grace_until.toISOString()})` : '';
+  if (caller.roll_reason === 'leak') {
+    throw new KeyServiceError(403, 'KEY_IN_GRACE', `This key was rolled because its secret leaked; in its grace period${until} it serves only its application's products. Use another key; its owner gets the replacement by rolling it.`);
+  }
+  if (use === 'read' || products.includes('leak-reports')) return;
+  const replacement = caller.replaced_by ? `, such as its replacement ${caller.replaced_by}` : '';
+  throw new KeyServiceError(403, 'KEY_IN_GRACE', `This key was rolled; in its grace period${until} it keeps its traffic but can no longer create, roll or delete keys, create accounts or grant scope. Use an active key${replacement}.`);
 }

@@ -1,6 +1,8 @@
 // Who is calling: checks the `public-api-key` / `private-secret-key` pair and returns the
-// caller's key row. Secrets are compared as HMACs in constant time; every failure is
-// counted by the rate limiter.
+// caller's key row. A wrong secret answers INVALID_CREDENTIALS whoever it belongs to, on one
+// path: one lookup by public key, one HMAC, one constant-time compare (against a dummy when
+// the public key is unknown), and nothing that looks the presented secret up. Failures are
+// counted by the rate limiter; a correct pair is never refused by it.
 import { KeyServiceError } from './errors.js';
 import { hexDigestsEqual, hmacHex } from './hashing.js';
 import { parseToken, TOKEN_PATTERN } from '../keyformat/keyFormat.js';
@@ -17,59 +19,43 @@ export interface Credentials {
 // Compared against when the public key is unknown, so both paths cost one HMAC compare.
 const DUMMY_HMAC = '0'.repeat(64);
 
+type Checked = { key: KeyRow } | { refusal: KeyServiceError; guessed: boolean; wrongSecretFor?: string };
+
 export async function authenticate(store: KeyStore, limiter: AuthRateLimiter, creds: Credentials, now: Date): Promise<KeyRow> {
-  const { ip, publicKey, secretKey } = creds;
-  // Only well-formed public keys get a bucket of their own, so junk headers cannot grow memory.
-  const limitedKey = publicKey !== undefined && TOKEN_PATTERN.test(publicKey) ? publicKey : undefined;
-  const wait = limiter.retryAfterSeconds(ip, limitedKey);
-  if (wait > 0) {
-    throw new KeyServiceError(429, 'RATE_LIMITED', `Too many failed authentication attempts; retry after ${wait} s.`, {
-      'retry-after': String(wait),
-    });
+  const checked = await checkCredentials(store, creds.publicKey, creds.secretKey, now);
+  if ('key' in checked) return checked.key;
+  // A correct pair of a deleted or expired key guesses nothing: it is refused, not counted.
+  if (checked.guessed) {
+    const wait = await limiter.recordFailure(creds.ip, checked.wrongSecretFor, now);
+    if (wait > 0) {
+      throw new KeyServiceError(429, 'RATE_LIMITED', `Too many failed authentication attempts; retry after ${wait} s.`, { 'retry-after': String(wait) });
+    }
   }
-  try {
-    const key = await checkCredentials(store, publicKey, secretKey, now);
-    limiter.recordSuccess(ip, publicKey as string);
-    return key;
-  } catch (err) {
-    if (err instanceof KeyServiceError && err.status === 401) limiter.recordFailure(ip, limitedKey);
-    throw err;
-  }
+  throw checked.refusal;
 }
 
-async function checkCredentials(store: KeyStore, publicKey: string | undefined, secretKey: string | undefined, now: Date): Promise<KeyRow> {
+async function checkCredentials(store: KeyStore, publicKey: string | undefined, secretKey: string | undefined, now: Date): Promise<Checked> {
   if (!publicKey || !secretKey) {
-    throw new KeyServiceError(401, 'MISSING_CREDENTIALS', 'Send both the public-api-key and private-secret-key headers.');
+    return { refusal: new KeyServiceError(401, 'MISSING_CREDENTIALS', 'Send both the public-api-key and private-secret-key headers.'), guessed: true };
   }
   const pub = parseToken(publicKey);
   const sec = parseToken(secretKey);
-  if (!pub || pub.visibility !== 'public' || !sec || sec.visibility !== 'secret') {
-    throw invalid();
-  }
-  if (pub.mode !== sec.mode) {
-    throw new KeyServiceError(401, 'CREDENTIALS_MISMATCH', 'The public and secret keys are from different modes (test/live); send the pair issued together.');
+  if (!pub || pub.visibility !== 'public' || !sec || sec.visibility !== 'secret' || pub.mode !== sec.mode) {
+    return { refusal: invalid(), guessed: true };
   }
   const rows = await store.db.query<KeyRow>('SELECT * FROM api_keys WHERE public_key = $1', [publicKey]);
   const key = rows[0];
-  const presented = hmacHex(store.pepper, secretKey);
-  if (!hexDigestsEqual(presented, key ? key.secret_hmac : DUMMY_HMAC) || !key) {
-    if (key) {
-      const other = await store.db.query('SELECT 1 FROM api_keys WHERE secret_hmac = $1', [presented]);
-      if (other.length > 0) {
-        throw new KeyServiceError(401, 'CREDENTIALS_MISMATCH', 'The secret key does not belong to this public key; send the pair issued together.');
-      }
-    }
-    throw invalid();
-  }
+  const matches = hexDigestsEqual(hmacHex(store.pepper, secretKey), key ? key.secret_hmac : DUMMY_HMAC);
+  if (!key || !matches) return { refusal: invalid(), guessed: true, wrongSecretFor: key ? publicKey : undefined };
   const status = statusAt(key, now);
   if (status === 'revoked') {
-    throw new KeyServiceError(401, 'KEY_REVOKED', 'This key was deleted; use another key or ask an administrator for a new one.');
+    return { refusal: new KeyServiceError(401, 'KEY_REVOKED', 'This key was deleted; use another key or ask an administrator for a new one.'), guessed: false };
   }
   if (status === 'expired') {
-    throw new KeyServiceError(401, 'KEY_EXPIRED', 'This key has expired (or its roll grace period ended); use its replacement.');
+    return { refusal: new KeyServiceError(401, 'KEY_EXPIRED', 'This key has expired (or its roll grace period ended); use its replacement.'), guessed: false };
   }
-  return key;
+  return { key };
 }
 
 const invalid = (): KeyServiceError =>
-  new KeyServiceError(401, 'INVALID_CREDENTIALS', 'The API key pair is not valid; check both headers.');
+  new KeyServiceError(401, 'INVALID_CREDENTIALS', 'The API key pair is not valid; send a public key and the secret key issued with it (same mode, test or live).');

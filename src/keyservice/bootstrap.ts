@@ -4,7 +4,7 @@
 import { insertOrganization } from './accounts.js';
 import { KeyServiceError } from './errors.js';
 import type { KeyMode } from '../keyformat/keyFormat.js';
-import { insertKey } from './keyModel.js';
+import { insertKey, PRODUCTS } from './keyModel.js';
 import { issuedView } from './keyOperations.js';
 import type { KeyStore } from './keyStore.js';
 import type { Sql } from './database.js';
@@ -74,6 +74,10 @@ export interface GrantOptions {
 /** A customized organization key with the given products, in the only (or given) organization. */
 export async function grantKey(store: KeyStore, options: GrantOptions): Promise<IssuedCredentials['key']> {
   const now = options.now ?? new Date();
+  const unknown = options.products.filter((p) => !(PRODUCTS as readonly string[]).includes(p));
+  if (unknown.length > 0) {
+    throw new KeyServiceError(400, 'VALIDATION_FAILED', `Unknown product ${unknown.join(', ')}; known products: ${PRODUCTS.join(', ')}.`);
+  }
   const orgs = await store.db.query<{ id: string }>(
     options.organizationId ? 'SELECT id FROM organizations WHERE id = $1' : 'SELECT id FROM organizations ORDER BY created_at LIMIT 2',
     options.organizationId ? [options.organizationId] : [],

@@ -34,7 +34,11 @@ export interface KeyRow {
   grace_until: Date | null;
   revoked_at: Date | null;
   replaced_by: string | null;
+  /** Why a rolled key was rolled: by its owner, or because its secret leaked. */
+  roll_reason: RollReason | null;
 }
+
+export type RollReason = 'owner' | 'leak';
 
 export function statusAt(key: KeyRow, now: Date): KeyStatus {
   if (key.status === 'revoked') return 'revoked';

@@ -124,9 +124,10 @@ export async function rollLockedKey(tx: Sql, pepper: Buffer, key: KeyRow, now: D
   const issued = await insertKey(tx, pepper, specFromKey(key, by, reveal), now);
   let graceUntil = key.secret_revealed ? new Date(now.getTime() + graceSeconds * 1000) : now;
   if (key.expires_at && key.expires_at.getTime() < graceUntil.getTime()) graceUntil = key.expires_at;
+  // A replacement nobody is shown is a leak report's: the old key then keeps only its application products.
   const rows = await tx.query<KeyRow>(
-    `UPDATE api_keys SET status = 'rolled', rolled_at = $2, grace_until = $3, replaced_by = $4 WHERE id = $1 RETURNING *`,
-    [key.id, now, graceUntil, issued.row.id],
+    `UPDATE api_keys SET status = 'rolled', rolled_at = $2, grace_until = $3, replaced_by = $4, roll_reason = $5 WHERE id = $1 RETURNING *`,
+    [key.id, now, graceUntil, issued.row.id, reveal ? 'owner' : 'leak'],
   );
   return { previous: rows[0], issued, previousExpiresAt: graceUntil };
 }

@@ -5,10 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from './database.js';
 import { KeyServiceError, validationFailed } from './errors.js';
 import { sha256Hex, SHA256_HEX } from './hashing.js';
+import { hasFullOrganizationReach, reachesAllOf } from './access.js';
 import { parseToken } from '../keyformat/keyFormat.js';
 import { statusAt, type KeyRow } from './keyModel.js';
 import { revokeLockedKey, rollLockedKey, type Outcome } from './keyOperations.js';
 import { enqueueIncidentCreated } from './webhooks/outbox.js';
+import type { LeakReportRequest } from './contract.js';
 
 type FoundKey = KeyRow & { kind: 'public' | 'secret' };
 
@@ -28,8 +30,13 @@ function requireModeReach(caller: KeyRow, key: KeyRow): void {
   }
 }
 
+/**
+ * Who a key belongs to is shown to keys of its organization that reach its accounts, and to
+ * organization-wide leak reporters (the rotation bot), which act across organizations.
+ */
 const canSeeOwner = (caller: KeyRow, key: KeyRow): boolean =>
-  key.organization_id === caller.organization_id || (caller.products?.includes('leak-reports') ?? false);
+  (key.organization_id === caller.organization_id && reachesAllOf(caller, key)) ||
+  (hasFullOrganizationReach(caller) && (caller.products?.includes('leak-reports') ?? false));
 
 export async function verifyToken(sql: Sql, caller: KeyRow, body: { token?: string; tokenHash?: string }, now: Date): Promise<Outcome> {
   if ((body.token === undefined) === (body.tokenHash === undefined)) throw validationFailed('Send exactly one of token or tokenHash.');
@@ -63,12 +70,6 @@ export async function verifyToken(sql: Sql, caller: KeyRow, body: { token?: stri
   return { status: 200, body: out };
 }
 
-export interface LeakReportBody {
-  tokenHash: string;
-  sourceUrl: string;
-  description: string;
-}
-
 export type LeakLabel = 'rolled' | 'already_rolled' | 'revoked' | 'revoked_now' | 'expired' | 'public' | 'unknown';
 
 /** Who reported a leak, and what an active secret gets for it. */
@@ -99,7 +100,7 @@ export interface LeakFacts {
  * of the caller's own secret rolls it like any other: the current request still completes
  * and the caller's old secret works until the grace period ends.
  */
-export async function reportLeak(tx: Sql, pepper: Buffer, caller: KeyRow, body: LeakReportBody, now: Date, graceSeconds: number): Promise<Outcome> {
+export async function reportLeak(tx: Sql, pepper: Buffer, caller: KeyRow, body: LeakReportRequest, now: Date, graceSeconds: number): Promise<Outcome> {
   const hash = body.tokenHash.toLowerCase();
   if (!SHA256_HEX.test(hash)) throw validationFailed('tokenHash must be the SHA-256 of the token, as 64 hex characters.');
   const reporter: Reporter = { key: caller, reportedBy: caller.id, policy: 'roll' };
@@ -153,6 +154,9 @@ export async function recordLeak(tx: Sql, pepper: Buffer, reporter: Reporter, fa
       label = 'expired';
       out.expiredAt = (key.status === 'rolled' ? key.grace_until : key.expires_at)?.toISOString();
     }
+  }
+  if (key && reporter.key && !canSeeOwner(reporter.key, key)) {
+    for (const field of ['keyId', 'organizationId', 'accountId', 'newKeyId']) delete out[field];
   }
   if (stopsAt) out.keyStopsAt = stopsAt.toISOString();
   const incident: IncidentRow = {
@@ -227,13 +231,20 @@ export function incidentView(r: IncidentRow) {
 export type IncidentView = ReturnType<typeof incidentView>;
 
 /** Incidents the caller's organization reported, or that concern its keys, in its mode. */
+/**
+ * Incidents the caller's organization reported, or that concern its keys, in its mode. A key
+ * scoped to some accounts sees only incidents about keys within them.
+ */
 export async function listIncidents(sql: Sql, caller: KeyRow): Promise<Outcome> {
-  const rows = await sql.query<IncidentRow>(
-    `SELECT * FROM leak_incidents
-      WHERE (reporter_organization_id = $1 AND reporter_mode = $2)
-         OR (key_organization_id = $1 AND key_mode = $2)
-      ORDER BY created_at DESC, seq DESC LIMIT 1000`,
+  const found = await sql.query<IncidentRow & Pick<KeyRow, 'level' | 'account_id' | 'account_scope'>>(
+    `SELECT i.*, k.level, k.account_id, k.account_scope FROM leak_incidents i LEFT JOIN api_keys k ON k.id = i.key_id
+      WHERE (i.reporter_organization_id = $1 AND i.reporter_mode = $2)
+         OR (i.key_organization_id = $1 AND i.key_mode = $2)
+      ORDER BY i.created_at DESC, i.seq DESC LIMIT 1000`,
     [caller.organization_id, caller.mode],
   );
+  const rows = hasFullOrganizationReach(caller)
+    ? found
+    : found.filter((r) => r.key_organization_id === caller.organization_id && r.level !== null && reachesAllOf(caller, r));
   return { status: 200, body: { object: 'list', data: rows.map(incidentView) } };
 }

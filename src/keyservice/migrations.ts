@@ -149,6 +149,30 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at);
 `,
   },
+  {
+    version: 3,
+    name: 'why a key was rolled (owner or leak): a leaked key in its grace period keeps only its application products',
+    sql: `
+ALTER TABLE api_keys ADD COLUMN roll_reason text CHECK (roll_reason IN ('owner', 'leak'));
+-- Keys rolled before this column existed: a leak report's replacement is the one whose secret nobody saw.
+UPDATE api_keys AS k SET roll_reason = CASE WHEN s.secret_revealed THEN 'owner' ELSE 'leak' END
+  FROM api_keys AS s WHERE k.replaced_by = s.id;
+`,
+  },
+  {
+    version: 4,
+    name: 'failed authentication counted in the database, per IP and per public key',
+    sql: `
+-- bucket: 'ip:<address>' or 'key:<public key>'. Only failures are counted; a row whose
+-- window has ended starts again at 1, and ended windows are swept now and then.
+CREATE TABLE auth_failures (
+  bucket text PRIMARY KEY,
+  failures integer NOT NULL,
+  window_ends_at timestamptz NOT NULL
+);
+CREATE INDEX auth_failures_by_window_end ON auth_failures (window_ends_at);
+`,
+  },
 ];
 
 /** Applies pending migrations, each in its own transaction, serialised by an advisory lock. */

@@ -1,21 +1,26 @@
-// The /v1 API: authentication first, then the product the route belongs to, then the
-// operation (inside the idempotency guard for changes). Route → product:
+// The /v1 API: authentication first (a duplicate of a request still in flight is refused
+// even before it), then what a key in its grace period may still do, then the product the
+// route belongs to and the operation (both inside the idempotency guard for changes, so that
+// a 403 is stored like any other first answer). Route → product:
 //   /v1/accounts → accounts, /v1/keys* → keys, /v1/keys/verify → keys or leak-reports,
 //   /v1/leaks → leak-reports, /v1/webhooks → webhooks, /v1/organizations/me → keys.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireProduct } from './access.js';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import { requireProduct, requireUsableInGrace } from './access.js';
 import { createAccount, listAccounts } from './accounts.js';
 import { authenticate } from './authenticate.js';
 import type { Sql } from './database.js';
-import { IDEMPOTENCY_HEADER, parseIdempotencyKey, REPLAY_HEADER, runIdempotent } from './idempotency.js';
+import { hmacHex } from './hashing.js';
+import { duplicateRefusal, IDEMPOTENCY_HEADER, parseIdempotencyKey, REPLAY_HEADER, runIdempotent } from './idempotency.js';
+import { InFlightRequests } from './inFlight.js';
 import type { KeyRow } from './keyModel.js';
-import { createKey, deleteKey, getKey, listKeys, rollKey, type CreateKeyBody, type Outcome } from './keyOperations.js';
+import { createKey, deleteKey, getKey, listKeys, rollKey, type Outcome } from './keyOperations.js';
 import type { KeyStore } from './keyStore.js';
-import { listIncidents, reportLeak, verifyToken, type LeakReportBody } from './leakReports.js';
+import { listIncidents, reportLeak, verifyToken } from './leakReports.js';
 import type { AuthRateLimiter } from './rateLimiter.js';
 import * as schemas from './schemas.js';
-import { getOrganization, getOrganizationSchema, updateOrganization, updateOrganizationSchema, type GitHubPartnerPolicy } from './partner/policy.js';
-import { createWebhook, createWebhookSchema, deleteWebhook, deleteWebhookSchema, listWebhooks, listWebhooksSchema, type CreateWebhookBody } from './webhooks/endpoints.js';
+import { getOrganization, getOrganizationSchema, updateOrganization, updateOrganizationSchema } from './partner/policy.js';
+import { createWebhook, createWebhookSchema, deleteWebhook, deleteWebhookSchema, listWebhooks, listWebhooksSchema } from './webhooks/endpoints.js';
 
 export interface RouteContext {
   store: KeyStore;
@@ -28,8 +33,11 @@ export interface RouteContext {
 interface Caller {
   key: KeyRow;
   secret: string;
+  secretHmac: string;
   now: Date;
 }
+
+const pathOf = (request: FastifyRequest): string => request.url.split('?')[0];
 
 const callers = new WeakMap<FastifyRequest, Caller>();
 
@@ -38,14 +46,24 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+export async function registerV1Routes(server: FastifyInstance, ctx: RouteContext): Promise<void> {
   const { store } = ctx;
+  // Each route's request types come from its JSON schema (schemas.ts): no casts.
+  const app = server.withTypeProvider<JsonSchemaToTsProvider>();
+
+  const inFlight = new InFlightRequests();
 
   app.addHook('onRequest', async (request) => {
     const now = ctx.now();
     const secret = header(request, 'private-secret-key');
-    const key = await authenticate(store, ctx.limiter, { ip: request.ip, publicKey: header(request, 'public-api-key'), secretKey: secret }, now);
-    callers.set(request, { key, secret: secret as string, now });
+    const publicKey = header(request, 'public-api-key');
+    const secretHmac = secret === undefined ? '' : hmacHex(store.pepper, secret);
+    // A duplicate of a request still running is refused before it waits for the database.
+    const idempotencyKey = header(request, IDEMPOTENCY_HEADER)?.toLowerCase();
+    const running = publicKey && idempotencyKey ? inFlight.sameCaller(publicKey, idempotencyKey, secretHmac) : undefined;
+    if (running && running.method === request.method && running.path === pathOf(request)) throw duplicateRefusal(running, request.method, pathOf(request));
+    const key = await authenticate(store, ctx.limiter, { ip: request.ip, publicKey, secretKey: secret }, now);
+    callers.set(request, { key, secret: secret as string, secretHmac, now });
   });
 
   const caller = (request: FastifyRequest): Caller => callers.get(request) as Caller;
@@ -59,19 +77,25 @@ export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext):
   const change = async (request: FastifyRequest, reply: FastifyReply, product: string, operation: (tx: Sql, c: Caller) => Promise<Outcome>) => {
     const c = caller(request);
     const idempotencyKey = parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
-    requireProduct(c.key, product);
+    // Decided before the guard: a key in grace never gets a stored answer back.
+    requireUsableInGrace(c.key, c.now, [product], 'change');
     const outcome = await runIdempotent(
       {
         db: store.db,
         credentialId: c.key.id,
+        inFlight: { registry: inFlight, publicKey: c.key.public_key, secretHmac: c.secretHmac },
         callerSecret: c.secret,
         idempotencyKey,
         method: request.method,
-        path: request.url,
+        path: pathOf(request),
         now: c.now,
         staleSeconds: ctx.idempotencyStaleSeconds,
       },
-      (tx) => operation(tx, c),
+      // Inside the guard, so that a 403 is stored as the first answer like any other.
+      (tx) => {
+        requireProduct(c.key, product);
+        return operation(tx, c);
+      },
     );
     return send(reply, outcome);
   };
@@ -81,37 +105,38 @@ export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext):
     const c = caller(request);
     parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
     requireProduct(c.key, ...products);
+    requireUsableInGrace(c.key, c.now, products, 'read');
     return send(reply, await operation(c));
   };
 
   app.post('/v1/accounts', { schema: schemas.createAccountSchema }, (request, reply) =>
-    change(request, reply, 'accounts', (tx, c) => createAccount(tx, c.key, request.body as { name: string }, c.now)),
+    change(request, reply, 'accounts', (tx, c) => createAccount(tx, c.key, request.body, c.now)),
   );
   app.get('/v1/accounts', { schema: schemas.listAccountsSchema }, (request, reply) =>
     read(request, reply, ['accounts'], (c) => listAccounts(store.db, c.key)),
   );
 
   app.post('/v1/keys', { schema: schemas.createKeySchema }, (request, reply) =>
-    change(request, reply, 'keys', (tx, c) => createKey(tx, store.pepper, c.key, request.body as CreateKeyBody, c.now)),
+    change(request, reply, 'keys', (tx, c) => createKey(tx, store.pepper, c.key, request.body, c.now)),
   );
   app.get('/v1/keys', { schema: schemas.listKeysSchema }, (request, reply) =>
     read(request, reply, ['keys'], (c) => listKeys(store.db, c.key, c.now)),
   );
   app.post('/v1/keys/verify', { schema: schemas.verifySchema }, (request, reply) =>
-    read(request, reply, ['keys', 'leak-reports'], (c) => verifyToken(store.db, c.key, (request.body ?? {}) as { token?: string; tokenHash?: string }, c.now)),
+    read(request, reply, ['keys', 'leak-reports'], (c) => verifyToken(store.db, c.key, request.body ?? {}, c.now)),
   );
   app.get('/v1/keys/:id', { schema: schemas.getKeySchema }, (request, reply) =>
-    read(request, reply, ['keys'], (c) => getKey(store.db, c.key, (request.params as { id: string }).id, c.now)),
+    read(request, reply, ['keys'], (c) => getKey(store.db, c.key, request.params.id, c.now)),
   );
   app.post('/v1/keys/:id/roll', { schema: schemas.rollKeySchema }, (request, reply) =>
-    change(request, reply, 'keys', (tx, c) => rollKey(tx, store.pepper, c.key, (request.params as { id: string }).id, c.now, ctx.graceSeconds)),
+    change(request, reply, 'keys', (tx, c) => rollKey(tx, store.pepper, c.key, request.params.id, c.now, ctx.graceSeconds)),
   );
   app.delete('/v1/keys/:id', { schema: schemas.deleteKeySchema }, (request, reply) =>
-    change(request, reply, 'keys', (tx, c) => deleteKey(tx, c.key, (request.params as { id: string }).id, c.now)),
+    change(request, reply, 'keys', (tx, c) => deleteKey(tx, c.key, request.params.id, c.now)),
   );
 
   app.post('/v1/leaks', { schema: schemas.reportLeakSchema }, (request, reply) =>
-    change(request, reply, 'leak-reports', (tx, c) => reportLeak(tx, store.pepper, c.key, request.body as LeakReportBody, c.now, ctx.graceSeconds)),
+    change(request, reply, 'leak-reports', (tx, c) => reportLeak(tx, store.pepper, c.key, request.body, c.now, ctx.graceSeconds)),
   );
   app.get('/v1/leaks', { schema: schemas.listLeaksSchema }, (request, reply) =>
     read(request, reply, ['leak-reports'], (c) => listIncidents(store.db, c.key)),
@@ -121,16 +146,16 @@ export async function registerV1Routes(app: FastifyInstance, ctx: RouteContext):
     read(request, reply, ['keys'], (c) => getOrganization(store.db, c.key)),
   );
   app.patch('/v1/organizations/me', { schema: updateOrganizationSchema }, (request, reply) =>
-    change(request, reply, 'keys', (tx, c) => updateOrganization(tx, c.key, request.body as { githubPartnerPolicy?: GitHubPartnerPolicy })),
+    change(request, reply, 'keys', (tx, c) => updateOrganization(tx, c.key, request.body)),
   );
 
   app.post('/v1/webhooks', { schema: createWebhookSchema }, (request, reply) =>
-    change(request, reply, 'webhooks', (tx, c) => createWebhook(tx, store.pepper, c.key, request.body as CreateWebhookBody, c.now)),
+    change(request, reply, 'webhooks', (tx, c) => createWebhook(tx, store.pepper, c.key, request.body, c.now)),
   );
   app.get('/v1/webhooks', { schema: listWebhooksSchema }, (request, reply) =>
     read(request, reply, ['webhooks'], (c) => listWebhooks(store.db, c.key)),
   );
   app.delete('/v1/webhooks/:id', { schema: deleteWebhookSchema }, (request, reply) =>
-    change(request, reply, 'webhooks', (tx, c) => deleteWebhook(tx, c.key, (request.params as { id: string }).id, c.now)),
+    change(request, reply, 'webhooks', (tx, c) => deleteWebhook(tx, c.key, request.params.id, c.now)),
   );
 }

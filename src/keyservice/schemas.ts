@@ -1,11 +1,19 @@
 // JSON schemas of every route: fastify validates requests with them and serialises
 // responses through them, so a field not listed here never leaves the service.
+import { PRODUCTS } from './keyModel.js';
+
+/**
+ * Every request string that can reach SQL carries this pattern: PostgreSQL text cannot hold
+ * U+0000, and the 500 it caused made the rotation bot retry. server.ts words its error.
+ */
+export const NO_NUL = '^[^\\u0000]*$';
+const text = (minLength: number, maxLength: number) => ({ type: 'string', minLength, maxLength, pattern: NO_NUL }) as const;
 const str = { type: 'string' } as const;
 const nullableStr = { type: ['string', 'null'] } as const;
 const isoDate = { type: 'string', format: 'date-time' } as const;
 const nullableDate = { type: ['string', 'null'], format: 'date-time' } as const;
-const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
-const product = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,49}$' } as const;
+const id = text(1, 100);
+const product = { type: 'string', enum: PRODUCTS } as const;
 
 export const errorSchema = {
   type: 'object',
@@ -54,7 +62,7 @@ export const createAccountSchema = {
     type: 'object',
     additionalProperties: false,
     required: ['name'],
-    properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+    properties: { name: text(1, 200) },
   },
   response: { 201: account, ...errorResponses },
 } as const;
@@ -70,8 +78,8 @@ export const createKeySchema = {
       level: { type: 'string', enum: ['organization', 'account'] },
       accountId: id,
       mode: { type: 'string', enum: ['test', 'live'] },
-      name: { type: 'string', minLength: 1, maxLength: 200 },
-      member: { type: 'string', minLength: 1, maxLength: 200 },
+      name: text(1, 200),
+      member: text(1, 200),
       products: { type: 'array', minItems: 1, maxItems: 50, items: product },
       accounts: { type: 'array', minItems: 1, maxItems: 1000, items: id },
       expiresAt: isoDate,
@@ -104,7 +112,7 @@ export const verifySchema = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      token: { type: 'string', minLength: 1, maxLength: 200 },
+      token: text(1, 200),
       tokenHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
     },
   },
@@ -138,8 +146,8 @@ export const reportLeakSchema = {
     required: ['tokenHash', 'sourceUrl', 'description'],
     properties: {
       tokenHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
-      sourceUrl: { type: 'string', minLength: 1, maxLength: 2048 },
-      description: { type: 'string', maxLength: 2000 },
+      sourceUrl: text(1, 2048),
+      description: text(0, 2000),
     },
   },
   response: {

@@ -1,12 +1,14 @@
 // The key service's HTTP server: fastify, one `{code, message}` error shape for everything
 // (validation, unknown routes, unexpected failures), and logs that never carry a secret.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { KeyServiceError } from './errors.js';
+import { answerClientError, frameworkReply, validationReply } from './httpErrors.js';
 import { openMemoryKeyStore, type KeyStore } from './keyStore.js';
 import { AuthRateLimiter, type RateLimiterOptions } from './rateLimiter.js';
 import { registerV1Routes } from './routes.js';
 import { GitHubSigningKeys } from './partner/githubKeys.js';
 import { registerGitHubPartnerRoutes } from './partner/routes.js';
+import { PARTNER_PATH } from './partner/secretScanning.js';
 import { WebhookDispatcher, type DispatcherOptions } from './webhooks/dispatcher.js';
 
 export const DEFAULT_GRACE_SECONDS = 43_200;
@@ -73,6 +75,13 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
     logger,
     trustProxy: (options.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Bad percent-encoding, a path parameter over maxParamLength: fastify's own errors, our shape.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = frameworkReply(error.statusCode ?? 400, error.message);
+      // frameworkErrors is typed generically over any route's reply; ours is the plain one.
+      return (reply as FastifyReply).code(status).send(body);
+    },
+    clientErrorHandler: answerClientError,
   });
 
   // Empty bodies are fine (roll, delete); anything else must be JSON.
@@ -92,12 +101,13 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
       return reply.code(error.status).headers(error.headers).send(error.toBody());
     }
     if ((error as FastifyError).validation) {
-      return reply.code(400).send({ code: 'VALIDATION_FAILED', message: `Invalid request: ${error.message}.` });
+      const { status, body } = validationReply(error as FastifyError);
+      return reply.code(status).send(body);
     }
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      const code = status === 429 ? 'RATE_LIMITED' : 'VALIDATION_FAILED';
-      return reply.code(status).send({ code, message: `Invalid request: ${error.message}` });
+      const framework = frameworkReply(status, error.message);
+      return reply.code(framework.status).send(framework.body);
     }
     request.log.error({ err: { type: error.name, message: error.message, code: (error as FastifyError).code } }, 'unexpected error');
     return reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'The key service failed unexpectedly; retry later. Nothing was stored for this request.' });
@@ -122,12 +132,17 @@ export async function buildKeyService(options: KeyServiceOptions): Promise<Fasti
   );
   const dispatcher = new WebhookDispatcher({ ...options.webhooks, db: options.store.db, pepper: options.store.pepper, now });
   app.addHook('onReady', async () => dispatcher.start());
+  // Routes that record incidents may have queued webhook deliveries; the answer is sent after
+  // their transaction committed, so the dispatcher finds them now.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method === 'POST' && reply.statusCode === 200 && (request.url.startsWith(PARTNER_PATH) || request.url.startsWith('/v1/leaks'))) dispatcher.kick();
+  });
   app.addHook('onClose', async () => dispatcher.stop());
 
   await app.register(async (v1) =>
     registerV1Routes(v1, {
       store: options.store,
-      limiter: new AuthRateLimiter({ ...options.rateLimit, now }),
+      limiter: new AuthRateLimiter(options.store.db, options.rateLimit),
       graceSeconds,
       idempotencyStaleSeconds,
       now,

@@ -5,6 +5,8 @@ import { roundEntropy, type ScanReport } from './model.js';
 const COLUMNS = [
   'ruleId', 'path', 'line', 'column', 'severity', 'kind', 'preview', 'secretHash', 'fingerprint',
   'entropy', 'commit', 'author', 'email', 'date', 'decoded',
+  // Added after the first release: new columns go last, so readers by position keep working.
+  'confidence',
 ] as const;
 
 export function formatCsv(report: ScanReport): string {

@@ -9,6 +9,7 @@ export interface JsonFinding {
   line: number;
   column: number;
   severity: string;
+  confidence: string;
   kind: string;
   preview: string;
   secretHash: string;
@@ -35,6 +36,7 @@ export function toJsonFinding(f: Finding): JsonFinding {
     line: f.line,
     column: f.column,
     severity: f.severity,
+    confidence: f.confidence,
     kind: f.kind,
     preview: f.preview,
     secretHash: f.secretHash,

@@ -1,5 +1,6 @@
 // What every report format renders: the findings of one scan and what it covered.
-import type { Finding, SkippedFragment } from '../scan/types.js';
+import { CONFIDENCES, type Confidence, type Finding, type SkippedFragment } from '../scan/types.js';
+import type { BlockingPolicy } from '../scan/blocking.js';
 
 export interface ScanStats {
   /** Fragments scanned: files, (commit, file) pairs, or staged files. */
@@ -16,6 +17,8 @@ export interface ScanReport {
   findings: Finding[];
   skipped: SkippedFragment[];
   stats: ScanStats;
+  /** What counts as a leak for the summary line (the exit code uses the same policy). */
+  policy?: BlockingPolicy;
 }
 
 export type ReportFormat = 'text' | 'json' | 'sarif' | 'csv';
@@ -28,9 +31,11 @@ export const TOOL_NAME = 'keywarden';
 export const TOOL_VERSION = '0.1.0';
 export const TOOL_URI = 'https://github.com/keywarden/keywarden';
 
-/** Findings that block: secrets. Public keys are safe to publish and only informational. */
-export function blockingFindings(findings: readonly Finding[]): Finding[] {
-  return findings.filter((f) => f.kind === 'secret');
+/** Findings of `min` confidence or higher (CONFIDENCES runs from high to low). */
+export function atLeastConfidence(findings: Finding[], min: Confidence | undefined): Finding[] {
+  if (!min) return findings;
+  const least = CONFIDENCES.indexOf(min);
+  return findings.filter((f) => CONFIDENCES.indexOf(f.confidence ?? 'low') <= least);
 }
 
 /**

@@ -36,7 +36,8 @@ export function formatSarif(report: ScanReport): string {
       properties: {
         tags: ['security', 'secret', ...(f.tags ?? [])],
         'security-severity': SECURITY_SEVERITY[f.severity],
-        precision: 'high',
+        // The rule's confidence, in the terms code-scanning UIs sort by.
+        precision: f.confidence ?? 'low',
       },
     });
   }
@@ -59,6 +60,7 @@ function result(f: Finding, index: number): object {
   const properties: Record<string, unknown> = {
     kind: f.kind,
     severity: f.severity,
+    confidence: f.confidence,
     preview: f.preview,
     secretHash: f.secretHash,
     entropy: roundEntropy(f.entropy),

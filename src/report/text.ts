@@ -33,7 +33,7 @@ export function formatText(report: ScanReport, options: TextOptions = {}): strin
 
 function block(f: Finding, paint: Paint, reveal?: TextOptions['reveal']): string {
   const lines = [
-    `${paint('1', `${f.path}:${f.line}:${f.column}`)}  ${f.ruleId}  ${paint(SEVERITY_COLOR[f.severity], f.severity)} ${f.kind}`,
+    `${paint('1', `${f.path}:${f.line}:${f.column}`)}  ${f.ruleId}  ${paint(SEVERITY_COLOR[f.severity], f.severity)} ${f.kind}, ${f.confidence} confidence`,
     `  ${f.description}`,
     `  preview:     ${f.preview}${f.decoded?.length ? `  (decoded: ${f.decoded.join(' > ')})` : ''}`,
   ];

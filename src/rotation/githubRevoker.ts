@@ -12,6 +12,7 @@
 import type { Finding } from '../scan/types.js';
 import { revealSecret } from '../scan/secret.js';
 import { jitteredBackoff } from '../github/retry.js';
+import { GITHUB_COM_API_URL } from '../github/endpoints.js';
 
 export const GITHUB_ROTATOR = 'github';
 const REVOCABLE_PREFIXES = ['ghp_', 'github_pat_', 'gho_', 'ghu_', 'ghr_'];
@@ -85,7 +86,7 @@ export async function revokeGitHubTokens(findings: Finding[], opts: RevokeOption
 /** Returns undefined on success (202), else a reason that never contains a token. */
 async function postRevocation(credentials: string[], opts: RevokeOptions): Promise<string | undefined> {
   const doFetch = opts.fetch ?? globalThis.fetch;
-  const url = `${(opts.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '')}/credentials/revoke`;
+  const url = `${(opts.baseUrl ?? GITHUB_COM_API_URL).replace(/\/+$/, '')}/credentials/revoke`;
   const retries = opts.retries ?? 4;
   let reason = '';
   for (let attempt = 0; attempt <= retries; attempt++) {

@@ -1,6 +1,6 @@
 // Text of the owner's issue and of the follow-up comments. Pure: the caller supplies the
 // clock, so the "in 12 hours" wording and the exact UTC deadline are testable.
-import type { RotateJobData } from './rotateJobData.js';
+import { commitUrlOf, type RotateJobData } from './rotateJobData.js';
 import type { RotationResult } from './rotator.js';
 
 /** Hidden marker that identifies the issue of one leaked key in one repository. */
@@ -54,10 +54,6 @@ export function issueTitle(job: RotateJobData, result: RotationResult): string {
     default:
       return `Leaked ${kind}: remove it from the repository`;
   }
-}
-
-function commitUrl(job: RotateJobData): string | undefined {
-  return job.commit ? `https://github.com/${job.owner}/${job.repo}/commit/${job.commit}` : undefined;
 }
 
 function whereLines(job: RotateJobData): string[] {
@@ -129,7 +125,7 @@ export function issueBody(job: RotateJobData, result: RotationResult, now: Date)
     ...FALSE_POSITIVE,
     '',
     `Fingerprint: \`${job.fingerprint}\``,
-    ...(commitUrl(job) && !job.htmlUrl ? ['', `Commit: ${commitUrl(job)}`] : []),
+    ...(commitUrlOf(job) && !job.htmlUrl ? ['', `Commit: ${commitUrlOf(job)}`] : []),
   ].join('\n');
 }
 

@@ -12,6 +12,7 @@
 //   never rolls a key that is already in grace, so the worst case is a correct `already_rolled`.
 import type { RotationRequest, RotationResult, Rotator, RotationOutcome } from './rotator.js';
 import { RotationError } from './rotator.js';
+import type { ErrorAnswer, LeakLabelAnswer, LeakReportAnswer, LeakReportRequest, VerifyAnswer, VerifyRequest } from '../keyservice/contract.js';
 
 export interface KeyServiceRotatorOptions {
   baseUrl: string;
@@ -28,19 +29,15 @@ export interface KeyServiceRotatorOptions {
   fetch?: typeof fetch;
 }
 
-const LABELS: Record<string, RotationOutcome> = {
+// One entry per label the service's schema declares: a new label is a build error here.
+const LABELS: Record<LeakLabelAnswer, RotationOutcome> = {
   rolled: 'rolled',
   already_rolled: 'already_rolled',
-  grace: 'already_rolled',
-  in_grace: 'already_rolled',
   revoked: 'revoked',
-  deleted: 'revoked',
   expired: 'expired',
   public: 'public',
   unknown: 'unknown',
 };
-
-type Json = Record<string, unknown>;
 
 export class KeyServiceRotator implements Rotator {
   readonly name = 'keyservice';
@@ -84,38 +81,39 @@ export class KeyServiceRotator implements Rotator {
       const settled = await this.settledByEarlierAttempt(req.secretHash, req.firstSentAt);
       if (settled) return settled;
     }
-    const { status, body } = await this.post(
-      '/v1/leaks',
-      { tokenHash: req.secretHash, sourceUrl: req.sourceUrl ?? 'unknown', description: req.description },
-      { 'x-idempotency-key': req.idempotencyKey },
-    );
-    if (status >= 200 && status < 300) return parseLeakAnswer(body);
-    throw classifyFailure(status, body, this.opts.inProcessRetryMs);
+    const report: LeakReportRequest = { tokenHash: req.secretHash, sourceUrl: req.sourceUrl ?? 'unknown', description: req.description };
+    const { status, body } = await this.post('/v1/leaks', report, { 'x-idempotency-key': req.idempotencyKey });
+    if (status >= 200 && status < 300) return parseLeakAnswer(body as LeakReportAnswer);
+    throw classifyFailure(status, body as Partial<ErrorAnswer>, this.opts.inProcessRetryMs);
   }
 
   /** Returns the result when the key's state proves an earlier attempt of ours rolled it. */
   private async settledByEarlierAttempt(tokenHash: string, firstSentAt: number): Promise<RotationResult | null> {
-    const { status, body } = await this.post('/v1/keys/verify', { tokenHash }, {});
-    if (status < 200 || status >= 300) throw classifyFailure(status, body, this.opts.inProcessRetryMs);
-    const graceUntil = graceEnd(body);
+    const question: VerifyRequest = { tokenHash };
+    const { status, body: answer } = await this.post('/v1/keys/verify', question, {});
+    if (status < 200 || status >= 300) throw classifyFailure(status, answer as Partial<ErrorAnswer>, this.opts.inProcessRetryMs);
+    const body = answer as VerifyAnswer;
+    // A key in its grace period: the service says until when.
+    const graceUntil = body.status === 'grace' ? body.graceUntil : undefined;
     if (!graceUntil) return null;
     // The service says when it rolled; without that, the grace length tells when grace began.
-    const graceStart = Date.parse(str(body.rolledAt) ?? '') || Date.parse(graceUntil) - this.opts.graceSeconds * 1000;
+    const graceStart = Date.parse(body.rolledAt ?? '') || Date.parse(graceUntil) - this.opts.graceSeconds * 1000;
     if (graceStart + this.opts.clockSkewMs < firstSentAt) return null;
     return {
       outcome: 'rolled',
       via: 'verify',
-      keyId: str(body.id) ?? str(body.keyId),
-      organizationId: str(body.organizationId),
-      accountId: str(body.accountId),
-      mode: str(body.mode),
+      keyId: body.keyId,
+      organizationId: body.organizationId,
+      accountId: body.accountId ?? undefined,
+      mode: body.mode,
       rolledAt: new Date(graceStart).toISOString(),
       oldKeyExpiresAt: graceUntil,
       detail: 'the answer to our earlier request was lost; verify shows the grace period it started',
     };
   }
 
-  private async post(path: string, payload: Json, headers: Record<string, string>): Promise<{ status: number; body: Json }> {
+  /** The answer's JSON as sent; the caller reads it as the contract type of its route. */
+  private async post(path: string, payload: LeakReportRequest | VerifyRequest, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
     let res: Response;
     try {
       res = await this.opts.fetch(`${this.opts.baseUrl}${path}`, {
@@ -142,10 +140,10 @@ export class KeyServiceRotator implements Rotator {
       );
     }
     const text = await res.text().catch(() => '');
-    let body: Json = {};
+    let body: unknown = {};
     try {
       const parsed: unknown = text ? JSON.parse(text) : {};
-      if (parsed && typeof parsed === 'object') body = parsed as Json;
+      if (parsed && typeof parsed === 'object') body = parsed;
     } catch {
       body = {};
     }
@@ -153,7 +151,8 @@ export class KeyServiceRotator implements Rotator {
   }
 }
 
-export function classifyFailure(status: number, body: Json, inProcessRetryMs: number): RotationError {
+/** `body` is the service's error answer, or whatever a proxy in between sent instead. */
+export function classifyFailure(status: number, body: Partial<ErrorAnswer>, inProcessRetryMs: number): RotationError {
   const code = str(body.code) ?? `HTTP_${status}`;
   const message = str(body.message) ?? '';
   if (status === 400 && code === 'REQUEST_IN_PROCESS') {
@@ -184,39 +183,28 @@ export function classifyFailure(status: number, body: Json, inProcessRetryMs: nu
   });
 }
 
-export function parseLeakAnswer(body: Json): RotationResult {
-  const rawLabel = str(body.label) ?? str(body.outcome) ?? str(body.status) ?? '';
-  const outcome = LABELS[rawLabel];
+export function parseLeakAnswer(body: LeakReportAnswer): RotationResult {
+  // Checked at run time too: an older or newer service may send a label this build lacks.
+  const outcome = body.label !== undefined ? (LABELS as Record<string, RotationOutcome | undefined>)[body.label] : undefined;
   if (!outcome) {
-    throw new RotationError('KEYSERVICE_BAD_ANSWER', `key service answered with an unknown label "${rawLabel}"`, {
+    throw new RotationError('KEYSERVICE_BAD_ANSWER', `key service answered with an unknown label "${body.label ?? ''}"`, {
       retryable: false,
     });
   }
-  const key = obj(body.key);
-  const previous = obj(body.previous);
   return {
     outcome,
     via: 'report',
-    keyId: str(key.id) ?? str(previous.id) ?? str(body.keyId),
-    organizationId: str(key.organizationId) ?? str(body.organizationId),
-    accountId: str(key.accountId) ?? str(body.accountId),
-    mode: str(key.mode) ?? str(body.mode),
-    rolledAt: str(body.rolledAt) ?? str(key.rolledAt),
-    oldKeyExpiresAt: str(body.previousExpiresAt) ?? str(previous.expiresAt) ?? str(body.graceUntil) ?? str(body.expiredAt) ?? str(body.revokedAt),
-    incidentId: str(obj(body.incident).id) ?? str(body.incidentId),
+    keyId: body.keyId,
+    organizationId: body.organizationId,
+    accountId: body.accountId ?? undefined,
+    mode: body.mode,
+    rolledAt: body.rolledAt,
+    // rolled: previousExpiresAt; already_rolled: graceUntil; expired: expiredAt; revoked: revokedAt.
+    oldKeyExpiresAt: body.previousExpiresAt ?? body.graceUntil ?? body.expiredAt ?? body.revokedAt,
+    incidentId: body.incidentId,
   };
-}
-
-function graceEnd(body: Json): string | undefined {
-  const status = str(body.status) ?? str(body.state);
-  if (status !== 'grace' && status !== 'in_grace' && status !== 'rolled') return undefined;
-  return str(body.graceUntil) ?? str(body.expiresAt) ?? str(body.until);
 }
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
-}
-
-function obj(v: unknown): Json {
-  return v && typeof v === 'object' ? (v as Json) : {};
 }

@@ -9,7 +9,7 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { NOTIFY_JOB_OPTIONS } from '../queue/queues.js';
-import type { RotateJobData, RotateJobState } from './rotateJobData.js';
+import { commitUrlOf, type RotateJobData, type RotateJobState } from './rotateJobData.js';
 import { RotationError, type RotationResult, type RotatorRegistry } from './rotator.js';
 import type { GitHubClient, GitHubRetryOptions } from '../github/retry.js';
 import { ensureOwnerIssue, notePublicKeyOnPullRequest, type OwnerIssueResult } from './ownerIssue.js';
@@ -53,8 +53,7 @@ export interface RotateJobDeps {
 
 export function sourceUrlOf(d: RotateJobData): string | undefined {
   if (d.pullRequest?.htmlUrl) return d.pullRequest.htmlUrl;
-  if (d.htmlUrl) return d.htmlUrl;
-  return d.commit ? `https://github.com/${d.owner}/${d.repo}/commit/${d.commit}` : undefined;
+  return d.htmlUrl ?? commitUrlOf(d);
 }
 
 async function rotateOnce(job: Job<RotateJobState>, deps: RotateJobDeps): Promise<RotationResult> {

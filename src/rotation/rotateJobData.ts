@@ -28,7 +28,15 @@ export interface RotateJobData {
   email?: string;
   authorLogin?: string;
   pullRequest?: { number: number; htmlUrl?: string };
+  /** The repository's web page, on the GitHub it lives on (github.com or Enterprise). */
+  repoUrl?: string;
+  /** The leaking line's page. */
   htmlUrl?: string;
+}
+
+/** The leaking commit's page, when the job knows where its repository lives. */
+export function commitUrlOf(job: Pick<RotateJobData, 'repoUrl' | 'commit'>): string | undefined {
+  return job.repoUrl && job.commit ? `${job.repoUrl}/commit/${job.commit}` : undefined;
 }
 
 /** The job's data as the worker keeps it: the app's payload plus the worker's progress. */
@@ -45,7 +53,8 @@ export interface RotateContext {
   owner: string;
   repo: string;
   pullRequest?: { number: number; htmlUrl?: string };
-  htmlUrlBase?: string;
+  /** The repository's web page (github.com or Enterprise): the base of the job's links. */
+  repoUrl?: string;
   commitAuthors?: Record<string, string>;
   actorLogin?: string;
 }
@@ -80,7 +89,8 @@ export function rotateJobFor(f: Finding, ctx: RotateContext): { name: string; da
     // The owner's issue is assigned to whoever committed the key; the push or PR author is the next best guess.
     authorLogin: (f.commit ? ctx.commitAuthors?.[f.commit] : undefined) ?? ctx.actorLogin,
     pullRequest: ctx.pullRequest,
-    htmlUrl: ctx.htmlUrlBase && f.commit ? `${ctx.htmlUrlBase}/blob/${f.commit}/${f.path}#L${f.line}` : undefined,
+    repoUrl: ctx.repoUrl,
+    htmlUrl: ctx.repoUrl && f.commit ? `${ctx.repoUrl}/blob/${f.commit}/${f.path}#L${f.line}` : undefined,
   };
   return { name: f.rotator!, data, opts: { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${idempotencyKey}` } };
 }

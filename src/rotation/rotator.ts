@@ -17,10 +17,6 @@ export type RotationOutcome =
   | 'unknown'
   | 'unsupported';
 
-export const ROTATION_OUTCOMES: readonly RotationOutcome[] = [
-  'rolled', 'already_rolled', 'revoked', 'expired', 'public', 'unknown', 'unsupported',
-];
-
 export interface RotationRequest {
   /** SHA-256 hex of the leaked secret. The raw secret never reaches a Rotator. */
   secretHash: string;

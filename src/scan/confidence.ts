@@ -36,25 +36,48 @@ function secretGroupStart(src: string, wanted: number | undefined): number {
   return wanted === 0 || wanted === undefined ? 0 : -1;
 }
 
+/** The regex text that opens the secret, up to the first class or quantified atom: `ghp_`, `(AKIA|ASIA)`. */
+function secretHead(rule: RuleShape): string | undefined {
+  if (!rule.regex) return undefined;
+  const at = secretGroupStart(rule.regex, rule.secretGroup);
+  if (at < 0) return undefined;
+  return rule.regex
+    .slice(at)
+    .split(/\[|\\[wWdDsS]|(?<!\\)\.|\{/)[0]
+    .replace(/\\b|\(\?[a-zA-Z]*:?|\\(?=[^a-zA-Z])/g, '');
+}
+
 /**
  * Whether the secret opens with one of the rule's keywords (`(ghp_[...]`, `((?:AKIA|ASIA)[...]`):
  * the token names its provider. Read from the regex text up to the first character class.
  */
 function secretStartsWithKeyword(rule: RuleShape): boolean {
-  if (!rule.regex) return false;
-  const at = secretGroupStart(rule.regex, rule.secretGroup);
-  if (at < 0) return false;
-  const head = rule.regex
-    .slice(at)
-    .split(/\[|\\[wWdDsS]|(?<!\\)\.|\{/)[0]
-    .replace(/\\b|\(\?[a-zA-Z]*:?|\\(?=[^a-zA-Z])/g, '')
-    .toLowerCase();
-  return rule.keywords.some((k) => k.length >= 3 && head.includes(k));
+  const head = secretHead(rule)?.toLowerCase();
+  return head !== undefined && rule.keywords.some((k) => k.length >= 3 && head.includes(k));
+}
+
+/**
+ * The literal prefixes a rule's secret opens with, as written (`ghp_`, `AKIA`, `pscale_tkn_`):
+ * 4 characters or more, and one of the rule's keywords. A value that opens with one but that
+ * the rule did not match is that provider's token of the wrong length or alphabet: a near
+ * miss, which the catch-alls leave alone (scanner.ts).
+ */
+export function secretPrefixes(rule: RuleShape): string[] {
+  const head = secretHead(rule);
+  if (head === undefined) return [];
+  return head
+    .split('|')
+    .map((p) => p.replace(/[()?*+^$]/g, ''))
+    // Four lower-case letters (`prod`, `live`) begin too many words to mark a provider's token.
+    .filter((p) => p.length >= 4 && (/[^a-z]/.test(p) || p.length >= 6))
+    .filter((p) => rule.keywords.some((k) => p.toLowerCase().startsWith(k) || k.startsWith(p.toLowerCase())));
 }
 
 export function defaultConfidence(rule: RuleShape): Confidence {
   if (rule.validate !== undefined && CHECKSUM_VALIDATORS.has(rule.validate)) return 'high';
-  if (rule.generic) return 'low';
+  // Before `generic`: a catch-all whose secret names its own format (a PEM private key, a JWT)
+  // yields to more specific rules, but what it finds is no less a credential.
   if (secretStartsWithKeyword(rule)) return 'high';
+  if (rule.generic) return 'low';
   return 'medium';
 }

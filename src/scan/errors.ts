@@ -5,11 +5,14 @@ export class RuleLoadError extends Error {
   readonly code = 'INVALID_RULES';
   readonly file: string;
   readonly ruleId?: string;
+  /** What is wrong, without the file and rule (for callers that name the place themselves). */
+  readonly problem: string;
 
   constructor(file: string, problem: string, ruleId?: string) {
     super(`${file}: ${ruleId !== undefined ? `rule "${ruleId}": ` : ''}${problem}`);
     this.name = 'RuleLoadError';
     this.file = file;
     this.ruleId = ruleId;
+    this.problem = problem;
   }
 }

@@ -2,7 +2,9 @@
 // mean "put yours here" (a1b2c3d4e5f6…, 1234567890abcdef…, qwerty…, xxxx…). The engine drops
 // such secrets for every rule (checksummed formats excepted: a valid checksum is no sample).
 // A random token almost never holds a 4-character ascending run (about 1 in 62^3 per
-// position), so a secret that is mostly made of such runs was typed, not generated.
+// position), so a secret that is mostly made of such runs was typed, not generated; nor
+// does one hold the same digit or x 8 times in a row (ghu_InstallationUserToServer000000000000;
+// not letters: base64 of zero bytes is a run of A in real tokens).
 
 const KEYBOARD_ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm'];
 /** Shortest run that counts, and the share of the secret's letters and digits runs must cover. */
@@ -77,7 +79,7 @@ function repeatsUnit(s: string): boolean {
 export function looksLikePlaceholder(secret: string): boolean {
   const s = secret.replace(/[^A-Za-z0-9]/g, '');
   if (s.length < MIN_LENGTH) return false;
-  if (repeatsUnit(s)) return true;
+  if (repeatsUnit(s) || /([0-9xX])\1{7}/.test(s)) return true;
   const covered = new Uint8Array(s.length);
   markRuns(s, covered);
   markInterleaved(s, covered);

@@ -4,24 +4,13 @@
 // threads); compiling it into a scanner is ruleSet.ts's job.
 import { parse as parseToml } from 'smol-toml';
 import { RuleLoadError } from './errors.js';
-import { checkRegex } from './regex.js';
+import { Checker } from './checker.js';
+import { parseAllowlist, type AllowlistConfig } from './parseAllowlist.js';
 import { defaultConfidence } from './confidence.js';
 import { CONFIDENCES, SEVERITIES, type Confidence, type RuleKind, type Severity } from './types.js';
 import { VALIDATORS } from './validators.js';
 
-export interface AllowlistConfig {
-  description?: string;
-  /** gitleaks: OR (any criterion allows) | AND (every given criterion must allow). */
-  condition: 'OR' | 'AND';
-  regexTarget: 'secret' | 'match' | 'line';
-  regexes: string[];
-  stopwords: string[];
-  /** Path regexes (gitleaks). */
-  paths: string[];
-  /** Path minimatch globs (keywarden). */
-  globs: string[];
-  commits: string[];
-}
+export type { AllowlistConfig };
 
 export interface RuleExamples {
   positive: string[];
@@ -79,93 +68,19 @@ const RULE_KEYS = new Set([
   'id', 'description', 'regex', 'secretGroup', 'entropy', 'keywords', 'path', 'tags', 'allowlist', 'allowlists',
   'skipReport', 'required', 'severity', 'confidence', 'kind', 'rotator', 'validate', 'generic', 'examples',
 ]);
-const ALLOWLIST_KEYS = new Set(['description', 'condition', 'regexTarget', 'regexes', 'stopwords', 'paths', 'globs', 'commits']);
 const EXAMPLE_KEYS = new Set(['positive', 'negative', 'positivePaths', 'negativePaths']);
 const EXTEND_KEYS = new Set(['useDefault', 'path', 'url', 'disabledRules']);
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
 type Table = Record<string, unknown>;
 
-class Checker {
-  constructor(readonly file: string, readonly ruleId?: string) {}
-
-  fail(problem: string): never {
-    throw new RuleLoadError(this.file, problem, this.ruleId);
-  }
-
-  table(v: unknown, where: string): Table {
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Date) this.fail(`${where} must be a table`);
-    return v as Table;
-  }
-
-  keys(t: Table, allowed: Set<string>, where: string): void {
-    for (const k of Object.keys(t)) {
-      if (!allowed.has(k)) this.fail(`unknown key "${k}" in ${where} (allowed: ${[...allowed].join(', ')})`);
-    }
-  }
-
-  str(v: unknown, key: string): string | undefined {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') this.fail(`"${key}" must be a string`);
-    return v;
-  }
-
-  strings(v: unknown, key: string): string[] {
-    if (v === undefined) return [];
-    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) this.fail(`"${key}" must be an array of strings`);
-    return v as string[];
-  }
-
-  num(v: unknown, key: string): number | undefined {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' && typeof v !== 'bigint') this.fail(`"${key}" must be a number`);
-    return Number(v);
-  }
-
-  bool(v: unknown, key: string): boolean {
-    if (v === undefined) return false;
-    if (typeof v !== 'boolean') this.fail(`"${key}" must be true or false`);
-    return v;
-  }
-
-  regex(src: string, key: string, compile: boolean): string {
-    if (!compile) return src;
-    const problem = checkRegex(src);
-    if (problem) this.fail(`${key} does not compile: ${problem}`);
-    return src;
-  }
-}
-
-function parseAllowlist(c: Checker, raw: unknown, where: string, compile: boolean): AllowlistConfig {
-  const t = c.table(raw, where);
-  c.keys(t, ALLOWLIST_KEYS, where);
-  const condition = (c.str(t.condition, 'condition') ?? 'OR').toUpperCase();
-  if (condition !== 'OR' && condition !== 'AND') c.fail(`${where}: condition must be "OR" or "AND", not "${condition}"`);
-  const regexTarget = c.str(t.regexTarget, 'regexTarget') ?? 'secret';
-  if (regexTarget !== 'secret' && regexTarget !== 'match' && regexTarget !== 'line') {
-    c.fail(`${where}: regexTarget must be "secret", "match" or "line", not "${regexTarget}"`);
-  }
-  const regexes = c.strings(t.regexes, 'regexes').map((r) => c.regex(r, `${where} regex '${r}'`, compile));
-  const paths = c.strings(t.paths, 'paths').map((r) => c.regex(r, `${where} path '${r}'`, compile));
-  return {
-    description: c.str(t.description, 'description'),
-    condition,
-    regexTarget,
-    regexes,
-    stopwords: c.strings(t.stopwords, 'stopwords').map((s) => s.toLowerCase()),
-    paths,
-    globs: c.strings(t.globs, 'globs'),
-    commits: c.strings(t.commits, 'commits'),
-  };
-}
-
 /** Accepts both gitleaks forms: the older single `allowlist` table and `[[allowlists]]`. */
 function parseAllowlists(c: Checker, t: Table, where: string, compile: boolean): AllowlistConfig[] {
   const out: AllowlistConfig[] = [];
-  if (t.allowlist !== undefined) out.push(parseAllowlist(c, t.allowlist, `${where}allowlist`, compile));
+  if (t.allowlist !== undefined) out.push(parseAllowlist(t.allowlist, `${where}allowlist`, { file: c.file, ruleId: c.ruleId, checkRegexes: compile }));
   if (t.allowlists !== undefined) {
     if (!Array.isArray(t.allowlists)) c.fail(`${where}allowlists must be an array of tables ([[...allowlists]])`);
-    t.allowlists.forEach((a, i) => out.push(parseAllowlist(c, a, `${where}allowlists[${i}]`, compile)));
+    t.allowlists.forEach((a, i) => out.push(parseAllowlist(a, `${where}allowlists[${i}]`, { file: c.file, ruleId: c.ruleId, checkRegexes: compile })));
   }
   return out;
 }

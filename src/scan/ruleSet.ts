@@ -7,6 +7,7 @@ import { CompiledAllowlist } from './allowlist.js';
 import { RuleLoadError } from './errors.js';
 import { checkRegex, compileRegex, compileTester } from './regex.js';
 import type { AllowlistConfig, RuleConfig, RuleFileConfig } from './ruleConfig.js';
+import { secretPrefixes } from './confidence.js';
 import { CHECKSUM_VALIDATORS, VALIDATORS } from './validators.js';
 
 export class CompiledRule {
@@ -19,10 +20,13 @@ export class CompiledRule {
   readonly validator?: (secret: string) => boolean;
   /** A checksum proves the format: the placeholder check is skipped (see placeholder.ts). */
   readonly checksummed: boolean;
+  /** Literal prefixes the secret opens with (see secretPrefixes); empty for keyword-context rules. */
+  readonly prefixes: string[];
 
   constructor(readonly config: RuleConfig, readonly index: number) {
     this.validator = config.validate ? VALIDATORS[config.validate] : undefined;
     this.checksummed = config.validate !== undefined && CHECKSUM_VALIDATORS.has(config.validate);
+    this.prefixes = secretPrefixes(config);
   }
 
   get id(): string {
@@ -93,9 +97,45 @@ export interface RuleSet {
   ruleKeywords: number[][];
   /** Rules that run on every fragment (no keywords). */
   alwaysRun: number[];
+  /**
+   * Provider prefixes the specific rules own (`ghp_`, `AKIA`, `pscale_tkn_`): a keyword catch-all
+   * does not report a value that opens with one, since the provider's rule would have, had the
+   * value been valid: it is that provider's token of the wrong length or alphabet (a near miss).
+   */
+  ownedPrefixes: string[];
+  /**
+   * The provider names keyword rules look for in an assignment (`twitch`, `okta`, `hasura`): a
+   * low-confidence catch-all does not report a value on a line naming one. The provider's rule
+   * knows that token's shape and did not match it: a near miss, not an unknown secret.
+   */
+  providerWords?: RegExp;
   /** The files the set was built from (plain data: it can be sent to worker threads). */
   files: RuleFileConfig[];
   disabledRules: string[];
+}
+
+/**
+ * Words that name a carrier or a kind of secret rather than a provider: a catch-all must still
+ * report `clientSecret = "…"` or a password on a `MYSQL_…` line, where no provider rule applies.
+ */
+const NOT_PROVIDERS = new Set([
+  'authorization', 'clientsecret', 'clienttoken', 'consumerkey', 'consumersecret', 'secretaccesskey', 'sessiontoken',
+  'storage', 'machine', 'privatekey', 'wallet', 'deployer', 'developertoken', 'writekey', 'routingkey', 'accountkey',
+  'sharedaccesskey', 'sharedaccesssignature', 'servicerole', 'containerregistry', 'akia', 'asia', 'dapi', 'ldap', 'smtp',
+  'redis', 'mysql', 'mariadb', 'postgres', 'pgsql', 'postgis', 'mongodb', 'amqp', 'mssql', 'sqlserver', 'redshift',
+  'cockroachdb', 'timescaledb', 'kafka', 'sasl', 'oracle', 'atlas', 'azure', 'storage', 'vault', 'checkout', 'circle',
+  'conduit', 'copper', 'courier', 'crisp', 'drone', 'foundry', 'ghost', 'harbor', 'machine', 'modal', 'nexus', 'semaphore',
+  'streak', 'terminus', 'unleash', 'wallet', 'chroma', 'coda', 'gemini', 'genius', 'kagi', 'kimi', 'bonsai', 'bunny',
+]);
+
+function providerWordsOf(rules: CompiledRule[]): RegExp | undefined {
+  const words = new Set<string>();
+  for (const r of rules) {
+    if (r.config.generic || r.prefixes.length > 0 || r.config.regex === undefined) continue;
+    for (const k of r.config.keywords) if (/^[a-z][a-z0-9]{3,}$/.test(k) && !NOT_PROVIDERS.has(k) && !/^(.)\1+$/.test(k)) words.add(k);
+  }
+  if (words.size === 0) return undefined;
+  return new RegExp([...words].sort((a, b) => b.length - a.length).join('|'), 'i');
 }
 
 export interface BuildRuleSetOptions {
@@ -147,6 +187,8 @@ export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions 
     keywordRules,
     ruleKeywords,
     alwaysRun,
+    ownedPrefixes: [...new Set(rules.filter((r) => !r.config.generic).flatMap((r) => r.prefixes))],
+    providerWords: providerWordsOf(rules),
     files,
     disabledRules: [...(opts.disabledRules ?? [])],
   };

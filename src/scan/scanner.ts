@@ -225,6 +225,20 @@ export class Scanner {
     return filterFindings(candidates, context).map((c) => c.finding);
   }
 
+  /** A low-confidence catch-all's value on a line that names a provider whose rule did not match it. */
+  private nearMissOfProvider(hit: PlacedHit, line: string): boolean {
+    const cfg = hit.rule.config;
+    const words = this.rules.providerWords;
+    if (!words || !cfg.generic || cfg.confidence !== 'low' || hit.rule.prefixes.length > 0) return false;
+    return words.test(line.replace(hit.secret, ' '));
+  }
+
+  private providerPrefixed(secret: string): boolean {
+    const owned = this.rules.ownedPrefixes;
+    for (let i = 0; i < owned.length; i++) if (secret.startsWith(owned[i])) return true;
+    return false;
+  }
+
   /** A hit that passes its rule's own checks (entropy, validator), as a finding; filters come after. */
   private candidate(hit: PlacedHit, bytes: Buffer, index: LineIndex, fragment: Fragment): ScanCandidate | undefined {
     const cfg = hit.rule.config;
@@ -235,15 +249,20 @@ export class Scanner {
       if (cfg.entropy !== undefined && entropy < cfg.entropy) return undefined;
       if (hit.rule.validator && !hit.rule.validator(hit.secret)) return undefined;
       if (!hit.rule.checksummed && looksLikePlaceholder(hit.secret)) return undefined;
+      // A catch-all that names no format of its own (password, generic-secret-assignment) leaves
+      // a provider-prefixed value to the provider's rule, which did not match it.
+      if (cfg.generic && hit.rule.prefixes.length === 0 && this.providerPrefixed(hit.secret)) return undefined;
     }
     const start = index.position(hit.outerStart);
+    const lineText = (): string => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex));
+    if (!isPathHit && this.nearMissOfProvider(hit, hit.decoded ? hit.lineText() : lineText())) return undefined;
     const commit = fragment.commit?.sha;
     const allow = {
       path: fragment.path,
       commit,
       secret: hit.secret,
       match: hit.match,
-      line: isPathHit ? () => '' : hit.decoded ? hit.lineText : () => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex)),
+      line: isPathHit ? () => '' : hit.decoded ? hit.lineText : lineText,
     };
     const secretHash = hashSecret(hit.secret);
     const publicKey = cfg.kind === 'public';

@@ -15,11 +15,16 @@ function base62Fixed(value: number, width: number): string {
   return out;
 }
 
-/** GitHub's classic tokens (ghp_, gho_, ghu_, ghs_, ghr_): 30 random base62 + 6 base62 CRC32. */
+/**
+ * GitHub's tokens (ghp_, gho_, ghu_, ghs_, ghr_) as GitHub documents them: 30 random base62
+ * characters, then the CRC32 of those 30 in 6 base62 characters. A token of another length
+ * is not judged (GitHub does not promise the length): only the documented shape can fail.
+ */
 function githubCrc32(token: string): boolean {
-  const m = /^(gh[pousr]_)([0-9A-Za-z]{30})([0-9A-Za-z]{6})$/.exec(token);
+  const m = /^gh[pousr]_([0-9A-Za-z]*)$/.exec(token);
   if (!m) return false;
-  return base62Fixed(crc32(m[2]), 6) === m[3];
+  if (m[1].length !== 36) return true;
+  return base62Fixed(crc32(m[1].slice(0, 30)), 6) === m[1].slice(30);
 }
 
 /** `Authorization: Basic …`: base64 of `user:password` whose password is a literal, not a sample. */
@@ -57,5 +62,8 @@ export const VALIDATORS: Record<string, (secret: string) => boolean> = {
   'pem-private-key': pemPrivateKey,
 };
 
-/** Validators that prove a token's format by a checksum: such a secret is never a typed sample. */
-export const CHECKSUM_VALIDATORS: ReadonlySet<string> = new Set(['keywarden-crc32', 'github-crc32']);
+/**
+ * Validators that prove a token's format (a checksum, a DER structure): such a secret is never
+ * a typed sample, and its rule is the most specific one for it (dedupe.ts).
+ */
+export const CHECKSUM_VALIDATORS: ReadonlySet<string> = new Set(['keywarden-crc32', 'github-crc32', 'pem-private-key']);

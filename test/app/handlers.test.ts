@@ -39,6 +39,8 @@ describe('push', () => {
     expect(queued).toEqual([expect.objectContaining({
       event: 'push', before: 'a'.repeat(40), after: p.after, ref: 'refs/heads/master', owner: 'Codertocat', repo: 'Hello-World',
       cloneUrl: 'https://github.com/Codertocat/Hello-World.git', defaultBranch: 'master', installationId: p.installation.id, receivedAt: 1234, deliveryId: 'delivery-1',
+      // Links are built on the repository's page as the webhook's GitHub names it (Enterprise too).
+      repoUrl: p.repository.html_url,
     })]);
     expect(nock.pendingMocks()).toEqual([]);
   });
@@ -122,7 +124,7 @@ describe('installation', () => {
   it('queues a baseline scan per repository', async () => {
     const p = webhookExample('installation', (x) => x.action === 'created');
     await receive('installation', p);
-    expect(queued).toEqual([expect.objectContaining({ event: 'installation', owner: 'Codertocat', repo: 'Hello-World', cloneUrl: 'https://github.com/Codertocat/Hello-World.git', after: 'HEAD' })]);
+    expect(queued).toEqual([expect.objectContaining({ event: 'installation', owner: 'Codertocat', repo: 'Hello-World', cloneUrl: 'https://github.com/Codertocat/Hello-World.git', repoUrl: 'https://github.com/Codertocat/Hello-World', after: 'HEAD' })]);
   });
 
   it('queues the repositories added to an installation', async () => {

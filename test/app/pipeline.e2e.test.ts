@@ -32,6 +32,10 @@ const planted = {
   mainHistory: formatToken('secret', 'live'),
   branch: formatToken('secret', 'live'),
   config: formatToken('secret', 'live'),
+  regexConfig: formatToken('secret', 'live'),
+  stopwordConfig: formatToken('secret', 'live'),
+  ignoredPath: formatToken('secret', 'live'),
+  allowlistedPath: formatToken('secret', 'live'),
 };
 const publicKeys = Array.from({ length: 55 }, () => formatToken('public', 'live'));
 
@@ -213,6 +217,50 @@ describe('invalid config', () => {
   });
 });
 
+describe('invalid config: the scan goes on with the valid rest of the file', () => {
+  it('reports a regex that does not compile, keeps the other allowlists and ignorePaths, and completes', async () => {
+    const repo = newRepo();
+    gh.setFile(OWNER, 'regex-repo', '.github/keywarden.yml', [
+      'ignorePaths: ["vendor/**"]',
+      'allowlists:',
+      "  - regexes: ['(?<=x)abc']",
+      '  - paths: ["^fixtures/"]',
+      '',
+    ].join('\n'));
+    const base = repo.commit({ 'a.txt': 'a\n' }, 'base');
+    const head = repo.commit({
+      'b.env': `SECRET_KEY=${planted.regexConfig}\n`,
+      'vendor/lib.env': `SECRET_KEY=${planted.ignoredPath}\n`,
+      'fixtures/c.env': `SECRET_KEY=${planted.allowlistedPath}\n`,
+    }, 'leak');
+    await deliverWebhook(server.url, 'push', pushPayload(repo, 'regex-repo', { before: base, after: head }), SECRET);
+    await scanFinished('regex-repo', head);
+    const run = await until('the check run', checkRunFor('regex-repo', head));
+    expect(run.output?.title).toMatch(/^Invalid \.github\/keywarden\.yml: allowlists\[0\] regex '\(\?<=x\)abc' does not compile/);
+    expect(run.output?.summary).toMatch(/defaults plus the valid parts of the file/);
+    expect(run.conclusion).toBe('failure');
+    // The valid rest applied: only b.env is reported (vendor/ ignored, fixtures/ allowlisted).
+    expect([...new Set(run.annotations.map((a) => a.path))]).toEqual(['b.env']);
+    const jobs = await server.queues.scan.getJobs(['completed']);
+    expect(jobs.find((j) => j.data.repo === 'regex-repo')?.attemptsMade).toBe(1);
+  });
+
+  it('reports an upper-case stopword, and uses it lower-cased', async () => {
+    const repo = newRepo();
+    // Part of the planted key, with letters, written upper-case: it matches only once lower-cased.
+    const word = /[a-z][A-Za-z0-9]{5}/.exec(planted.stopwordConfig.slice(10))![0].toUpperCase();
+    gh.setFile(OWNER, 'stopword-repo', '.github/keywarden.yml', `allowlists:\n  - stopwords: ["${word}"]\n`);
+    const base = repo.commit({ 'a.txt': 'a\n' }, 'base');
+    const head = repo.commit({ 'b.env': `SECRET_KEY=${planted.stopwordConfig}\n` }, 'leak');
+    await deliverWebhook(server.url, 'push', pushPayload(repo, 'stopword-repo', { before: base, after: head }), SECRET);
+    await scanFinished('stopword-repo', head);
+    const run = await until('the check run', checkRunFor('stopword-repo', head));
+    expect(run.output?.title).toContain(`Invalid .github/keywarden.yml: allowlists[0].stopwords: "${word}" must be lower case`);
+    expect(run.annotations).toEqual([]);
+    expect(run.conclusion).toBe('neutral');
+  });
+});
+
 describe('webhook signature', () => {
   it('refuses a bad signature and queues nothing', async () => {
     const repo = newRepo();
@@ -229,7 +277,7 @@ describe('webhook signature', () => {
 describe('secrets stay secret', () => {
   it('the stand-in saw only valid requests, and no planted secret anywhere', async () => {
     expect(gh.violations).toEqual([]);
-    const all = [planted.push, planted.pr, planted.branch, planted.config, planted.mainHistory];
+    const all = Object.values(planted);
     for (const s of all) expect(gh.requestsContaining(s)).toEqual([]);
     const logs = logLines.join('');
     expect(logs.length).toBeGreaterThan(0);

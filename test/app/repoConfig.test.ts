@@ -44,9 +44,14 @@ describe('parseRepoConfig', () => {
     [{ rotation: 'yes' }, /rotation must be true or false/],
     [{ rotaton: true }, /unknown key "rotaton"/],
     [{ ignorePaths: 'vendor' }, /ignorePaths must be a list of strings/],
-    [{ allowlists: [{ regex: 'x' }] }, /allowlists\[0\]: unknown key "regex"/],
-    [{ allowlists: [{ condition: 'XOR' }] }, /condition must be OR or AND/],
+    [{ allowlists: [{ regex: 'x' }] }, /unknown key "regex" in allowlists\[0\]/],
+    [{ allowlists: [{ condition: 'XOR' }] }, /allowlists\[0\]: condition must be "OR" or "AND"/],
+    [{ allowlists: [{ regexes: ['(?<=x)abc'] }] }, /allowlists\[0\] regex '\(\?<=x\)abc' does not compile: .*lookahead\/lookbehind/],
+    [{ allowlists: [{ paths: ['vendor/(unclosed'] }] }, /allowlists\[0\] path 'vendor\/\(unclosed' does not compile/],
+    [{ allowlists: [{ stopwords: ['Dummy'] }] }, /allowlists\[0\]\.stopwords: "Dummy" must be lower case .*write "dummy"/],
     [{ issues: { label: ['x'] } }, /issues: unknown key "label"/],
+    [{ minConfidence: 'certain' }, /minConfidence must be one of high, medium, low/],
+    [{ failOn: 'severe' }, /failOn must be one of critical, high, medium, low, info/],
     ['just text', /YAML mapping/],
   ])('rejects %j', (raw, reason) => {
     const r = parseRepoConfig(raw);
@@ -58,5 +63,26 @@ describe('parseRepoConfig', () => {
     expect(parseRepoConfig({ rotation: false, disabledRules: ['a'], ignorePaths: ['b/**'], allowlists: [{ regexes: ['EXAMPLE'], stopwords: ['dummy'] }], issues: { labels: ['l'], assignees: ['octocat'] } })).toMatchObject({
       rotation: false, disabledRules: ['a'], allowlists: [{ condition: 'OR', regexTarget: 'secret', regexes: ['EXAMPLE'], stopwords: ['dummy'] }], issues: { labels: ['l'], assignees: ['octocat'] },
     });
+  });
+
+  it('keeps the valid rest of the file next to a regex that does not compile', () => {
+    const r = parseRepoConfig({ ignorePaths: ['vendor/**'], allowlists: [{ regexes: ['(?<=x)abc'] }, { stopwords: ['example'] }], issues: { labels: ['sec'] } });
+    expect(r).toBeInstanceOf(InvalidRepoConfig);
+    const usable = (r as InvalidRepoConfig).usable;
+    expect(usable).toMatchObject({ ignorePaths: ['vendor/**'], issues: { labels: ['sec'] } });
+    // The broken allowlist is left out, the valid one kept: the scan can build its rules from it.
+    expect(usable.allowlists).toEqual([expect.objectContaining({ stopwords: ['example'], regexes: [] })]);
+  });
+
+  it('uses an upper-case stopword lower-cased, and still reports it', () => {
+    const r = parseRepoConfig({ allowlists: [{ stopwords: ['EXAMPLE', 'fixture'] }] });
+    expect(r).toBeInstanceOf(InvalidRepoConfig);
+    expect((r as InvalidRepoConfig).usable.allowlists).toEqual([expect.objectContaining({ stopwords: ['example', 'fixture'] })]);
+  });
+
+  it('names every problem, not only the first', () => {
+    const r = parseRepoConfig({ rotation: 'yes', ignorePaths: 'vendor', disabledRules: ['generic-api-key'] });
+    expect((r as InvalidRepoConfig).reason).toMatch(/rotation must be true or false; ignorePaths must be a list of strings/);
+    expect((r as InvalidRepoConfig).usable).toMatchObject({ rotation: true, ignorePaths: [], disabledRules: ['generic-api-key'] });
   });
 });

@@ -38,14 +38,14 @@ describe('detection corpus', () => {
         expect(p.end - p.start).toBeGreaterThan(7);
       }
     }
-    // The bare form decodes to the value itself, not to an assignment of it.
-    const k8s = a.positives.filter((f) => f.kind === 'k8s-secret-data');
-    expect(k8s.length).toBeGreaterThan(0);
-    for (const f of k8s) {
-      const decoded = Buffer.from(f.text.slice(f.planted[0].start, f.planted[0].end), 'base64').toString();
-      expect(decoded).not.toMatch(/^[A-Z0-9_]+=/);
-      expect(decoded.length).toBeGreaterThan(10);
-    }
+    // The bare form decodes to the value itself; the env-file form to an assignment of it.
+    const decode = (f: (typeof a.positives)[number]) => Buffer.from(f.text.slice(f.planted[0].start, f.planted[0].end), 'base64').toString();
+    const bare = a.positives.filter((f) => f.kind === 'k8s-secret-data');
+    const env = a.positives.filter((f) => f.kind === 'k8s-secret-data-env');
+    expect(bare.length).toBeGreaterThan(0);
+    expect(env.length).toBeGreaterThan(0);
+    for (const f of bare) expect(decode(f)).not.toMatch(/\n$/);
+    for (const f of env) expect(decode(f)).toMatch(/^[A-Z0-9_]+=[^\n]+\n$/);
     for (const f of a.negatives) expect(f.planted).toEqual([]);
   });
 

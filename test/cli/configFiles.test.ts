@@ -46,7 +46,7 @@ describe('parseConfig and effectiveRules', () => {
 
   it('layers user rules over the built-ins; same id replaces; useDefault = false drops them', () => {
     const rule = '[[rules]]\nid = "acme"\ndescription = "ACME"\nregex = \'\'\'ACME-[0-9a-f]{20}\'\'\'\nkeywords = ["acme-"]\n';
-    const text = `k = "${token}"\nref ACME-0123456789abcdef0123\n`;
+    const text = `k = "${token}"\nref ACME-7f3a9c2e18b4d6a05e91\n`;
     expect(scan(rule, text).sort()).toEqual(['acme', 'keywarden-secret-key-live']);
     expect(scan(`[extend]\nuseDefault = false\n${rule}`, text)).toEqual(['acme']);
     const replaced = rule.replace('id = "acme"', 'id = "keywarden-secret-key-live"');

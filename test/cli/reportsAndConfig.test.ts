@@ -81,7 +81,7 @@ describe('configuration, .keywardenignore and baseline', () => {
     repo.commit('init', {
       'src/a.js': `const a = "${first}";\n`,
       'fixtures/b.js': `const b = "${second}";\n`,
-      'custom.txt': 'see ACME-0123456789abcdef0123 in the wiki\n',
+      'custom.txt': 'see ACME-7c3f9a21e04b8d56f1a2 in the wiki\n',
     });
   });
   afterAll(() => repo.cleanup());

@@ -59,5 +59,5 @@ describe('keywarden keyservice (CLI)', () => {
     } finally {
       child.kill('SIGKILL');
     }
-  });
+  }, 180_000); // four processes each open PGlite (WASM start-up and migrations): slow on a loaded 2-core machine
 });

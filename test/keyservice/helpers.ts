@@ -16,7 +16,7 @@ export interface Backend {
 
 const PG_USERS = ['postgres', 'root'];
 
-async function findPostgresUrl(): Promise<string> {
+export async function findPostgresUrl(): Promise<string> {
   for (const user of PG_USERS) {
     const url = `postgres://${user}@127.0.0.1:5432/test`;
     const client = new pg.Client({ connectionString: url });
@@ -31,6 +31,13 @@ async function findPostgresUrl(): Promise<string> {
   throw new Error('PostgreSQL at 127.0.0.1:5432 (database test, user postgres or root) is not reachable');
 }
 
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
+}
+
 export function backends(fileTag: string): Backend[] {
   const schema = `ks_${fileTag}_${process.pid}_${randomBytes(3).toString('hex')}`;
   let url: string | undefined;
@@ -43,11 +50,7 @@ export function backends(fileTag: string): Backend[] {
         return openKeyStore({ databaseUrl: url, schema, pepper: randomBytes(32).toString('hex') });
       },
       async cleanup() {
-        if (!url) return;
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await client.end();
+        if (url) await dropSchema(url, schema);
       },
     },
   ];

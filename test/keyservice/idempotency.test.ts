@@ -52,7 +52,7 @@ describe.each(backends('idem'))('X-Idempotency-Key ($name)', (backend) => {
     expect(list.body.data.map((a: any) => a.name)).toEqual(['first']);
   });
 
-  it('stores a refusal other than 400/500 too: the repeat gets the same 409 even for another target', async () => {
+  it('stores a refusal other than 400/500 too; the key used for another target is refused as reused', async () => {
     const { creds } = await h.org();
     const rolled = await freshKey(creds);
     await h.call('POST', `/v1/keys/${rolled.id}/roll`, { creds });
@@ -60,9 +60,13 @@ describe.each(backends('idem'))('X-Idempotency-Key ($name)', (backend) => {
     const idem = randomUUID();
     const first = await h.call('POST', `/v1/keys/${rolled.id}/roll`, { creds, idem });
     expect(first.status).toBe(409);
-    const repeat = await h.call('POST', `/v1/keys/${active.id}/roll`, { creds, idem });
+    const repeat = await h.call('POST', `/v1/keys/${rolled.id}/roll`, { creds, idem });
     expect(repeat.status).toBe(409);
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true');
     expect(repeat.body).toEqual(first.body);
+    const other = await h.call('POST', `/v1/keys/${active.id}/roll`, { creds, idem });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect((await h.call('GET', `/v1/keys/${active.id}`, { creds })).body.status).toBe('active');
   });
 
@@ -161,9 +165,8 @@ describe.each(backends('idem'))('X-Idempotency-Key ($name)', (backend) => {
     expect((await h.call('POST', '/v1/accounts', { creds, idem, body: { name: 'x' } })).status).toBe(201);
   });
 
-  // PGlite runs one transaction at a time, so a duplicate cannot even be claimed while the first
-  // request's transaction is open there; on PostgreSQL it can, and must be refused.
-  it.skipIf(backend.name === 'pglite')('answers 400 REQUEST_IN_PROCESS while the first request is mid-transaction', async () => {
+  // PGlite runs one transaction at a time; the in-process registry still refuses the duplicate.
+  it('answers 400 REQUEST_IN_PROCESS while the first request is mid-transaction', async () => {
     const gated = gatedStore(h.store, (sql) => sql.startsWith('INSERT INTO api_keys'));
     const service = await startKeyService({ store: gated.store, now: h.clock.now, rateLimit: { maxFailures: 1000 } });
     try {

@@ -42,9 +42,10 @@ describe.each(backends('leaks'))('leak reports and verify ($name)', (backend) =>
     });
     expect(res.body.newKeyId).toMatch(/^key_/);
     expect(JSON.stringify(res.body)).not.toMatch(/kwsk_/);
-    // The old key keeps working during the grace period; the owner sees the state.
-    const meta = await h.call('GET', `/v1/keys/${key.id}`, { creds: pair });
+    // The owner sees the state; the leaked key keeps only its application products during the grace.
+    const meta = await h.call('GET', `/v1/keys/${key.id}`, { creds: customer.creds });
     expect(meta.body).toMatchObject({ status: 'rolled', replacedBy: res.body.newKeyId });
+    expect((await h.call('GET', `/v1/keys/${key.id}`, { creds: pair })).body.code).toBe('KEY_IN_GRACE');
     // The owner gets a usable pair by rolling the replacement, whose secret nobody saw.
     const claim = await h.call('POST', `/v1/keys/${res.body.newKeyId}/roll`, { creds: customer.creds });
     expect(claim.status).toBe(200);
@@ -107,12 +108,13 @@ describe.each(backends('leaks'))('leak reports and verify ($name)', (backend) =>
     expect((await h.call('GET', '/v1/leaks', { creds: stranger.creds })).body.data).toEqual([]);
   });
 
-  it("rolls the reporter's own secret like any other, and the reporter keeps working through the grace", async () => {
+  it("rolls the reporter's own secret like any other; the leaked reporter key then stops reporting", async () => {
     const own = await grantKey(h.store, { products: ['leak-reports'], organizationId: (await h.org()).organization.id, now: h.clock.now() });
     const creds = pairOf(own);
     const res = await report(sha(creds.secretKey), creds);
     expect(res.body).toMatchObject({ label: 'rolled', keyId: own.id });
-    expect((await report(sha(creds.secretKey), creds)).body.label).toBe('already_rolled');
+    expect((await report(sha(creds.secretKey), creds)).body.code).toBe('KEY_IN_GRACE');
+    expect((await report(sha(creds.secretKey))).body.label).toBe('already_rolled');
   });
 
   it('verifies raw tokens and hashes: kind, mode, status, grace end; owner only for its org or a leak reporter', async () => {

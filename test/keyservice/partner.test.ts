@@ -10,6 +10,17 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhookRe
 import { backends, pairOf, startHarness, type Harness, type Pair } from './helpers.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Polls `probe` until it returns a value (the dispatcher works in the background). */
+async function until<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not reached within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 const GRACE_S = 43_200;
 const PATH = '/v1/github/secret-scanning';
 
@@ -126,7 +137,14 @@ describe.each(backends('partner'))('GitHub secret-scanning partner ($name)', (ba
     const stopsAt = new Date(h.clock.now().getTime() + GRACE_S * 1000).toISOString();
     const key = await h.call('GET', `/v1/keys/${c.key.id}`, { creds: c.org.creds });
     expect(key.body).toMatchObject({ status: 'rolled', graceUntil: stopsAt });
-    expect(await status(c.pair)).toBe(200); // still inside the grace period
+    // Still inside the grace period: it authenticates, but a key rolled because of a leak keeps
+    // only its application products (issue 12), so a management route answers KEY_IN_GRACE.
+    const inGrace = await h.call('GET', '/v1/keys', { creds: c.pair });
+    expect(inGrace.status).toBe(403);
+    expect(inGrace.body.code).toBe('KEY_IN_GRACE');
+    // And GitHub's incident shows the same instant.
+    const verified = await h.call('POST', '/v1/keys/verify', { creds: c.org.creds, body: { tokenHash: sha(c.pair.secretKey) } });
+    expect(verified.body).toMatchObject({ known: true, status: 'grace', graceUntil: stopsAt });
     const leaks = await h.call('GET', '/v1/leaks', { creds: c.org.creds });
     expect(leaks.body.data[0]).toMatchObject({ label: 'rolled', reportedBy: 'github', keyStopsAt: stopsAt, sourceUrl: m.url, newKeyId: key.body.replacedBy });
     await hooks.waitFor(before + 1);
@@ -160,7 +178,8 @@ describe.each(backends('partner'))('GitHub secret-scanning partner ($name)', (ba
   });
 
   it('a bad JSON body or shape after a valid signature is 400 {code, message}', async () => {
-    for (const body of ['[{"token":', '{"token":"x"}', '[{"type":"keywarden_secret_key"}]']) {
+    const nul = JSON.stringify([{ token: 'kwsk_live_x', type: 'keywarden_secret_key', url: 'https://github.com/o/r/blob/x/a\u0000.env', source: 'content' }]);
+    for (const body of ['[{"token":', '{"token":"x"}', '[{"type":"keywarden_secret_key"}]', nul]) {
       const res = await post(body);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
@@ -282,24 +301,37 @@ describe.each(backends('partner'))('GitHub secret-scanning partner ($name)', (ba
     await post(JSON.stringify([match(c.pair.secretKey)]));
     const [failed] = (await hooks.waitFor(before + 1)).slice(before);
     expect(failed.answered).toBe(500);
-    const pending = await h.store.db.query<{ state: string; attempts: number; last_status: number; next_attempt_at: Date | string }>(
-      `SELECT d.state, d.attempts, d.last_status, d.next_attempt_at FROM webhook_deliveries d WHERE d.id = $1`,
-      [failed.headers['x-keywarden-delivery']],
-    );
-    expect(pending[0]).toMatchObject({ state: 'pending', attempts: 1, last_status: 500 });
-    expect(new Date(pending[0].next_attempt_at).getTime()).toBe(h.clock.now().getTime() + 1_000);
+    const id = failed.headers['x-keywarden-delivery'];
+    type Row = { state: string; attempts: number; last_status: number | null; next_attempt_at: Date | string };
+    // The receiver records the 500 before the dispatcher has written it down: wait for that.
+    const pending = await until(async () => {
+      const rows = await h.store.db.query<Row>('SELECT state, attempts, last_status, next_attempt_at FROM webhook_deliveries WHERE id = $1', [id]);
+      return rows[0]?.last_status !== null ? rows[0] : undefined;
+    });
+    expect(pending).toMatchObject({ state: 'pending', attempts: 1, last_status: 500 });
+    expect(new Date(pending.next_attempt_at).getTime()).toBe(h.clock.now().getTime() + 1_000);
     h.clock.advance(1_000);
     const [retried] = (await hooks.waitFor(before + 2)).slice(before + 1);
     expect(retried.answered).toBe(204);
     expect(retried.body).toBe(failed.body);
     expect(retried.headers['x-keywarden-delivery']).toBe(failed.headers['x-keywarden-delivery']);
     expect(verifySignatureHeader(c.webhookSecret!, retried.body, retried.headers['x-keywarden-signature'] as string, Math.floor(h.clock.now().getTime() / 1000))).toBe(true);
-    let state = '';
-    for (let i = 0; i < 200 && state !== 'delivered'; i++) {
-      state = (await h.store.db.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE id = $1', [failed.headers['x-keywarden-delivery']]))[0].state;
-      if (state !== 'delivered') await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(state).toBe('delivered');
+    const delivered = await until(async () => {
+      const rows = await h.store.db.query<Row>('SELECT state, attempts, last_status, next_attempt_at FROM webhook_deliveries WHERE id = $1', [id]);
+      return rows[0].state === 'pending' ? undefined : rows[0];
+    });
+    expect(delivered).toMatchObject({ state: 'delivered', attempts: 2, last_status: 204 });
+  });
+
+  it('the partner policy is changed only by a live organization key with every product and account', async () => {
+    const org = await h.org('live');
+    expect((await h.call('GET', '/v1/organizations/me', { creds: org.creds })).body.githubPartnerPolicy).toBe('revoke');
+    const scoped = await h.call('POST', '/v1/keys', { creds: org.creds, body: { level: 'organization', mode: 'live', products: ['keys', 'webhooks'] } });
+    const denied = await h.call('PATCH', '/v1/organizations/me', { creds: pairOf(scoped.body), body: { githubPartnerPolicy: 'roll' } });
+    expect(denied.status).toBe(403);
+    expect((await h.call('PATCH', '/v1/organizations/me', { creds: org.creds, body: { githubPartnerPolicy: 'sometimes' } })).body.code).toBe('VALIDATION_FAILED');
+    expect((await h.call('GET', '/v1/organizations/me', { creds: org.creds })).body.githubPartnerPolicy).toBe('revoke');
+    expect((await h.call('PATCH', '/v1/organizations/me', { creds: org.creds, body: { githubPartnerPolicy: 'roll' } })).body.githubPartnerPolicy).toBe('roll');
   });
 
   it('webhooks are listed without their secret, kept sealed, and deleted', async () => {

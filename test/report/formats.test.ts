@@ -14,7 +14,7 @@ describe('json report', () => {
     expect(parsed.version).toBe(1);
     expect(parsed.stats).toEqual({ files: 3, bytes: 2048, skipped: 1, durationMs: 13 });
     const [plain, history] = parsed.findings;
-    expect(Object.keys(plain)).toEqual(['ruleId', 'path', 'line', 'column', 'severity', 'kind', 'preview', 'secretHash', 'fingerprint', 'entropy']);
+    expect(Object.keys(plain)).toEqual(['ruleId', 'path', 'line', 'column', 'severity', 'confidence', 'kind', 'preview', 'secretHash', 'fingerprint', 'entropy']);
     expect(plain).toMatchObject({ ruleId: 'keyservice-secret-key', line: 12, column: 18, entropy: 4.912 });
     expect(history).toMatchObject({
       commit: '0123456789abcdef0123456789abcdef01234567',
@@ -31,7 +31,7 @@ describe('json report', () => {
 describe('csv report', () => {
   it('quotes per RFC 4180 and defuses spreadsheet formulas', () => {
     const lines = formatCsv(sampleReport()).split('\r\n');
-    expect(lines[0]).toBe('ruleId,path,line,column,severity,kind,preview,secretHash,fingerprint,entropy,commit,author,email,date,decoded');
+    expect(lines[0]).toBe('ruleId,path,line,column,severity,kind,preview,secretHash,fingerprint,entropy,commit,author,email,date,decoded,confidence');
     expect(lines[1].split(',')[1]).toBe('"src/dir with space/config');
     expect(lines[1]).toContain('"src/dir with space/config,""x"".ts"');
     expect(lines[2]).toMatch(/^aws-access-key-id,'=cmd\|calc\.txt,3,1,high,secret,/);

@@ -11,7 +11,7 @@ export interface KeyServiceHarness {
   bot: { publicKey: string; secretKey: string };
   graceSeconds: number;
   issueKey(mode?: 'live' | 'test'): Promise<{ id: string; publicKey: string; secretKey: string }>;
-  /** HTTP status of an authenticated call made with this pair. */
+  /** 200 while the service accepts this pair (see KEY_IN_GRACE below), else the refusal's status. */
   authenticates(pair: { publicKey: string; secretKey: string }): Promise<number>;
   /** How many times the key with this token hash was rolled (leak incidents labelled rolled). */
   rollsOf(tokenHash: string): Promise<number>;
@@ -51,8 +51,10 @@ export async function startKeyServiceHarness(opts: { graceSeconds?: number; real
     },
     async authenticates(pair) {
       const res = await fetch(`${service.url}/v1/keys`, { headers: headers(pair) });
-      await res.arrayBuffer();
-      return res.status;
+      const body = (await res.json()) as { code?: string };
+      // A key rolled because of a leak still authenticates during its grace period but keeps
+      // only its application products, so this management route refuses it with KEY_IN_GRACE.
+      return res.status === 403 && body.code === 'KEY_IN_GRACE' ? 200 : res.status;
     },
     async rollsOf(tokenHash) {
       const rows = await service.store.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM leak_incidents WHERE token_sha256 = $1 AND label = 'rolled'`, [tokenHash]);

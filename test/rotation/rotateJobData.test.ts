@@ -6,6 +6,8 @@ import { attachSecret } from '../../src/scan/secret.js';
 import type { Finding } from '../../src/scan/types.js';
 import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { needsRotation, rotateJobFor } from '../../src/rotation/rotateJobData.js';
+import { sourceUrlOf } from '../../src/rotation/rotateAndNotify.js';
+import { issueBody } from '../../src/rotation/issueBody.js';
 
 const secret = formatToken('secret', 'live');
 const commit = 'a'.repeat(40);
@@ -17,7 +19,7 @@ function finding(over: Partial<Finding> = {}): Finding {
     fingerprint: `${commit}:src/config.ts:keywarden-secret-key-live:${secretHash.slice(0, 16)}`, commit, author: 'Mona', ...over,
   }, secret);
 }
-const ctx = { receivedAt: 1, installationId: 2, owner: 'o', repo: 'r', htmlUrlBase: 'https://github.com/o/r' };
+const ctx = { receivedAt: 1, installationId: 2, owner: 'o', repo: 'r', repoUrl: 'https://github.com/o/r' };
 
 describe('rotateJobFor', () => {
   it('carries the hash and preview, never the raw secret, under a job id derived from the fingerprint', () => {
@@ -41,5 +43,18 @@ describe('rotateJobFor', () => {
     expect(needsRotation(finding({ kind: 'public' }))).toBe(false);
     expect(needsRotation(finding({ rotator: 'github' }))).toBe(false);
     expect(needsRotation(finding({ rotator: undefined }))).toBe(false);
+  });
+
+  it("links to the repository's own GitHub (Enterprise too), never to github.com by default", () => {
+    const ghe = { ...ctx, repoUrl: 'https://ghe.example.com/o/r' };
+    const { data } = rotateJobFor(finding(), ghe);
+    expect(data.htmlUrl).toBe(`https://ghe.example.com/o/r/blob/${commit}/src/config.ts#L3`);
+    const withoutLine = { ...data, htmlUrl: undefined };
+    expect(sourceUrlOf(withoutLine)).toBe(`https://ghe.example.com/o/r/commit/${commit}`);
+    const body = issueBody(withoutLine, { outcome: 'rolled', via: 'report' }, new Date());
+    expect(body).toContain(`Commit: https://ghe.example.com/o/r/commit/${commit}`);
+    expect(body).not.toContain('https://github.com');
+    // A job that does not know its repository's page (queued by an older release) gets no link.
+    expect(sourceUrlOf({ ...withoutLine, repoUrl: undefined })).toBeUndefined();
   });
 });

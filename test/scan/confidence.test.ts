@@ -36,3 +36,51 @@ describe('rule confidence', () => {
     expect(rules.find((r) => r.id === 'generic-secret-assignment')?.confidence).toBe('low');
   });
 });
+
+describe('provider prefixes and the catch-alls', () => {
+  const toml = `
+[[rules]]
+id = "acme"
+description = "Acme token"
+regex = '''\\b(acme_[A-Za-z0-9]{30})\\b'''
+keywords = ["acme_"]
+
+[[rules]]
+id = "catch-all"
+description = "token assignment"
+regex = '''(?i)token\\s*=\\s*([A-Za-z0-9_]{12,})'''
+keywords = ["token"]
+generic = true
+`;
+
+  it('a catch-all leaves a provider-prefixed value of the wrong length alone (a near miss)', () => {
+    const s = scannerFromToml(toml);
+    const ids = (text: string) => s.scanFragment({ path: 'a.env', text }).findings.map((f) => f.ruleId);
+    expect(ids('ACME_TOKEN=acme_Zq3Wm8Kx1Lp6Rv')).toEqual([]);
+    expect(ids('ACME_TOKEN=acme_Zq3Wm8Kx1Lp6Rv9Tn2Bc5Hy7Jd4Gs0')).toEqual(['acme']);
+    expect(ids('OTHER_TOKEN=Zq3Wm8Kx1Lp6Rv9Tn2')).toEqual(['catch-all']);
+  });
+});
+
+describe('provider names and the low-confidence catch-alls', () => {
+  it('a value on a line naming a provider whose rule did not match it is that provider near miss', () => {
+    const s = scannerFromToml(`
+[[rules]]
+id = "twitch"
+description = "Twitch client secret"
+regex = '''(?i:twitch[\\w.-]{0,20}?secret)\\s*=\\s*([a-z0-9]{30})\\b'''
+keywords = ["twitch"]
+
+[[rules]]
+id = "catch-all"
+description = "secret assignment"
+regex = '''(?i)secret\\s*=\\s*([A-Za-z0-9_]{12,})'''
+keywords = ["secret"]
+generic = true
+`);
+    const ids = (text: string) => s.scanFragment({ path: 'a.env', text }).findings.map((f) => f.ruleId);
+    expect(ids('TWITCH_CLIENT_SECRET=Zq3Wm8Kx1Lp6Rv9Tn2')).toEqual([]);
+    expect(ids('TWITCH_CLIENT_SECRET=zq3wm8kx1lp6rv9tn2bc5hy7jd4gs0')).toEqual(['twitch']);
+    expect(ids('WIDGET_CLIENT_SECRET=Zq3Wm8Kx1Lp6Rv9Tn2')).toEqual(['catch-all']);
+  });
+});

@@ -31,6 +31,8 @@ describe('isSecretLiteral', () => {
     expect(isSecretLiteral('/*@__PURE__*/getDefaultExportFromCjs')).toBe(false);
     expect(isSecretLiteral('PRIVATE_KEY_PKCS8')).toBe(false);
     expect(isSecretLiteral('1234567890abcdef1234567890abcdef12345678')).toBe(false);
+    expect(isSecretLiteral('MTE3NzQ4OTI2NTUxMjQ3MDU2.Gh7Qw2.Lm4pZx8Rt1Vk9Nb5Hc3Yj7Dg6Sf0Ae2Wq4')).toBe(true);
+    expect(isSecretLiteral('process.env.API_TOKEN')).toBe(false);
   });
 });
 

@@ -29,6 +29,7 @@ export function scanJobsForInstallation(payload: unknown, meta: DeliveryMeta, op
       owner,
       repo,
       cloneUrl: `${opts.webUrl}/${owner}/${repo}.git`,
+      repoUrl: `${opts.webUrl}/${owner}/${repo}`,
       defaultBranch: '',
       event: 'installation',
       after: INSTALLATION_HEAD,

@@ -29,6 +29,14 @@ export interface RepoRef {
   repo: string;
   cloneUrl: string;
   defaultBranch: string;
+  /** The repository's web page, on whichever GitHub sent the webhook (github.com or Enterprise). */
+  repoUrl?: string;
+}
+
+/** An http(s) URL, as GitHub sends in html_url; anything else is not used as a link. */
+export function webUrl(v: unknown): string | undefined {
+  const s = str(v);
+  return s && /^https?:\/\/[^\s/]+\/\S*$/.test(s) ? s.replace(/\/+$/, '') : undefined;
 }
 
 /** Owner and repository names as GitHub allows them; they end up in paths and URLs. */
@@ -46,7 +54,7 @@ export function repoOf(payload: Json): RepoRef | InvalidPayload {
   if (!isValidName(owner) || !isValidName(repo)) return new InvalidPayload('repository has no valid owner or name');
   if (!cloneUrl) return new InvalidPayload('repository has no clone_url');
   if (!defaultBranch) return new InvalidPayload('repository has no default_branch');
-  return { owner, repo, cloneUrl, defaultBranch };
+  return { owner, repo, cloneUrl, defaultBranch, repoUrl: webUrl(r.html_url) };
 }
 
 /** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */

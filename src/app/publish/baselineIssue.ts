@@ -1,9 +1,9 @@
 // After installation: one summary issue per repository listing what its default branch's
 // history already holds. Found again by a hidden marker, so a re-run updates it instead of
 // opening a second one.
-import type { Finding } from '../../scan/index.js';
+import { blockingFindings, type Finding } from '../../scan/index.js';
 import type { InstallationOctokit } from '../../github/client.js';
-import { howToSilence, isBlocking } from './findingText.js';
+import { howToSilence } from './findingText.js';
 
 export const BASELINE_MARKER = '<!-- keywarden:baseline -->';
 
@@ -19,7 +19,7 @@ export interface BaselineIssueInput {
 }
 
 export function baselineBody(i: BaselineIssueInput): string {
-  const blocking = i.findings.filter(isBlocking);
+  const blocking = blockingFindings(i.findings);
   const lines = [
     `keywarden scanned ${i.commits} commit(s) of \`${i.defaultBranch}\` when it was installed and found ${i.findings.length} finding(s), ${blocking.length} of them leaked secrets.`,
     '',

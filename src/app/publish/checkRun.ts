@@ -1,10 +1,11 @@
-// The `keywarden` check run on the head commit. Conclusion: failure when a secret leaked,
-// neutral when only public keys / low-severity findings (or the config is invalid and
-// nothing blocking was found), success when clean. GitHub takes at most 50 annotations per
-// call: the first batch goes with the create, the rest with updates.
-import type { Finding, SkippedFragment } from '../../scan/index.js';
+// The `keywarden` check run on the head commit. Conclusion: failure when a secret leaked
+// (isBlocking, the same rule as the CLI's exit code and the pre-commit hook), neutral when
+// only public keys were found (or the config is invalid and nothing blocking was found),
+// success when clean. GitHub takes at most 50 annotations per call: the first batch goes
+// with the create, the rest with updates.
+import { blockingFindings, isBlocking, type BlockingPolicy, type Finding, type SkippedFragment } from '../../scan/index.js';
 import type { InstallationOctokit } from '../../github/client.js';
-import { findingMessage, findingTitle, isBlocking } from './findingText.js';
+import { findingMessage, findingTitle } from './findingText.js';
 import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
 import { ONE_TRY } from '../../github/oneTry.js';
 import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
@@ -27,28 +28,30 @@ export interface CheckRunReport {
   invalidConfig?: string;
   /** Lines about rotation / revocation to add to the summary. */
   notes?: string[];
+  /** Which findings fail the run (.github/keywarden.yml minConfidence / failOn); absent: every secret. */
+  policy?: BlockingPolicy;
 }
 
 type Conclusion = 'success' | 'neutral' | 'failure';
 
-export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig'>): Conclusion {
-  if (r.findings.some(isBlocking)) return 'failure';
+export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig' | 'policy'>): Conclusion {
+  if (r.findings.some((f) => isBlocking(f, r.policy))) return 'failure';
   if (r.findings.length > 0 || r.invalidConfig) return 'neutral';
   return 'success';
 }
 
 function titleOf(r: CheckRunReport, conclusion: Conclusion): string {
-  const blocking = r.findings.filter(isBlocking).length;
+  const blocking = blockingFindings(r.findings, r.policy).length;
   const base =
     conclusion === 'failure' ? `${blocking} leaked secret${blocking === 1 ? '' : 's'} found`
-    : r.findings.length > 0 ? `${r.findings.length} informational finding${r.findings.length === 1 ? '' : 's'} (public or low-severity keys)`
+    : r.findings.length > 0 ? `${r.findings.length} informational finding${r.findings.length === 1 ? '' : 's'} (public keys${r.policy?.minConfidence || r.policy?.failOn ? ', or below the failing level' : ''})`
     : 'No leaked secrets';
   return r.invalidConfig ? `Invalid .github/keywarden.yml: ${r.invalidConfig.slice(0, 120)} — ${base}` : base;
 }
 
 function summaryOf(r: CheckRunReport): string {
   const lines = [`Scanned ${r.commits} commit(s), ${r.bytes} bytes of added lines.`];
-  if (r.invalidConfig) lines.push('', `**.github/keywarden.yml is invalid**: ${r.invalidConfig}`, 'The scan ran with the built-in defaults and rotation was skipped. Fix the file to restore your settings.');
+  if (r.invalidConfig) lines.push('', `**.github/keywarden.yml is invalid**: ${r.invalidConfig}`, 'The scan ran with the built-in defaults plus the valid parts of the file, and rotation was skipped. Fix the file to restore all your settings.');
   if (r.truncated) lines.push('', `**Not everything was scanned**: stopped at the ${r.truncated.reason === 'max-commits' ? `${r.truncated.limit} commits` : `${r.truncated.limit} bytes`} cap.`);
   if (r.skipped.length > 0) {
     const byReason = new Map<string, number>();
@@ -65,14 +68,14 @@ function summaryOf(r: CheckRunReport): string {
   return lines.join('\n').slice(0, 65_000);
 }
 
-export function annotationOf(f: Finding) {
+export function annotationOf(f: Finding, policy?: BlockingPolicy) {
   return {
     path: f.path,
     start_line: f.line,
     end_line: f.line,
     start_column: f.column,
     end_column: Math.max(f.column, f.endColumn),
-    annotation_level: isBlocking(f) ? ('failure' as const) : ('notice' as const),
+    annotation_level: isBlocking(f, policy) ? ('failure' as const) : ('notice' as const),
     title: findingTitle(f),
     message: findingMessage(f),
   };
@@ -94,7 +97,7 @@ async function syncCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Pr
   const completed = { status: 'completed' as const, conclusion, completed_at: new Date().toISOString() };
   const ref = { owner: r.owner, repo: r.repo, headSha: r.headSha, name: CHECK_NAME, externalId: r.externalId };
   const existing = await findCheckRun(octokit, ref);
-  let annotations = r.findings.map(annotationOf);
+  let annotations = r.findings.map((f) => annotationOf(f, r.policy));
   let id: number;
   if (existing) {
     annotations = await unsentAnnotations(octokit, ref, existing, annotations);

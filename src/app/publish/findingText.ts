@@ -14,10 +14,6 @@ export function leakMarker(f: Finding): string {
 // The id holds the file's path, which may contain spaces: the id runs up to the closing ` -->`.
 export const LEAK_MARKER_RE = /<!-- keywarden:leak=(.+?) -->/g;
 
-export function isBlocking(f: Finding): boolean {
-  return f.kind === 'secret' && (f.severity === 'critical' || f.severity === 'high' || f.severity === 'medium');
-}
-
 export function whyItMatters(f: Finding): string {
   if (f.kind === 'public') return 'This key is meant to be public; it is reported for information only and is never rotated.';
   const rotation = f.rotator ? ' keywarden asks for it to be rolled automatically when rotation is on.' : '';

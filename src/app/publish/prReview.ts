@@ -3,11 +3,11 @@
 // earlier review comments or review bodies) and leaks from the baseline are not commented
 // again. That check is also what makes a repeat safe: GitHub may store a review and answer
 // 5xx, so the review is posted once per try and each try starts by reading the markers.
-import type { Finding } from '../../scan/index.js';
+import { isBlocking, type Finding } from '../../scan/index.js';
 import type { InstallationOctokit } from '../../github/client.js';
 import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
 import { leaksAlreadyReviewed } from './existingReviews.js';
-import { howToSilence, isBlocking, leakId, leakMarker, whyItMatters } from './findingText.js';
+import { howToSilence, leakId, leakMarker, whyItMatters } from './findingText.js';
 import { ONE_TRY } from '../../github/oneTry.js';
 
 export interface PrReviewInput {
@@ -30,7 +30,7 @@ export interface PrReviewResult {
 }
 
 export function commentBody(f: Finding): string {
-  const level = isBlocking(f) ? '**Leaked secret**' : 'Public or low-severity key';
+  const level = isBlocking(f) ? '**Leaked secret**' : 'Public key';
   return [
     `${level}: ${f.description} \`${f.preview}\` (rule \`${f.ruleId}\`).`,
     '',

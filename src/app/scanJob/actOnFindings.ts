@@ -16,8 +16,6 @@ export interface ActDeps {
   baseUrl?: string;
   /** GitHub Enterprise Server host: credential revocation does not exist there. */
   gheHost?: string;
-  /** Web root of the repository's pages, for links in the rotate jobs. */
-  webUrl?: string;
 }
 
 export interface Actions {
@@ -42,11 +40,10 @@ async function revokeGitHubTokensFound(findings: Finding[], tokens: Array<[strin
 }
 
 async function queueRotations(job: ScanJobData, findings: Finding[], deps: ActDeps): Promise<number> {
-  const htmlUrlBase = `${deps.webUrl ?? 'https://github.com'}/${job.owner}/${job.repo}`;
   const pullRequest = job.pullRequest ? { number: job.pullRequest.number, htmlUrl: job.pullRequest.htmlUrl } : undefined;
   let queued = 0;
   for (const f of findings.filter(needsRotation)) {
-    const { name, data, opts } = rotateJobFor(f, { receivedAt: job.receivedAt, installationId: job.installationId, owner: job.owner, repo: job.repo, pullRequest, htmlUrlBase, commitAuthors: job.commitAuthors, actorLogin: job.actorLogin });
+    const { name, data, opts } = rotateJobFor(f, { receivedAt: job.receivedAt, installationId: job.installationId, owner: job.owner, repo: job.repo, pullRequest, repoUrl: job.repoUrl, commitAuthors: job.commitAuthors, actorLogin: job.actorLogin });
     await deps.rotateQueue.add(name, data, opts);
     queued++;
   }

@@ -7,12 +7,13 @@ import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { GitHubApp, InstallationOctokit } from '../../github/client.js';
 import type { GitHubRetryOptions } from '../../github/retry.js';
+import { GITHUB_COM_WEB_URL } from '../../github/endpoints.js';
 import type { RotateJobData } from '../../rotation/rotateJobData.js';
 import { bytesScannedTotal, findingsTotal, scansTotal } from '../../queue/metrics.js';
 import type { BaselineStore } from '../baselineStore.js';
 import type { ScanJobData } from '../scanJobData.js';
 import { scanJobId } from '../enqueueScan.js';
-import { DEFAULT_REPO_CONFIG, InvalidRepoConfig, loadRepoConfig, type RepoConfig } from '../repoConfig.js';
+import { InvalidRepoConfig, loadRepoConfig, type RepoConfig } from '../repoConfig.js';
 import type { PlanLimits } from './fetchPlan.js';
 import { fetchAndScan } from './fetchAndScan.js';
 import { actionNotes, actOnFindings } from './actOnFindings.js';
@@ -28,6 +29,7 @@ export interface ScanJobDeps {
   baseUrl?: string;
   /** GitHub Enterprise Server host: credential revocation does not exist there. */
   gheHost?: string;
+  /** Web root, for links when a job does not carry its repository's page. */
   webUrl?: string;
   /** Tests only: allow file:// clone URLs. */
   allowLocalClone?: boolean;
@@ -53,27 +55,35 @@ export interface ScanJobReturn {
   truncated?: string;
 }
 
+interface ResolvedRepository {
+  defaultBranch: string;
+  cloneUrl: string;
+  /** The repository's web page on the GitHub that sent the job (github.com or Enterprise). */
+  repoUrl: string;
+}
+
 /** An installation job names no default branch or clone URL: GitHub says. */
-async function resolveRepository(octokit: InstallationOctokit, d: ScanJobData): Promise<{ defaultBranch: string; cloneUrl: string }> {
-  if (d.event !== 'installation' && d.defaultBranch) return { defaultBranch: d.defaultBranch, cloneUrl: d.cloneUrl };
+async function resolveRepository(octokit: InstallationOctokit, d: ScanJobData, webUrl: string): Promise<ResolvedRepository> {
+  if (d.event !== 'installation' && d.defaultBranch) return { defaultBranch: d.defaultBranch, cloneUrl: d.cloneUrl, repoUrl: d.repoUrl ?? `${webUrl}/${d.owner}/${d.repo}` };
   const { data: repo } = await octokit.rest.repos.get({ owner: d.owner, repo: d.repo });
-  return { defaultBranch: repo.default_branch, cloneUrl: repo.clone_url ?? d.cloneUrl };
+  return { defaultBranch: repo.default_branch, cloneUrl: repo.clone_url ?? d.cloneUrl, repoUrl: repo.html_url };
 }
 
 async function loadScanConfig(octokit: InstallationOctokit, d: ScanJobData, log: Logger): Promise<{ config: RepoConfig; invalidConfig?: string }> {
   const loaded = await loadRepoConfig(octokit, d.owner, d.repo);
   if (!(loaded instanceof InvalidRepoConfig)) return { config: loaded };
-  // A broken config must not switch scanning off: scan with defaults, but don't rotate
-  // (the owner may have meant `rotation: false`), and say so on the check run.
-  log.warn({ reason: loaded.reason }, 'invalid .github/keywarden.yml; scanning with defaults');
-  return { config: { ...DEFAULT_REPO_CONFIG, rotation: false }, invalidConfig: loaded.reason };
+  // A broken config must not switch scanning off: scan with the defaults plus the valid rest
+  // of the file, but don't rotate (the owner may have meant `rotation: false`), and say so on
+  // the check run.
+  log.warn({ reason: loaded.reason }, 'invalid .github/keywarden.yml; scanning with defaults and its valid parts');
+  return { config: { ...loaded.usable, rotation: false }, invalidConfig: loaded.reason };
 }
 
 export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): Promise<ScanJobReturn> {
   const d = job.data;
   const log = deps.log.child({ jobId: job.id, owner: d.owner, repo: d.repo, event: d.event });
   const octokit = await deps.github.installation(d.installationId);
-  const { defaultBranch, cloneUrl } = await resolveRepository(octokit, d);
+  const { defaultBranch, cloneUrl, repoUrl } = await resolveRepository(octokit, d, deps.webUrl ?? GITHUB_COM_WEB_URL);
   const { config, invalidConfig } = await loadScanConfig(octokit, d, log);
   const token = await deps.github.installationToken(octokit);
 
@@ -82,7 +92,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   for (const f of result.findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
   log.info({ commits: result.commits, bytes: result.bytes, findings: result.findings.length, truncated: result.truncated?.reason }, 'scan finished');
 
-  const actions = await actOnFindings(d, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined }, deps);
+  const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined }, deps);
 
   const scanId = scanJobId(d);
   // Each report finds what GitHub already holds, then writes: idempotent for runs one after
@@ -90,7 +100,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   // another worker while its first run goes on), and both would look, miss and create. Under
   // the scan's lock the later run finds what the earlier one made and brings it up to date.
   const published = await deps.reportLock(scanId, () =>
-    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, invalidConfig, notes: actionNotes(actions) }, deps),
+    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, invalidConfig, notes: actionNotes(actions) }, deps),
   );
   scansTotal.inc({ event: d.event, result: result.findings.length > 0 ? 'findings' : 'clean' });
   return {

@@ -20,6 +20,8 @@ export interface PublishInput {
   headSha?: string;
   result: ScanCommitsResult;
   issues: RepoConfig['issues'];
+  /** Which findings fail the check run. */
+  failing?: RepoConfig['failing'];
   invalidConfig?: string;
   notes: string[];
 }
@@ -39,7 +41,7 @@ export async function publishScan(octokit: InstallationOctokit, i: PublishInput,
   }
   if (!i.headSha) return {};
   const out: Published = {};
-  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig: i.invalidConfig, notes: i.notes }, deps.githubRetry);
+  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig: i.invalidConfig, notes: i.notes, policy: i.failing }, deps.githubRetry);
   if (d.pullRequest) {
     const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
     out.reviewId = review.reviewId;

@@ -2,6 +2,7 @@
 // GitHub's secret-scanning reports do to an active secret key (githubPartnerPolicy).
 import { requireOrganizationReach } from '../access.js';
 import type { Sql } from '../database.js';
+import { KeyServiceError } from '../errors.js';
 import type { KeyRow } from '../keyModel.js';
 import type { Outcome } from '../keyOperations.js';
 import { errorSchema } from '../schemas.js';
@@ -28,9 +29,17 @@ export async function getOrganization(sql: Sql, caller: KeyRow): Promise<Outcome
   return { status: 200, body: organizationView(rows[0]) };
 }
 
-/** Organization-wide (both modes), so only a key that reaches every account may change it. */
+/**
+ * The policy decides what happens to every key of the organization, in both modes, so only a
+ * key that could act on all of them may change it: a live organization key with every product
+ * and every account.
+ */
 export async function updateOrganization(tx: Sql, caller: KeyRow, body: { githubPartnerPolicy?: GitHubPartnerPolicy }): Promise<Outcome> {
+  if (caller.mode !== 'live') throw new KeyServiceError(403, 'MODE_MISMATCH', 'Organization settings cover live keys too; change them with a live key.');
   requireOrganizationReach(caller);
+  if (caller.level !== 'organization' || caller.products !== null) {
+    throw new KeyServiceError(403, 'FORBIDDEN_PRODUCT', 'Organization settings cover every key; change them with an organization key that has every product.');
+  }
   const rows = await tx.query<OrganizationRow>(
     'UPDATE organizations SET github_partner_policy = COALESCE($2, github_partner_policy) WHERE id = $1 RETURNING *',
     [caller.organization_id, body.githubPartnerPolicy ?? null],

@@ -8,6 +8,7 @@ import { KeyServiceError, validationFailed } from '../errors.js';
 import { sha256Hex } from '../hashing.js';
 import { runIdempotent } from '../idempotency.js';
 import { recordLeak, type Reporter } from '../leakReports.js';
+import { knownHashes, recordUnknownMatches } from './unknownMatches.js';
 
 export const PARTNER_PATH = '/v1/github/secret-scanning';
 /** The idempotency scope of GitHub's requests (they carry no key-service credential). */
@@ -50,6 +51,8 @@ export function parseMatches(raw: Buffer): SecretScanningMatch[] {
     // GitHub documents url as "may be empty", and source as optional in older payloads.
     if (m.url !== undefined && m.url !== null && (typeof m.url !== 'string' || m.url.length > MAX_FIELD)) throw validationFailed(`Match ${i}: url must be a string.`);
     if (m.source !== undefined && m.source !== null && (typeof m.source !== 'string' || m.source.length > 100)) throw validationFailed(`Match ${i}: source must be a string.`);
+    // PostgreSQL text cannot hold U+0000: a 500 would make GitHub retry the batch forever.
+    if ([m.type, m.url, m.source].some((v) => typeof v === 'string' && v.includes('\u0000'))) throw validationFailed(`Match ${i}: type, url and source must not contain the NUL character (\\u0000).`);
     return { token: m.token, type: m.type, url: (m.url as string | undefined) ?? '', source: ((m.source as string | undefined) ?? 'unknown').toLowerCase() };
   });
 }
@@ -83,14 +86,24 @@ export async function handleMatches(ctx: BatchContext, matches: SecretScanningMa
     unique.push({ key: keys[i], hash: hashes[i], match });
   });
   const results = new Map<string, FeedbackLabel>();
+  // Tokens that are no key of ours: recorded in bulk (see unknownMatches.ts), false positives.
+  const known = await knownHashes(ctx.db, [...new Set(hashes)]);
+  const unknown = unique.filter((u) => !known.has(u.hash));
+  await recordUnknownMatches(
+    { db: ctx.db, credentialId: GITHUB_CREDENTIAL_ID, path: PARTNER_PATH, now: ctx.now },
+    unknown.map((u) => ({ idempotencyKey: u.key, tokenHash: u.hash, sourceUrl: u.match.url, source: u.match.source, description: describe(u.match) })),
+  );
+  for (const u of unknown) results.set(u.key, 'false_positive');
+  // Our keys: each through the leak-report path, in its own transaction and idempotency guard.
+  const mine = unique.filter((u) => known.has(u.hash));
   let next = 0;
   const worker = async () => {
-    while (next < unique.length) {
-      const item = unique[next++];
+    while (next < mine.length) {
+      const item = mine[next++];
       results.set(item.key, await handleMatch(ctx, item.key, item.hash, item.match));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(ctx.parallel ?? 1, unique.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(ctx.parallel ?? 1, mine.length) }, worker));
   return matches.map((m, i) => ({
     token_hash: hashes[i],
     token_type: m.type,
@@ -117,7 +130,7 @@ async function handleMatch(ctx: BatchContext, idempotencyKey: string, hash: stri
           tx,
           ctx.pepper,
           GITHUB,
-          { tokenHash: hash, sourceUrl: match.url, source: match.source, description: `GitHub secret scanning found a ${match.type} match (${match.source}).` },
+          { tokenHash: hash, sourceUrl: match.url, source: match.source, description: describe(match) },
           ctx.now,
           ctx.graceSeconds,
         ),
@@ -129,6 +142,8 @@ async function handleMatch(ctx: BatchContext, idempotencyKey: string, hash: stri
     throw err;
   }
 }
+
+const describe = (match: SecretScanningMatch): string => `GitHub secret scanning found a ${match.type} match (${match.source}).`;
 
 /** true_positive for a key that exists, whatever its state; false_positive for public keys and unknown tokens. */
 function labelOf(label: unknown): FeedbackLabel {

@@ -8,7 +8,7 @@ import { notFound, validationFailed } from '../errors.js';
 import type { KeyRow } from '../keyModel.js';
 import type { Outcome } from '../keyOperations.js';
 import { WEBHOOK_EVENTS } from './outbox.js';
-import { errorSchema } from '../schemas.js';
+import { errorSchema, NO_NUL } from '../schemas.js';
 import { sealSecret } from './secretBox.js';
 import { generateSigningSecret, previewSecret } from './signing.js';
 
@@ -106,8 +106,8 @@ export const createWebhookSchema = {
     additionalProperties: false,
     required: ['url', 'events'],
     properties: {
-      url: { type: 'string', minLength: 1, maxLength: 2048 },
-      events: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', minLength: 1, maxLength: 100 } },
+      url: { type: 'string', minLength: 1, maxLength: 2048, pattern: NO_NUL },
+      events: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL } },
     },
   },
   response: { 201: { type: 'object', properties: { ...endpoint, secret: { type: 'string' } } }, ...errors },
@@ -118,6 +118,6 @@ export const listWebhooksSchema = {
 } as const;
 
 export const deleteWebhookSchema = {
-  params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } },
+  params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100, pattern: NO_NUL } } },
   response: { 200: { type: 'object', properties: { ...endpoint, deleted: { type: 'boolean' } } }, ...errors },
 } as const;

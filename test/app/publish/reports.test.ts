@@ -1,10 +1,11 @@
 // What the reports say: the check run's conclusion rules, annotation shape, and review
 // comment text (what, why, how to silence, hidden marker), never the raw secret.
 import { describe, expect, it } from 'vitest';
-import { Scanner } from '../../../src/scan/index.js';
+import { buildRuleSet, parseRuleFile, Scanner } from '../../../src/scan/index.js';
 import { loadBuiltinRules } from '../../../src/config/loadRules.js';
 import { formatToken } from '../../../src/keyformat/keyFormat.js';
 import { annotationOf, conclusionOf } from '../../../src/app/publish/checkRun.js';
+import { DEFAULT_REPO_CONFIG, parseRepoConfig, type RepoConfig } from '../../../src/app/repoConfig.js';
 import { commentBody } from '../../../src/app/publish/prReview.js';
 import { baselineBody } from '../../../src/app/publish/baselineIssue.js';
 import { LEAK_MARKER_RE, leakId, leakMarker } from '../../../src/app/publish/findingText.js';
@@ -24,6 +25,31 @@ describe('check run', () => {
     expect(conclusionOf({ findings: p })).toBe('neutral');
     expect(conclusionOf({ findings: [], invalidConfig: 'x' })).toBe('neutral');
     expect(conclusionOf({ findings: [] })).toBe('success');
+  });
+
+  it('fails on a low-severity secret too, as the CLI exit code and the pre-commit hook do', () => {
+    const low = new Scanner(buildRuleSet([parseRuleFile(`[[rules]]\nid = "team-token"\ndescription = "Team token"\nregex = '''\\b(tt_[0-9a-f]{32})\\b'''\nkeywords = ["tt_"]\nseverity = "low"\n`, 'team.toml')]));
+    const [f] = low.scanFragment({ path: 'a.env', text: 'T=tt_7c3f9a21e04b8d56f1a2b9e07d4c6a13\n' }).findings;
+    expect(f).toMatchObject({ kind: 'secret', severity: 'low' });
+    expect(conclusionOf({ findings: [f] })).toBe('failure');
+    expect(annotationOf(f).annotation_level).toBe('failure');
+    expect(commentBody(f)).toMatch(/^\*\*Leaked secret\*\*/);
+  });
+
+  it('with the App default policy, a low-confidence match is a notice and does not fail the run', () => {
+    const [generic] = scan('const clientSecret = "h7Kd2Wq9Lz4Xm1Rv8Nb5Tc3Yg6Js0Fp";\n');
+    const [password] = scan('const dbPassword = "Pseg2020";\n');
+    expect(generic).toMatchObject({ ruleId: 'generic-secret-assignment', confidence: 'low' });
+    expect(password).toMatchObject({ ruleId: 'password-assignment', confidence: 'medium' });
+    const policy = DEFAULT_REPO_CONFIG.failing;
+    expect(conclusionOf({ findings: [generic], policy })).toBe('neutral');
+    expect(annotationOf(generic, policy).annotation_level).toBe('notice');
+    expect(conclusionOf({ findings: [generic, password], policy })).toBe('failure');
+    // The repository can lower the bar (or raise it by severity).
+    const all = (parseRepoConfig({ minConfidence: 'low' }) as RepoConfig).failing;
+    expect(conclusionOf({ findings: [generic], policy: all })).toBe('failure');
+    const criticalOnly = (parseRepoConfig({ failOn: 'critical' }) as RepoConfig).failing;
+    expect(conclusionOf({ findings: [password], policy: criticalOnly })).toBe('neutral');
   });
 
   it('annotates the exact line and columns without the secret', () => {

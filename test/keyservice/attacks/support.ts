@@ -3,7 +3,8 @@
 // requests that fetch() refuses to send.
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
+import { grantKey } from '../../../src/keyservice/bootstrap.js';
 import type { KeyStore } from '../../../src/keyservice/keyStore.js';
 import { pairOf, type Harness, type Pair } from '../helpers.js';
 
@@ -25,6 +26,22 @@ export async function mintAccount(h: Harness, creds: Pair, name = 'shop'): Promi
   const res = await h.call('POST', '/v1/accounts', { creds, body: { name } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.id;
+}
+
+/**
+ * The suite's rotation bot (an organization-wide leak-reports key, made before the tests) and
+ * a leak report of `token`, by the bot or by `creds`.
+ */
+export function leakReporter(h: Harness) {
+  let bot: Pair | undefined;
+  beforeAll(async () => {
+    const platform = await h.org();
+    bot = pairOf(await grantKey(h.store, { organizationId: platform.organization.id, products: ['leak-reports'], name: 'rotation-bot', now: h.clock.now() }));
+  });
+  return (token: string, options: { creds?: Pair; sourceUrl?: string } = {}) => {
+    const sourceUrl = options.sourceUrl ?? 'https://github.com/o/r/blob/x/a.env#L1';
+    return h.call('POST', '/v1/leaks', { creds: options.creds ?? bot, body: { tokenHash: sha(token), sourceUrl, description: `found at ${sourceUrl}` } });
+  };
 }
 
 export const statusOf = async (h: Harness, creds: Pair, id: string): Promise<string> =>
