@@ -229,7 +229,9 @@ export class Scanner {
   private nearMissOfProvider(hit: PlacedHit, line: string): boolean {
     const cfg = hit.rule.config;
     const words = this.rules.providerWords;
-    if (!words || !cfg.generic || cfg.confidence !== 'low' || hit.rule.prefixes.length > 0) return false;
+    // Also the catch-alls that judge a decoded value (a Kubernetes Secret's data): medium, as a
+    // committed Secret is worth failing a check on, yet no less a catch-all on such a line.
+    if (!words || !cfg.generic || (cfg.confidence !== 'low' && !hit.rule.plainValue) || hit.rule.prefixes.length > 0) return false;
     return words.test(line.replace(hit.secret, ' '));
   }
 
@@ -251,7 +253,7 @@ export class Scanner {
       if (!hit.rule.checksummed && looksLikePlaceholder(hit.secret)) return undefined;
       // A catch-all that names no format of its own (password, generic-secret-assignment) leaves
       // a provider-prefixed value to the provider's rule, which did not match it.
-      if (cfg.generic && hit.rule.prefixes.length === 0 && this.providerPrefixed(hit.secret)) return undefined;
+      if (cfg.generic && hit.rule.prefixes.length === 0 && this.providerPrefixed(hit.rule.plainValue?.(hit.secret) ?? hit.secret)) return undefined;
     }
     const start = index.position(hit.outerStart);
     const lineText = (): string => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex));
