@@ -230,9 +230,11 @@ export class Scanner {
   private nearMissOfProvider(hit: PlacedHit, line: string): boolean {
     const cfg = hit.rule.config;
     const words = this.rules.providerWords;
-    // Also the catch-alls that judge a decoded value (a Kubernetes Secret's data): medium, as a
-    // committed Secret is worth failing a check on, yet no less a catch-all on such a line.
-    if (!words || !cfg.generic || (cfg.confidence !== 'low' && !hit.rule.plainValue) || hit.rule.prefixes.length > 0) return false;
+    // Also a catch-all that judges a Kubernetes Secret value (medium: a committed Secret is worth
+    // failing a check on) when the value is written plainly; a base64 `data:` value is out of
+    // reach of the provider's rule, which needs its name on the same line as the decoded value.
+    if (!words || !cfg.generic || hit.rule.prefixes.length > 0) return false;
+    if (cfg.confidence !== 'low' && !(hit.rule.plainValue && hit.rule.plainValue(hit.secret) === hit.secret)) return false;
     return words.test(line.replace(hit.secret, ' '));
   }
 

@@ -117,10 +117,17 @@ severity = "high"
 `;
   const manifest = (key: string, value: string) => `kind: Secret\ndata:\n  ${key}: ${Buffer.from(value).toString('base64')}\n`;
 
-  it("drops a value the named provider's rule did not match (a near miss), keeps it under another name", () => {
+  const plainManifest = (key: string, value: string) => `kind: Secret\ndata:\n  ${key}: ${value}\n`;
+
+  it("drops a plain value the named provider's rule did not match (a near miss), keeps it under another name", () => {
     const scanner = scannerFromToml(rules);
     const nearMiss = tokenChars(21, 5);
-    expect(scanner.scanFragment({ path: 'k8s/secret.yaml', text: manifest('acuity-api-key', nearMiss) }).findings).toEqual([]);
-    expect(scanner.scanFragment({ path: 'k8s/secret.yaml', text: manifest('signing-key', nearMiss) }).findings.map((f) => f.ruleId)).toEqual(['k8s']);
+    expect(scanner.scanFragment({ path: 'k8s/secret.yaml', text: plainManifest('acuity-api-key', nearMiss) }).findings).toEqual([]);
+    expect(scanner.scanFragment({ path: 'k8s/secret.yaml', text: plainManifest('signing-key', nearMiss) }).findings.map((f) => f.ruleId)).toEqual(['k8s']);
+  });
+
+  it("keeps a base64 value under a provider's name: the provider's rule cannot see it on that line once decoded", () => {
+    const scanner = scannerFromToml(rules);
+    expect(scanner.scanFragment({ path: 'k8s/secret.yaml', text: manifest('acuity-api-key', tokenChars(21, 5)) }).findings.map((f) => f.ruleId)).toEqual(['k8s']);
   });
 });
