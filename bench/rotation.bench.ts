@@ -8,7 +8,8 @@
 //    seen in the GitHub stand-in, polled every 10 ms). p50 / p95 / max. Target: p95 < 3 s to rolled.
 // 2. Throughput of the rotate stage alone: 100 queued rotate jobs drained by 1 and by 4 workers.
 // 3. GitHub secret-scanning partner → rolled (policy `roll`): PARTNER_LEAKS (default 100) signed
-//    POSTs, 10 in flight; p50 / p95 / max. Target: p95 ≤ 1 s. And one 1,000-match batch.
+//    POSTs, one at a time and then 10 in flight; p50 / p95 / max. Target: p95 ≤ 1 s. And one
+//    1,000-match batch.
 //
 // Everything runs in this one process on this machine (the key service on PGlite, the
 // OpenAPI-validating GitHub stand-in, the server, scan and rotate workers), against a private
@@ -170,14 +171,17 @@ export async function run(): Promise<void> {
   console.log('|---|---|---|---|---|');
   for (const r of tp) console.log(`| ${r.workers} | ${r.jobs} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(1)} | ${(r.perSecond / tp[0].perSecond).toFixed(2)}x |`);
 
-  const partner = await measurePartnerLatency({ leaks: PARTNER_LEAKS, concurrency: 10 });
-  const p95 = percentile(partner.toRolled, 95);
+  // One POST in flight measures the path itself; ten measure a burst queueing on one PGlite.
+  const partner = [await measurePartnerLatency({ leaks: PARTNER_LEAKS, concurrency: 1 }), await measurePartnerLatency({ leaks: PARTNER_LEAKS, concurrency: 10 })];
   console.log('');
-  console.log(`GitHub partner POSTs: ${partner.leaks} (one live key each, ${partner.concurrency} in flight, policy roll); rolled: ${partner.rolled}`);
-  console.log('| partner POST → | p50 (s) | p95 (s) | max (s) | target |');
+  console.log(`GitHub partner POSTs: ${PARTNER_LEAKS} per row, one live key each, policy roll; rolled: ${partner.map((r) => r.rolled).join(' / ')}`);
+  console.log('| partner POST → key rolled (200 answered) | p50 (s) | p95 (s) | max (s) | target p95 ≤ 1 s |');
   console.log('|---|---|---|---|---|');
-  console.log(`| key rolled (200 answered) | ${fmt(percentile(partner.toRolled, 50))} | ${fmt(p95)} | ${fmt(partner.toRolled.at(-1) ?? NaN)} | p95 ≤ 1 s: ${p95 <= 1 ? 'met' : 'NOT met'} |`);
-  console.log(`| one batch of 1,000 matches (10 ours) | ${fmt(partner.batchOf1000Seconds)} | | | |`);
+  for (const r of partner) {
+    const p95 = percentile(r.toRolled, 95);
+    console.log(`| ${r.concurrency} in flight | ${fmt(percentile(r.toRolled, 50))} | ${fmt(p95)} | ${fmt(r.toRolled.at(-1) ?? NaN)} | ${p95 <= 1 ? 'met' : 'NOT met'} |`);
+  }
+  console.log(`one batch of 1,000 matches (10 ours): ${fmt(partner[0].batchOf1000Seconds)} s, ${fmt(partner[1].batchOf1000Seconds)} s`);
 
   await gh.close();
   await ks.close();

@@ -1,7 +1,7 @@
 // The provider specs' format mini-language: literal text plus {CHARSET:N} or {CHARSET:N-M},
 // and {gen:NAME} for formats with a checksum (a random look-alike would fail the rule's
 // validator, and would not be a valid token either).
-import { crc32, formatToken } from '../../src/keyformat/keyFormat.js';
+import { BASE62, checksumOf, formatToken } from '../../src/keyformat/keyFormat.js';
 import type { Rng } from './rng.js';
 
 export const CHARSETS: Record<string, string> = {
@@ -17,27 +17,17 @@ export const CHARSETS: Record<string, string> = {
   b64url: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-',
 };
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-function base62Fixed(value: number, width: number): string {
-  let out = '';
-  for (let i = 0; i < width; i++) {
-    out = BASE62[value % 62] + out;
-    value = Math.floor(value / 62);
-  }
-  return out;
-}
-
 /** Generators for checksummed formats, from the issuers' published descriptions. */
 export const GENERATORS: Record<string, (rng: Rng) => string> = {
-  // GitHub: prefix, 30 random base62 characters, then the CRC32 of those 30 in 6 base62 digits.
+  // GitHub: prefix, 30 random base62 characters, then the CRC32 of those 30 in 6 base62 digits
+  // (the same rendering as keywarden's own checksum, which covers its header too).
   'github-classic': (rng) => {
     const body = rng.chars(BASE62, 30);
-    return `${rng.pick(['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'])}${body}${base62Fixed(crc32(body), 6)}`;
+    return `${rng.pick(['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'])}${body}${checksumOf(body)}`;
   },
   'github-pat': (rng) => {
     const body = rng.chars(BASE62, 30);
-    return `ghp_${body}${base62Fixed(crc32(body), 6)}`;
+    return `ghp_${body}${checksumOf(body)}`;
   },
   'keywarden-secret-live': (rng) => formatToken('secret', 'live', rng.chars(BASE62, 30)),
   'keywarden-secret-test': (rng) => formatToken('secret', 'test', rng.chars(BASE62, 30)),

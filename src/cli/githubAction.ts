@@ -47,7 +47,7 @@ export function runAction(env: NodeJS.ProcessEnv = process.env): number {
   const args = ['scan', ...target.args, '--format', 'sarif', '--output', sarifFile, '--no-progress'];
   if (env.INPUT_CONFIG) args.push('--config', resolve(workspace, env.INPUT_CONFIG));
   if (env.INPUT_BASELINE) args.push('--baseline', resolve(workspace, env.INPUT_BASELINE));
-  if (env.INPUT_FAIL_ON) args.push(...failOnArgs(env.INPUT_FAIL_ON, workspace));
+  if (env.INPUT_FAIL_ON) args.push('--fail-on', env.INPUT_FAIL_ON);
   if (env.INPUT_ARGS) args.push(...env.INPUT_ARGS.trim().split(/\s+/));
 
   process.stdout.write(`keywarden: scanning ${target.what}\n`);
@@ -66,17 +66,6 @@ export function runAction(env: NodeJS.ProcessEnv = process.env): number {
   setOutputs(env, { leaks: String(leaks), findings: String(results.length), 'sarif-file': sarifFile, 'exit-code': String(code) });
   writeSummary(env, target.what, summaryOf(scan.stderr), results);
   return code;
-}
-
-/**
- * `fail-on` maps to `scan --fail-on`. A keywarden without that flag fails on any leak instead,
- * and says so: the job never passes silently on a leak it was asked about.
- */
-function failOnArgs(level: string, workspace: string): string[] {
-  const help = spawnSync(process.execPath, [BIN, 'scan', '--help'], { cwd: workspace, encoding: 'utf8' }).stdout ?? '';
-  if (help.includes('--fail-on')) return ['--fail-on', level];
-  command('warning', `keywarden: fail-on "${level}" is not supported by this keywarden (no scan --fail-on); the job fails on any leak`);
-  return [];
 }
 
 function annotate(r: SarifResult): void {

@@ -9,6 +9,8 @@ import { recall, score } from '../../bench/detection/score.js';
 import { loadSpecs, SpecError } from '../../bench/detection/spec.js';
 import { loadBuiltinRules } from '../../src/config/loadRules.js';
 import { Scanner } from '../../src/scan/index.js';
+import { VALIDATORS } from '../../src/scan/validators.js';
+import { parseToken } from '../../src/keyformat/keyFormat.js';
 
 const SPECS = join(import.meta.dirname, '..', '..', 'bench', 'detection', 'providers');
 
@@ -19,6 +21,13 @@ describe('detection corpus', () => {
       expect(expandFormat('tskey-api-{alnum:16}-{alnum:32}', rng)).toMatch(/^tskey-api-[A-Za-z0-9]{16}-[A-Za-z0-9]{32}$/);
       expect(expandFormat('x{hex:4-6}', rng)).toMatch(/^x[0-9a-f]{4,6}$/);
     }
+    for (let i = 0; i < 50; i++) {
+      expect(VALIDATORS['github-crc32'](expandFormat('{gen:github-classic}', rng))).toBe(true);
+      expect(parseToken(expandFormat('{gen:keywarden-secret-live}', rng))).not.toBeNull();
+    }
+    // One changed character breaks the checksum, as the validator needs it to.
+    const t = expandFormat('{gen:github-pat}', rng);
+    expect(VALIDATORS['github-crc32'](t.slice(0, 10) + (t[10] === 'A' ? 'B' : 'A') + t.slice(11))).toBe(false);
     expect(formatProblem('{base99:4}')).toMatch(/unknown charset/);
     expect(formatProblem('{gen:nope}')).toMatch(/unknown generator/);
   });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { awsKeyId, makeGitRepo, makeTempDir, type GitFixture } from '../sources/gitFixture.js';
 import { pullRequestExample, pushExample, webhookExample } from '../support/webhookExamples.js';
-import { assertBuilt, BIN, serviceToken } from './runCli.js';
+import { assertBuilt, serviceToken } from './runCli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = join(ROOT, 'dist/cli/githubAction.js');
@@ -136,7 +136,7 @@ describe('GitHub Action (action.yml, dist/cli/githubAction.js)', () => {
     expect(r.stdout).toMatch(/::error::keywarden: commit f{12} \(before the push\) is not in the checkout; .*fetch-depth: 0/);
   });
 
-  it('inputs: config and args reach the scan; fail-on maps to --fail-on or says it cannot', () => {
+  it('inputs: config, args and fail-on reach the scan', () => {
     writeFileSync(join(repo.dir, 'kw-action.toml'), 'ignorePaths = ["app/**"]\n');
     try {
       const r = runAction('push', push(sha.c0, sha.c2, 2), { config: 'kw-action.toml' });
@@ -147,13 +147,12 @@ describe('GitHub Action (action.yml, dist/cli/githubAction.js)', () => {
     } finally {
       rmSync(join(repo.dir, 'kw-action.toml'), { force: true });
     }
-    const supported = (spawnSync(process.execPath, [BIN, 'scan', '--help'], { encoding: 'utf8' }).stdout ?? '').includes('--fail-on');
-    const r = runAction('push', push(sha.c0, sha.c2, 2), { 'fail-on': 'critical' });
-    if (supported) expect(r.stdout).not.toContain('is not supported by this keywarden');
-    else {
-      expect(r.stdout).toContain('::warning::keywarden: fail-on "critical" is not supported by this keywarden (no scan --fail-on); the job fails on any leak');
-      expect(r.code).toBe(1);
-    }
+    // The pushed range holds a critical leak (a live key-service secret) and a new branch a high one (AWS).
+    expect(runAction('push', push(sha.c0, sha.c2, 2), { 'fail-on': 'critical' }).code).toBe(1);
+    const high = { ...push('0'.repeat(40), sha.c3, 1), ref: 'refs/heads/feature' };
+    expect(runAction('push', high, { 'fail-on': 'critical' }).code).toBe(0);
+    expect(runAction('push', high, { 'fail-on': 'high' }).code).toBe(1);
+    expect(runAction('push', high, { 'fail-on': 'severe' }).code).toBe(2);
   });
 
   it('other events scan the checked-out tree', () => {

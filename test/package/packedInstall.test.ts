@@ -50,10 +50,11 @@ describe('the packed package, installed elsewhere', () => {
     expect(packed.status, packed.stderr).toBe(0);
     tarball = join(tmp, (JSON.parse(packed.stdout) as { filename: string }[])[0].filename);
   }, INSTALL_TIMEOUT);
+  // Two installed dependency trees to delete: more than the default minute on a busy machine.
   afterAll(() => {
     for (const r of repos) r.cleanup();
     rmSync(tmp, { recursive: true, force: true });
-  });
+  }, INSTALL_TIMEOUT);
 
   it('ships compiled dist/, the CLI bundle, the rules and the rule cache, and no local caches', () => {
     const listed = run('tar', ['-tzf', tarball], tmp, env).stdout.split('\n');
