@@ -215,6 +215,8 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     return p ? ok(page((p.files ?? []).map((filename) => ({ filename, status: 'modified' })), query)) : notFound();
   },
   'pulls/create-review': ({ params, body, state }) => {
+    // GitHub refuses a review body over 65,536 characters.
+    if (typeof body.body === 'string' && body.body.length > 65_536) return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'PullRequestReview', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }] } };
     const review: StoredReview = { id: state.nextId++, owner: params.owner, repo: params.repo, pull_number: Number(params.pull_number), commit_id: body.commit_id as string | undefined, body: body.body as string | undefined, event: body.event as string | undefined };
     const comments = (body.comments ?? []) as Array<Record<string, unknown>>;
     const outdated = state.pulls.get(`${params.owner}/${params.repo}#${params.pull_number}`)?.outdatedPaths ?? [];

@@ -64,7 +64,7 @@ async function postPrReview(octokit: InstallationOctokit, i: PrReviewInput): Pro
   // Nothing new: a repeat of this scan (or a later one) names the review that already says it.
   if (fresh.size === 0) return { reviewId: saidIn || undefined, commented: 0, alreadyCommented, unanchored: 0 };
   const list = [...fresh.values()];
-  const summary = `keywarden found ${list.length} new leak${list.length === 1 ? '' : 's'} in this pull request. See the \`keywarden\` check for details.`;
+  const summary = `keywarden found ${list.length} new leak${list.length === 1 ? '' : 's'} in this pull request. See the \`keywarden / pull request\` check for details.`;
   const comments = list.map((f) => ({ path: f.path, line: f.line, side: 'RIGHT' as const, body: commentBody(f) }));
   const review = { owner: i.owner, repo: i.repo, pull_number: i.pullNumber, commit_id: i.headSha, event: 'COMMENT' as const, request: ONE_TRY };
   try {
@@ -74,8 +74,28 @@ async function postPrReview(octokit: InstallationOctokit, i: PrReviewInput): Pro
     // 422: a line is no longer in the PR's diff (a later commit removed it). Say it in the body;
     // each line keeps its leak's marker (commentBody ends with it), which is what a repeat finds.
     if ((err as { status?: number }).status !== 422) throw err;
-    const body = [summary, '', ...list.map((f) => `- \`${f.path}\` line ${f.line}: ${commentBody(f).replace(/\n+/g, ' ')}`)].join('\n');
+    const body = cappedBody(summary, list.map((f) => `- \`${f.path}\` line ${f.line}: ${commentBody(f).replace(/\n+/g, ' ')}`));
     const { data } = await octokit.rest.pulls.createReview({ ...review, body });
     return { reviewId: data.id, commented: 0, alreadyCommented, unanchored: list.length };
   }
+}
+
+/** GitHub refuses a review body longer than this (422). */
+export const MAX_REVIEW_BODY = 65_536;
+
+/** The summary and as many whole leak lines as fit in GitHub's limit, then how many were left out. */
+function cappedBody(summary: string, lines: string[]): string {
+  const out = [summary, ''];
+  let length = summary.length + 1;
+  // Room for the closing line, whatever the count.
+  const reserve = 120;
+  let listed = 0;
+  for (const line of lines) {
+    if (length + 1 + line.length > MAX_REVIEW_BODY - reserve) break;
+    out.push(line);
+    length += 1 + line.length;
+    listed++;
+  }
+  if (listed < lines.length) out.push('', `… and ${lines.length - listed} more, not listed here (GitHub's size limit): see the check run's annotations.`);
+  return out.join('\n');
 }
