@@ -13,6 +13,7 @@
 import type { RotationRequest, RotationResult, Rotator, RotationOutcome } from './rotator.js';
 import { RotationError } from './rotator.js';
 import type { ErrorAnswer, LeakLabelAnswer, LeakReportAnswer, LeakReportRequest, VerifyAnswer, VerifyRequest } from '../keyservice/contract.js';
+import { keyStateOf, type KeyStateInfo } from './keyStates.js';
 
 export interface KeyServiceRotatorOptions {
   baseUrl: string;
@@ -87,12 +88,24 @@ export class KeyServiceRotator implements Rotator {
     throw classifyFailure(status, body as Partial<ErrorAnswer>, this.opts.inProcessRetryMs);
   }
 
+  /** The key service's `verify` answer about a key, by its SHA-256: state, id, grace end. */
+  async verify(tokenHash: string): Promise<VerifyAnswer> {
+    const question: VerifyRequest = { tokenHash };
+    const { status, body } = await this.post('/v1/keys/verify', question, {});
+    if (status < 200 || status >= 300) throw classifyFailure(status, body as Partial<ErrorAnswer>, this.opts.inProcessRetryMs);
+    return body as VerifyAnswer;
+  }
+
+  /** Each key's state, for the baseline issue (KeyStateReader). */
+  async keyStates(tokenHashes: string[]): Promise<Map<string, KeyStateInfo>> {
+    const out = new Map<string, KeyStateInfo>();
+    for (const h of new Set(tokenHashes)) out.set(h, keyStateOf(await this.verify(h)));
+    return out;
+  }
+
   /** Returns the result when the key's state proves an earlier attempt of ours rolled it. */
   private async settledByEarlierAttempt(tokenHash: string, firstSentAt: number): Promise<RotationResult | null> {
-    const question: VerifyRequest = { tokenHash };
-    const { status, body: answer } = await this.post('/v1/keys/verify', question, {});
-    if (status < 200 || status >= 300) throw classifyFailure(status, answer as Partial<ErrorAnswer>, this.opts.inProcessRetryMs);
-    const body = answer as VerifyAnswer;
+    const body = await this.verify(tokenHash);
     // A key in its grace period: the service says until when.
     const graceUntil = body.status === 'grace' ? body.graceUntil : undefined;
     if (!graceUntil) return null;

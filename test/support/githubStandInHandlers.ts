@@ -48,6 +48,8 @@ export interface StoredIssue {
   state: 'open' | 'closed';
   labels: string[];
   assignees: string[];
+  /** When the issue was created (ms): the Search API only finds it once its index caught up. */
+  createdAt?: number;
 }
 export interface StoredIssueComment {
   id: number;
@@ -81,6 +83,11 @@ export interface StandInState {
   revokedCredentials: string[];
   /** Logins that GET /assignees/{login} says can be assigned. */
   assignable: Set<string>;
+  /**
+   * How long a new issue stays out of the Search API's results. GitHub's search index lags
+   * writes by seconds to minutes; the stand-in holds it back for this long (default 60 s).
+   */
+  searchIndexLagMs?: number;
   newToken: () => string;
 }
 
@@ -241,6 +248,7 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
       title: String(body.title), body: String(body.body ?? ''), state: 'open',
       labels: ((body.labels ?? []) as Array<string | { name: string }>).map((l) => (typeof l === 'string' ? l : l.name)),
       assignees: (body.assignees ?? []) as string[],
+      createdAt: Date.now(),
     };
     state.issues.push(issue);
     return ok(issueJson(issue, baseUrl), 201);
@@ -268,7 +276,9 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     const q = query.get('q') ?? '';
     const phrases = [...q.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
     const words = q.replace(/"[^"]*"/g, ' ').split(/\s+/).filter(Boolean);
+    const indexedBefore = Date.now() - (state.searchIndexLagMs ?? 60_000);
     const list = state.issues.filter((i) => {
+      if ((i.createdAt ?? 0) > indexedBefore) return false;
       for (const w of words) {
         const [k, v] = w.includes(':') ? [w.slice(0, w.indexOf(':')), w.slice(w.indexOf(':') + 1)] : ['', w];
         if (k === 'repo' && `${i.owner}/${i.repo}` !== v) return false;

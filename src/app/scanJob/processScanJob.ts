@@ -9,6 +9,7 @@ import type { GitHubApp, InstallationOctokit } from '../../github/client.js';
 import type { GitHubRetryOptions } from '../../github/retry.js';
 import { GITHUB_COM_WEB_URL } from '../../github/endpoints.js';
 import type { RotateJobData } from '../../rotation/rotateJobData.js';
+import type { KeyStateReader } from '../../rotation/keyStates.js';
 import { bytesScannedTotal, findingsTotal, scansTotal } from '../../queue/metrics.js';
 import type { BaselineStore } from '../baselineStore.js';
 import type { ScanJobData } from '../scanJobData.js';
@@ -40,6 +41,8 @@ export interface ScanJobDeps {
    * report step: a Redis lock shared by all workers (queue/redisLock.ts).
    */
   reportLock: <T>(scanId: string, fn: () => Promise<T>) => Promise<T>;
+  /** The key service's verify (when configured): the state of each key a baseline finds. */
+  keyStates?: KeyStateReader;
 }
 
 export interface ScanJobReturn {
@@ -92,7 +95,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   for (const f of result.findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
   log.info({ commits: result.commits, bytes: result.bytes, findings: result.findings.length, truncated: result.truncated?.reason }, 'scan finished');
 
-  const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined }, deps);
+  const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined, policy: config.rotationPolicy }, deps);
 
   const scanId = scanJobId(d);
   // Each report finds what GitHub already holds, then writes: idempotent for runs one after
@@ -100,7 +103,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   // another worker while its first run goes on), and both would look, miss and create. Under
   // the scan's lock the later run finds what the earlier one made and brings it up to date.
   const published = await deps.reportLock(scanId, () =>
-    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, invalidConfig, notes: actionNotes(actions) }, deps),
+    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, invalidConfig, notes: actionNotes(actions), actions }, deps),
   );
   scansTotal.inc({ event: d.event, result: result.findings.length > 0 ? 'findings' : 'clean' });
   return {
