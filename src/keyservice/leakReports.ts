@@ -62,6 +62,7 @@ export async function verifyToken(sql: Sql, caller: KeyRow, body: { token?: stri
   if (status === 'expired' && key.expires_at) out.expiresAt = key.expires_at.toISOString();
   if (canSeeOwner(caller, key)) {
     out.keyId = key.id;
+    out.name = key.name;
     out.organizationId = key.organization_id;
     out.accountId = key.account_id;
     if (key.rolled_at) out.rolledAt = key.rolled_at.toISOString();
@@ -120,7 +121,7 @@ export async function recordLeak(tx: Sql, pepper: Buffer, reporter: Reporter, fa
   let newKeyId: string | null = null;
   let stopsAt: Date | null = null;
   if (key) {
-    Object.assign(out, { keyId: key.id, organizationId: key.organization_id, accountId: key.account_id, mode: key.mode, kind: key.kind });
+    Object.assign(out, { keyId: key.id, name: key.name, organizationId: key.organization_id, accountId: key.account_id, mode: key.mode, kind: key.kind });
     const status = statusAt(key, now);
     const action = key.kind === 'secret' && (status === 'active' || status === 'rolled') ? await actionFor(tx, reporter, key) : 'roll';
     if (key.kind === 'public') {
@@ -156,7 +157,7 @@ export async function recordLeak(tx: Sql, pepper: Buffer, reporter: Reporter, fa
     }
   }
   if (key && reporter.key && !canSeeOwner(reporter.key, key)) {
-    for (const field of ['keyId', 'organizationId', 'accountId', 'newKeyId']) delete out[field];
+    for (const field of ['keyId', 'name', 'organizationId', 'accountId', 'newKeyId']) delete out[field];
   }
   if (stopsAt) out.keyStopsAt = stopsAt.toISOString();
   const incident: IncidentRow = {

@@ -56,7 +56,16 @@ export function issueTitle(job: RotateJobData, result: RotationResult): string {
   }
 }
 
-function whereLines(job: RotateJobData): string[] {
+/** Which key: its name and id from the key service, and the secret's last 4 characters. */
+export function keyDescription(job: RotateJobData, result: RotationResult): string {
+  const parts: string[] = [];
+  if (result.keyName) parts.push(`"${result.keyName.replace(/[|`\r\n]/g, ' ')}"`);
+  if (result.keyId) parts.push(`id \`${result.keyId}\``);
+  parts.push(job.last4 ? `secret ending in \`…${job.last4}\`` : `\`${job.preview}\``);
+  return parts.join(', ');
+}
+
+function whereLines(job: RotateJobData, result: RotationResult): string[] {
   const commit = job.commit ? (job.htmlUrl ? `[\`${job.commit.slice(0, 12)}\`](${job.htmlUrl})` : `\`${job.commit.slice(0, 12)}\``) : 'unknown';
   const author = job.authorLogin ? `@${job.authorLogin}` : (job.author ?? 'unknown');
   const lines = [
@@ -68,7 +77,7 @@ function whereLines(job: RotateJobData): string[] {
   if (job.pullRequest) {
     lines.push(`| Pull request | ${job.pullRequest.htmlUrl ? `[#${job.pullRequest.number}](${job.pullRequest.htmlUrl})` : `#${job.pullRequest.number}`} |`);
   }
-  lines.push(`| Author | ${author} |`, `| Rule | \`${job.ruleId}\` |`, `| Key (redacted) | \`${job.preview}\` |`);
+  lines.push(`| Author | ${author} |`, `| Rule | \`${job.ruleId}\` |`, `| Key | ${keyDescription(job, result)} |`);
   return lines;
 }
 
@@ -87,14 +96,22 @@ function deadlineLines(result: RotationResult, now: Date, verb: string): string[
   ];
 }
 
-const WHAT_TO_DO = [
-  '### What to do now',
-  '',
-  '1. Get the new key from the key service (the key list shows the replacement; its secret was shown once, to whoever rolled it, so roll again from the dashboard if you need to see a secret).',
-  '2. Update every deployment and secrets store (CI variables, vault, environment files) that uses the old key, before the deadline above.',
-  '3. Remove the key from the code. If the repository is or was public, also purge it from the git history (for example with `git filter-repo`) and force-push: rolling makes the leaked value useless, purging stops it from being copied again.',
-  '4. Close this issue once done.',
-];
+function whatToDo(result: RotationResult): string[] {
+  const replacement = result.replacementKeyId ? ` (\`${result.replacementKeyId}\`)` : '';
+  const rolled = result.outcome === 'rolled' || result.outcome === 'already_rolled';
+  return [
+    '### What to do now',
+    '',
+    ...(rolled
+      ? [
+          `1. Get a working key. Rolling replaced the leaked key with a new key${replacement} whose secret nobody has seen: the key service never shows it to keywarden. **Roll that replacement key** (key service dashboard, or \`POST /v1/keys/{id}/roll\` with an owner key): you get a fresh secret, shown to you once, and the unseen one is retired.`,
+          '2. Put the fresh secret in every deployment and secrets store (CI variables, vault, environment files) that uses the leaked key, before the deadline above.',
+        ]
+      : ['1. Make sure nothing still uses this key; issue a new key in the key service if something does.', '2. Update every deployment and secrets store that used it.']),
+    '3. Remove the key from the code. If the repository is or was public, also purge it from the git history (for example with `git filter-repo`) and force-push: rolling makes the leaked value useless, purging stops it from being copied again.',
+    '4. Close this issue once done.',
+  ];
+}
 
 const FALSE_POSITIVE = [
   '### Not a real key?',
@@ -118,9 +135,9 @@ export function issueBody(job: RotateJobData, result: RotationResult, now: Date)
     '',
     '### Where it leaked',
     '',
-    ...whereLines(job),
+    ...whereLines(job, result),
     '',
-    ...WHAT_TO_DO,
+    ...whatToDo(result),
     '',
     ...FALSE_POSITIVE,
     '',

@@ -18,6 +18,8 @@ export interface RotateJobData {
   /** SHA-256 hex of the secret. */
   secretHash: string;
   preview: string;
+  /** The secret's last 4 characters (rotatable keys only), to tell the owner which key. */
+  last4?: string;
   fingerprint: string;
   /** UUID derived from the fingerprint, reused on every retry as X-Idempotency-Key. */
   idempotencyKey: string;
@@ -79,6 +81,7 @@ export function rotateJobFor(f: Finding, ctx: RotateContext): { name: string; da
     kind: f.kind,
     secretHash: f.secretHash,
     preview: f.preview,
+    ...(f.last4 ? { last4: f.last4 } : {}),
     fingerprint: f.fingerprint,
     idempotencyKey,
     path: f.path,

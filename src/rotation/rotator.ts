@@ -35,6 +35,10 @@ export interface RotationRequest {
 export interface RotationResult {
   outcome: RotationOutcome;
   keyId?: string;
+  /** The key's name in the key service, when it has one. */
+  keyName?: string;
+  /** The key that replaced it (rolled): the one the owner rolls to get a secret they can see. */
+  replacementKeyId?: string;
   organizationId?: string;
   accountId?: string;
   mode?: string;

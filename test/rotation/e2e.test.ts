@@ -150,6 +150,13 @@ describe('leak to rolled key and issue, end to end', () => {
     expect(issue.title).toBe(`Leaked live secret key: rolled, old key stops working ${formatUtc(deadline.toISOString())}`);
     expect(issue.body).toContain(`The old key stops working at ${formatUtc(deadline.toISOString())}** (in 12 hours)`);
     expect(issue.body).toContain('`config/payments.env`, line 2');
+    // Which key: its name and id from the key service, the secret's last 4 characters, no more.
+    expect(issue.body).toContain(`| Key | "app", id \`${leaked.id}\`, secret ending in \`…${leaked.secretKey.slice(-4)}\` |`);
+    expect(issue.body).not.toContain(leaked.secretKey.slice(-5));
+    // The recovery step, plainly: roll the replacement (named), never "roll again to see".
+    expect(issue.body).toMatch(/\*\*Roll that replacement key\*\*/);
+    expect(issue.body).toMatch(/a new key \(`key_[^`]+`\) whose secret nobody has seen/);
+    expect(issue.body).not.toMatch(/roll again/i);
     expect(issue.labels).toEqual(expect.arrayContaining(['keywarden', 'security']));
 
     // The old key still works now, and 12 h later; 12 h + 1 s later it is refused.
