@@ -83,7 +83,7 @@ export interface Reporter {
    * `roll`: what a leak report does. `github`: the owner organization's githubPartnerPolicy,
    * `revoke` (the token is public, so it ends at once, grace or not) or `roll`.
    */
-  policy: 'roll' | 'github';
+  policy: 'roll' | 'revoke' | 'github';
 }
 
 export interface LeakFacts {
@@ -104,7 +104,9 @@ export interface LeakFacts {
 export async function reportLeak(tx: Sql, pepper: Buffer, caller: KeyRow, body: LeakReportRequest, now: Date, graceSeconds: number): Promise<Outcome> {
   const hash = body.tokenHash.toLowerCase();
   if (!SHA256_HEX.test(hash)) throw validationFailed('tokenHash must be the SHA-256 of the token, as 64 hex characters.');
-  const reporter: Reporter = { key: caller, reportedBy: caller.id, policy: 'roll' };
+  // `action: revoke`: the reporter saw the key in public (a public repository), where a grace
+  // period only gives whoever harvested it time to use it.
+  const reporter: Reporter = { key: caller, reportedBy: caller.id, policy: body.action === 'revoke' ? 'revoke' : 'roll' };
   return recordLeak(tx, pepper, reporter, { tokenHash: hash, sourceUrl: body.sourceUrl, description: body.description, source: null }, now, graceSeconds);
 }
 
@@ -189,7 +191,7 @@ export async function recordLeak(tx: Sql, pepper: Buffer, reporter: Reporter, fa
 }
 
 async function actionFor(tx: Sql, reporter: Reporter, key: KeyRow): Promise<'roll' | 'revoke'> {
-  if (reporter.policy === 'roll') return 'roll';
+  if (reporter.policy !== 'github') return reporter.policy;
   const rows = await tx.query<{ github_partner_policy: 'roll' | 'revoke' }>('SELECT github_partner_policy FROM organizations WHERE id = $1', [key.organization_id]);
   return rows[0]?.github_partner_policy ?? 'revoke';
 }

@@ -35,6 +35,7 @@ const LABELS: Record<LeakLabelAnswer, RotationOutcome> = {
   rolled: 'rolled',
   already_rolled: 'already_rolled',
   revoked: 'revoked',
+  revoked_now: 'revoked_now',
   expired: 'expired',
   public: 'public',
   unknown: 'unknown',
@@ -82,7 +83,7 @@ export class KeyServiceRotator implements Rotator {
       const settled = await this.settledByEarlierAttempt(req.secretHash, req.firstSentAt);
       if (settled) return settled;
     }
-    const report: LeakReportRequest = { tokenHash: req.secretHash, sourceUrl: req.sourceUrl ?? 'unknown', description: req.description };
+    const report: LeakReportRequest = { tokenHash: req.secretHash, sourceUrl: req.sourceUrl ?? 'unknown', description: req.description, ...(req.action === 'revoke' ? { action: 'revoke' as const } : {}) };
     const { status, body } = await this.post('/v1/leaks', report, { 'x-idempotency-key': req.idempotencyKey });
     if (status >= 200 && status < 300) return parseLeakAnswer(body as LeakReportAnswer);
     throw classifyFailure(status, body as Partial<ErrorAnswer>, this.opts.inProcessRetryMs);

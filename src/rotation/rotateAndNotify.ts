@@ -73,6 +73,7 @@ async function rotateOnce(job: Job<RotateJobState>, deps: RotateJobDeps): Promis
       sourceUrl: sourceUrlOf(data),
       description: `${data.ruleId} in ${data.owner}/${data.repo}:${data.path}:${data.line}`,
       firstSentAt: previouslySent,
+      ...(data.action ? { action: data.action } : {}),
     });
   } catch (err) {
     if (err instanceof RotationError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);

@@ -34,6 +34,13 @@ export interface RotateJobData {
   repoUrl?: string;
   /** The leaking line's page. */
   htmlUrl?: string;
+  /**
+   * The repository is public: the owner's issue (readable by anyone) names no key id, name or
+   * anything else that helps an outsider.
+   */
+  publicRepo?: boolean;
+  /** `revoke`: end the key at once (a public repository, `rotation.publicRepos: revoke`). */
+  action?: 'roll' | 'revoke';
 }
 
 /** The leaking commit's page, when the job knows where its repository lives. */
@@ -59,6 +66,10 @@ export interface RotateContext {
   repoUrl?: string;
   commitAuthors?: Record<string, string>;
   actorLogin?: string;
+  /** The repository is public (GitHub's `private: false`). */
+  publicRepo?: boolean;
+  /** What to do with a key leaked in a public repository (default revoke). */
+  publicRepos?: 'revoke' | 'roll';
 }
 
 /** Rotators that consume the rotate queue. `github` is revoked in the scan worker instead (raw token needed). */
@@ -94,6 +105,7 @@ export function rotateJobFor(f: Finding, ctx: RotateContext): { name: string; da
     pullRequest: ctx.pullRequest,
     repoUrl: ctx.repoUrl,
     htmlUrl: ctx.repoUrl && f.commit ? `${ctx.repoUrl}/blob/${f.commit}/${f.path}#L${f.line}` : undefined,
+    ...(ctx.publicRepo ? { publicRepo: true, action: ctx.publicRepos === 'roll' ? ('roll' as const) : ('revoke' as const) } : {}),
   };
   return { name: f.rotator!, data, opts: { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${idempotencyKey}` } };
 }

@@ -45,11 +45,11 @@ async function revokeGitHubTokensFound(findings: Finding[], tokens: Array<[strin
   return revokeGitHubTokens(findings, { baseUrl: deps.baseUrl, ghe: deps.gheHost, log: deps.log });
 }
 
-async function queueRotations(job: ScanJobData, findings: Finding[], deps: ActDeps): Promise<number> {
+async function queueRotations(job: ScanJobData, findings: Finding[], policy: RotationPolicy | undefined, deps: ActDeps): Promise<number> {
   const pullRequest = job.pullRequest ? { number: job.pullRequest.number, htmlUrl: job.pullRequest.htmlUrl } : undefined;
   let queued = 0;
   for (const f of findings.filter(needsRotation)) {
-    const { name, data, opts } = rotateJobFor(f, { receivedAt: job.receivedAt, installationId: job.installationId, owner: job.owner, repo: job.repo, pullRequest, repoUrl: job.repoUrl, commitAuthors: job.commitAuthors, actorLogin: job.actorLogin });
+    const { name, data, opts } = rotateJobFor(f, { receivedAt: job.receivedAt, installationId: job.installationId, owner: job.owner, repo: job.repo, pullRequest, repoUrl: job.repoUrl, commitAuthors: job.commitAuthors, actorLogin: job.actorLogin, publicRepo: job.isPrivate === false, publicRepos: policy?.publicRepos });
     await deps.rotateQueue.add(name, data, opts);
     queued++;
   }
@@ -81,7 +81,7 @@ export async function actOnFindings(
   const leaks = scan.findings.some(needsRotation);
   // Installing the App must not roll every old key at once: baseline rotation is opt-in.
   if (rotation.enabled && baseline && !rotation.policy?.baseline) return { revocations, rotationsQueued: 0, rotationSkipped: leaks ? 'baseline-off' : undefined, keyStates };
-  if (rotation.enabled) return { revocations, rotationsQueued: await queueRotations(job, scan.findings, deps), keyStates };
+  if (rotation.enabled) return { revocations, rotationsQueued: await queueRotations(job, scan.findings, rotation.policy, deps), keyStates };
   const rotationSkipped = leaks ? (rotation.invalidConfig ? 'invalid-config' : 'rotation-off') : undefined;
   return { revocations, rotationsQueued: 0, rotationSkipped, keyStates };
 }
