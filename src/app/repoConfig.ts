@@ -21,6 +21,8 @@ export interface RepoConfig {
   ignorePaths: string[];
   allowlists: AllowlistConfig[];
   issues: { labels: string[]; assignees: string[] };
+  /** Where to tell the owner when a repository's issues cannot be opened: an `org/repo`. */
+  notify: { fallbackRepo?: string };
   /**
    * Which findings fail the check run: `minConfidence` (default medium: the catch-alls' low-
    * confidence matches are annotated as notices, not failures) and `failOn` (a severity).
@@ -44,6 +46,7 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = {
   ignorePaths: [],
   allowlists: [],
   issues: { labels: ['keywarden', 'security'], assignees: [] },
+  notify: {},
   failing: { minConfidence: 'medium' },
 };
 
@@ -56,7 +59,7 @@ export class InvalidRepoConfig {
   constructor(readonly reason: string, readonly usable: RepoConfig = DEFAULT_REPO_CONFIG) {}
 }
 
-const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'minConfidence', 'failOn']);
+const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'notify', 'minConfidence', 'failOn']);
 
 /** Problems found so far; a part with a problem keeps its default. */
 class Problems {
@@ -125,6 +128,16 @@ function rotationOf(v: unknown, problems: Problems): { enabled?: boolean; policy
   return { enabled, policy };
 }
 
+function notifyOf(v: unknown, problems: Problems): RepoConfig['notify'] {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) return problems.add('notify must be a mapping with fallbackRepo') ?? {};
+  const n = v as Record<string, unknown>;
+  for (const k of Object.keys(n)) if (k !== 'fallbackRepo') problems.add(`notify: unknown key "${k}" (known: fallbackRepo)`);
+  if (n.fallbackRepo === undefined) return {};
+  if (typeof n.fallbackRepo !== 'string' || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(n.fallbackRepo)) return problems.add('notify.fallbackRepo must be owner/repo') ?? {};
+  return { fallbackRepo: n.fallbackRepo };
+}
+
 function issuesOf(v: unknown, problems: Problems): RepoConfig['issues'] {
   const defaults = DEFAULT_REPO_CONFIG.issues;
   if (v === undefined) return defaults;
@@ -161,6 +174,7 @@ export function parseRepoConfig(raw: unknown): RepoConfig | InvalidRepoConfig {
     ignorePaths: problems.stringList(c.ignorePaths, 'ignorePaths') ?? DEFAULT_REPO_CONFIG.ignorePaths,
     allowlists,
     issues: issuesOf(c.issues, problems),
+    notify: notifyOf(c.notify, problems),
     failing: failingOf(c, problems),
   };
   return problems.list.length > 0 ? new InvalidRepoConfig(problems.list.join('; '), config) : config;

@@ -75,6 +75,7 @@ function whereLines(job: RotateJobData, result: RotationResult): string[] {
   const lines = [
     `| | |`,
     `|---|---|`,
+    ...(job.reportedFrom ? [`| Repository | \`${job.reportedFrom}\` (its issues could not be opened) |`] : []),
     `| File | \`${job.path}\`, line ${job.line} |`,
     `| Commit | ${commit} |`,
   ];

@@ -41,6 +41,8 @@ export interface RotateJobData {
   publicRepo?: boolean;
   /** `revoke`: end the key at once (a public repository, `rotation.publicRepos: revoke`). */
   action?: 'roll' | 'revoke';
+  /** Set on an issue in the fallback contact repository: `owner/repo` the key leaked from. */
+  reportedFrom?: string;
 }
 
 /** The leaking commit's page, when the job knows where its repository lives. */

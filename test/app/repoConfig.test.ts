@@ -45,6 +45,7 @@ describe('parseRepoConfig', () => {
     expect(parseRepoConfig({ rotation: true })).toMatchObject({ rotation: true, rotationPolicy: { baseline: false, publicRepos: 'revoke' } });
     expect(parseRepoConfig({ rotation: { baseline: true, publicRepos: 'roll' } })).toMatchObject({ rotation: true, rotationPolicy: { baseline: true, publicRepos: 'roll' } });
     expect(parseRepoConfig({ rotation: { enabled: false } })).toMatchObject({ rotation: false });
+    expect(parseRepoConfig({ notify: { fallbackRepo: 'octo-org/security' } })).toMatchObject({ notify: { fallbackRepo: 'octo-org/security' } });
   });
 
   it.each([
@@ -53,6 +54,7 @@ describe('parseRepoConfig', () => {
     [{ rotation: { baseline: 'yes' } }, /rotation\.baseline must be true or false/],
     [{ rotation: { publicRepos: 'ignore' } }, /rotation\.publicRepos must be one of revoke, roll/],
     [{ rotation: { basline: true } }, /rotation: unknown key "basline"/],
+    [{ notify: { fallbackRepo: 'just-a-name' } }, /notify\.fallbackRepo must be owner\/repo/],
     [{ ignorePaths: 'vendor' }, /ignorePaths must be a list of strings/],
     [{ allowlists: [{ regex: 'x' }] }, /unknown key "regex" in allowlists\[0\]/],
     [{ allowlists: [{ condition: 'XOR' }] }, /allowlists\[0\]: condition must be "OR" or "AND"/],

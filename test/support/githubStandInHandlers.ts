@@ -1,5 +1,6 @@
 // The stand-in's stateful answers, one per GitHub operationId it implements. Requests reach
 // these only after they passed the OpenAPI contract check, so handlers can trust shapes.
+import { notifyHandlers, refusedWrite } from './githubStandInNotify.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface StoredCheckRun {
@@ -242,7 +243,10 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   'pulls/list-review-comments': (i) =>
     paged(i.state.reviewComments.filter((c) => c.owner === i.params.owner && c.repo === i.params.repo && c.pull_number === Number(i.params.pull_number)), i, (list) => list.map((c) => ({ ...c, pull_request_review_id: c.review_id }))),
 
-  'issues/create': ({ params, body, state, baseUrl }) => {
+  'issues/create': (input) => {
+    const refused = refusedWrite(input, 'issue');
+    if (refused) return refused;
+    const { params, body, state, baseUrl } = input;
     const issue: StoredIssue = {
       id: state.nextId++, number: state.issues.filter((i) => i.owner === params.owner && i.repo === params.repo).length + 1, owner: params.owner, repo: params.repo,
       title: String(body.title), body: String(body.body ?? ''), state: 'open',
@@ -291,7 +295,10 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     });
     return ok({ total_count: list.length, incomplete_results: false, items: page(list, query).map((i) => issueJson(i, baseUrl)) });
   },
-  'issues/create-comment': ({ params, body, state, baseUrl }) => {
+  'issues/create-comment': (input) => {
+    const refused = refusedWrite(input, 'issue');
+    if (refused) return refused;
+    const { params, body, state, baseUrl } = input;
     const issue = state.issues.find((i) => i.owner === params.owner && i.repo === params.repo && i.number === Number(params.issue_number));
     const isPull = state.pulls.has(`${params.owner}/${params.repo}#${params.issue_number}`);
     if (!issue && !isPull) return notFound();
@@ -331,4 +338,5 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     state.revokedCredentials.push(...((body.credentials ?? []) as string[]));
     return { status: 202, body: {} };
   },
+  ...notifyHandlers,
 };
