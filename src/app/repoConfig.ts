@@ -28,6 +28,11 @@ export interface RepoConfig {
    * confidence matches are annotated as notices, not failures) and `failOn` (a severity).
    */
   failing: BlockingPolicy;
+  /**
+   * The conclusion of a scan that did not cover everything (commit cap, files too large) and
+   * found nothing blocking: `neutral` (default) or `action_required`. Never `success`.
+   */
+  incompleteScan: IncompleteScanConclusion;
 }
 
 export const PUBLIC_REPO_MODES = ['revoke', 'roll'] as const;
@@ -39,6 +44,9 @@ export interface RotationPolicy {
 
 export const DEFAULT_ROTATION_POLICY: RotationPolicy = { baseline: false, publicRepos: 'revoke' };
 
+export const INCOMPLETE_SCAN_CONCLUSIONS = ['neutral', 'action_required'] as const;
+export type IncompleteScanConclusion = (typeof INCOMPLETE_SCAN_CONCLUSIONS)[number];
+
 export const DEFAULT_REPO_CONFIG: RepoConfig = {
   rotation: true,
   rotationPolicy: DEFAULT_ROTATION_POLICY,
@@ -48,6 +56,7 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = {
   issues: { labels: ['keywarden', 'security'], assignees: [] },
   notify: {},
   failing: { minConfidence: 'medium' },
+  incompleteScan: 'neutral',
 };
 
 /**
@@ -59,7 +68,7 @@ export class InvalidRepoConfig {
   constructor(readonly reason: string, readonly usable: RepoConfig = DEFAULT_REPO_CONFIG) {}
 }
 
-const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'notify', 'minConfidence', 'failOn']);
+const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'notify', 'minConfidence', 'failOn', 'incompleteScan']);
 
 /** Problems found so far; a part with a problem keeps its default. */
 class Problems {
@@ -138,6 +147,12 @@ function notifyOf(v: unknown, problems: Problems): RepoConfig['notify'] {
   return { fallbackRepo: n.fallbackRepo };
 }
 
+function incompleteScanOf(v: unknown, problems: Problems): IncompleteScanConclusion {
+  if (v === undefined) return DEFAULT_REPO_CONFIG.incompleteScan;
+  if (INCOMPLETE_SCAN_CONCLUSIONS.includes(v as IncompleteScanConclusion)) return v as IncompleteScanConclusion;
+  return problems.add(`incompleteScan must be one of ${INCOMPLETE_SCAN_CONCLUSIONS.join(', ')}`) ?? DEFAULT_REPO_CONFIG.incompleteScan;
+}
+
 function issuesOf(v: unknown, problems: Problems): RepoConfig['issues'] {
   const defaults = DEFAULT_REPO_CONFIG.issues;
   if (v === undefined) return defaults;
@@ -176,6 +191,7 @@ export function parseRepoConfig(raw: unknown): RepoConfig | InvalidRepoConfig {
     issues: issuesOf(c.issues, problems),
     notify: notifyOf(c.notify, problems),
     failing: failingOf(c, problems),
+    incompleteScan: incompleteScanOf(c.incompleteScan, problems),
   };
   return problems.list.length > 0 ? new InvalidRepoConfig(problems.list.join('; '), config) : config;
 }

@@ -4,7 +4,7 @@
 // possibly another rotation job for one key, so the scanner keeps one finding per secret.
 import type { Codec } from './decode.js';
 import type { CompiledRule } from './ruleSet.js';
-import type { Finding } from './types.js';
+import type { Confidence, Finding } from './types.js';
 import { CHECKSUM_VALIDATORS } from './validators.js';
 
 /** A finding that passed every filter, with where its secret sits. */
@@ -45,6 +45,8 @@ function dropDecodedEchoes<T extends Candidate>(kept: T[]): T[] {
   return kept.filter((k) => !k.hit.decoded || !plain.has(`${k.finding.ruleId}\0${k.finding.secretHash}\0${k.lineIndex}`));
 }
 
+const CONFIDENCE_RANK: Record<Confidence, number> = { high: 2, medium: 1, low: 0 };
+
 /**
  * A generic rule's hit is dropped when a specific rule hit the same secret on the same
  * line, or when another generic rule already reported it (one report per secret).
@@ -58,8 +60,12 @@ function dedupeGeneric<T extends Candidate>(kept: T[]): T[] {
       (a.hit.outerStart < b.hit.outerEnd && b.hit.outerStart < a.hit.outerEnd) ||
       a.hit.secret.includes(b.hit.secret) ||
       b.hit.secret.includes(a.hit.secret));
-  for (const k of kept) {
-    if (k.hit.rule.config.generic && !winners.some((w) => same(w, k))) winners.push(k);
+  // The more confident catch-all reports a secret two of them hit (a Kubernetes Secret value,
+  // medium, over the low-confidence assignment rule run on its decoded text): a report
+  // filtered by --min-confidence keeps it.
+  const generics = kept.filter((k) => k.hit.rule.config.generic).sort((a, b) => CONFIDENCE_RANK[b.finding.confidence] - CONFIDENCE_RANK[a.finding.confidence]);
+  for (const k of generics) {
+    if (!winners.some((w) => same(w, k))) winners.push(k);
   }
   const keep = new Set(winners);
   return kept.filter((k) => keep.has(k));

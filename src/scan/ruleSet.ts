@@ -8,7 +8,7 @@ import { RuleLoadError } from './errors.js';
 import { checkRegex, compileRegex, compileTester } from './regex.js';
 import type { AllowlistConfig, RuleConfig, RuleFileConfig } from './ruleConfig.js';
 import { secretPrefixes } from './confidence.js';
-import { CHECKSUM_VALIDATORS, VALIDATORS } from './validators.js';
+import { CHECKSUM_VALIDATORS, PLAIN_VALUES, VALIDATORS } from './validators.js';
 
 export class CompiledRule {
   private re?: RE2;
@@ -18,6 +18,8 @@ export class CompiledRule {
   private lastPath?: string;
   private lastPathMatched = false;
   readonly validator?: (secret: string) => boolean;
+  /** The plain value an encoded secret stands for (see PLAIN_VALUES); undefined: the secret as found. */
+  readonly plainValue?: (secret: string) => string | undefined;
   /** A checksum proves the format: the placeholder check is skipped (see placeholder.ts). */
   readonly checksummed: boolean;
   /** Literal prefixes the secret opens with (see secretPrefixes); empty for keyword-context rules. */
@@ -25,6 +27,7 @@ export class CompiledRule {
 
   constructor(readonly config: RuleConfig, readonly index: number) {
     this.validator = config.validate ? VALIDATORS[config.validate] : undefined;
+    this.plainValue = config.validate ? PLAIN_VALUES[config.validate] : undefined;
     this.checksummed = config.validate !== undefined && CHECKSUM_VALIDATORS.has(config.validate);
     this.prefixes = secretPrefixes(config);
   }

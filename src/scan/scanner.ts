@@ -224,8 +224,9 @@ export class Scanner {
     const text = fragment.text;
     const index = new LineIndex(bytes, typeof text === 'string' ? bytes.length === text.length : isAscii(bytes), fragment);
     const candidates: ScanCandidate[] = [];
+    const verdicts = new Map<string, boolean>();
     for (const hit of hits) {
-      const candidate = this.candidate(hit, bytes, index, fragment);
+      const candidate = this.candidate(hit, bytes, index, fragment, verdicts);
       if (candidate) candidates.push(candidate);
     }
     if (candidates.length === 0) return [];
@@ -237,7 +238,11 @@ export class Scanner {
   private nearMissOfProvider(hit: PlacedHit, line: string): boolean {
     const cfg = hit.rule.config;
     const words = this.rules.providerWords;
-    if (!words || !cfg.generic || cfg.confidence !== 'low' || hit.rule.prefixes.length > 0) return false;
+    // Also a catch-all that judges a Kubernetes Secret value (medium: a committed Secret is worth
+    // failing a check on) when the value is written plainly; a base64 `data:` value is out of
+    // reach of the provider's rule, which needs its name on the same line as the decoded value.
+    if (!words || !cfg.generic || hit.rule.prefixes.length > 0) return false;
+    if (cfg.confidence !== 'low' && !(hit.rule.plainValue && hit.rule.plainValue(hit.secret) === hit.secret)) return false;
     return words.test(line.replace(hit.secret, ' '));
   }
 
@@ -247,20 +252,34 @@ export class Scanner {
     return false;
   }
 
+  /**
+   * The checks that depend on the rule and the secret alone (entropy, validator, placeholder,
+   * provider prefix), decided once per fragment for each pair: input that repeats one value
+   * (crafted, or a generated file) otherwise pays for the validator at every match.
+   */
+  private passesRuleChecks(hit: PlacedHit, entropy: number, verdicts: Map<string, boolean>): boolean {
+    const key = `${hit.rule.index}\u0000${hit.secret}`;
+    let ok = verdicts.get(key);
+    if (ok !== undefined) return ok;
+    const cfg = hit.rule.config;
+    ok =
+      !(cfg.entropy !== undefined && entropy < cfg.entropy) &&
+      !(hit.rule.validator && !hit.rule.validator(hit.secret)) &&
+      !(!hit.rule.checksummed && looksLikePlaceholder(hit.secret)) &&
+      // A catch-all that names no format of its own (password, generic-secret-assignment) leaves
+      // a provider-prefixed value to the provider's rule, which did not match it.
+      !(cfg.generic && hit.rule.prefixes.length === 0 && this.providerPrefixed(hit.rule.plainValue?.(hit.secret) ?? hit.secret));
+    verdicts.set(key, ok);
+    return ok;
+  }
+
   /** A hit that passes its rule's own checks (entropy, validator), as a finding; filters come after. */
-  private candidate(hit: PlacedHit, bytes: Buffer, index: LineIndex, fragment: Fragment): ScanCandidate | undefined {
+  private candidate(hit: PlacedHit, bytes: Buffer, index: LineIndex, fragment: Fragment, verdicts: Map<string, boolean>): ScanCandidate | undefined {
     const cfg = hit.rule.config;
     if (cfg.skipReport) return undefined;
     const isPathHit = cfg.regex === undefined;
     const entropy = shannonEntropy(hit.secret);
-    if (!isPathHit) {
-      if (cfg.entropy !== undefined && entropy < cfg.entropy) return undefined;
-      if (hit.rule.validator && !hit.rule.validator(hit.secret)) return undefined;
-      if (!hit.rule.checksummed && looksLikePlaceholder(hit.secret)) return undefined;
-      // A catch-all that names no format of its own (password, generic-secret-assignment) leaves
-      // a provider-prefixed value to the provider's rule, which did not match it.
-      if (cfg.generic && hit.rule.prefixes.length === 0 && this.providerPrefixed(hit.secret)) return undefined;
-    }
+    if (!isPathHit && !this.passesRuleChecks(hit, entropy, verdicts)) return undefined;
     const start = index.position(hit.outerStart);
     const lineText = (): string => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex));
     if (!isPathHit && this.nearMissOfProvider(hit, hit.decoded ? hit.lineText() : lineText())) return undefined;

@@ -52,6 +52,35 @@ function pemPrivateKey(pem: string): boolean {
   return Buffer.from(body.slice(0, 8), 'base64')[0] === 0x30;
 }
 
+/** Printable ASCII, allowing line breaks and tabs: what a Secret value holding text decodes to. */
+function isPrintableText(b: Buffer): boolean {
+  if (b.length === 0) return false;
+  for (const c of b) if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c > 126) return false;
+  return true;
+}
+
+/**
+ * The credential a Kubernetes Secret value stands for: a `data:` value is base64, so one that
+ * decodes to text is judged by its text; a `stringData:` value (or base64 of random bytes,
+ * which is how a generated key is stored) is judged as written. Undefined when the value is no
+ * credential for this rule: a placeholder, template or code (in either form), or an env or
+ * config file (several lines or `NAME=value`), which the engine's decode pass scans with every
+ * rule, so a key in it is reported by the rule that knows its format.
+ */
+export function kubernetesSecretValue(secret: string): string | undefined {
+  const raw = secret.trim();
+  let text = raw;
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(raw) && raw.length % 4 === 0) {
+    const bytes = Buffer.from(raw, 'base64');
+    if (isPrintableText(bytes)) text = bytes.toString('latin1').replace(/\r?\n$/, '');
+  }
+  if (/[\r\n]/.test(text) || /^(?:export\s+)?[A-Z_][A-Z0-9_]*=\S/.test(text)) return undefined;
+  return isSecretLiteral(text) && !NAMES_A_SAMPLE.test(text) ? text : undefined;
+}
+
+/** A value that says it is a sample in words a generated key never holds. */
+const NAMES_A_SAMPLE = /changeme|change[_-]?me|placeholder|example|dummy|notreal|not[_-]a[_-]real|replace|^x+$|^(?:test|sample|fake)[_-]?/i;
+
 export const VALIDATORS: Record<string, (secret: string) => boolean> = {
   'keywarden-crc32': (secret) => parseToken(secret) !== null,
   'github-crc32': githubCrc32,
@@ -60,6 +89,17 @@ export const VALIDATORS: Record<string, (secret: string) => boolean> = {
   'secret-literal': isSecretLiteral,
   'basic-auth': basicAuth,
   'pem-private-key': pemPrivateKey,
+  'kubernetes-secret-value': (secret) => kubernetesSecretValue(secret) !== undefined,
+};
+
+/**
+ * For validators whose rule captures an encoded form: the plain value the secret stands for.
+ * The engine checks it, not the encoded text, against the prefixes provider rules own, so a
+ * near miss of a provider's format (`tskey-api-` of the wrong length) is left to that
+ * provider's rule, which did not match it.
+ */
+export const PLAIN_VALUES: Record<string, (secret: string) => string | undefined> = {
+  'kubernetes-secret-value': kubernetesSecretValue,
 };
 
 /**

@@ -113,3 +113,29 @@ describe('dedupe of overlapping specific rules', () => {
     }
   });
 });
+
+describe('dedupe between catch-alls', () => {
+  it('keeps the more confident catch-all when two hit the same secret, whatever their order', () => {
+    const rules = (first: string, second: string) => `
+[[rules]]
+id = "${first}"
+description = "catch-all"
+regex = '''${first === 'low-one' ? `(?i)token\\s*=\\s*"([^"]{16,})"` : `"([^"]{20,})"`}'''
+keywords = ["${first === 'low-one' ? 'token' : '\\"'}"]
+generic = true
+confidence = "${first === 'low-one' ? 'low' : 'medium'}"
+[[rules]]
+id = "${second}"
+description = "catch-all"
+regex = '''${second === 'low-one' ? `(?i)token\\s*=\\s*"([^"]{16,})"` : `"([^"]{20,})"`}'''
+keywords = ["${second === 'low-one' ? 'token' : '\\"'}"]
+generic = true
+confidence = "${second === 'low-one' ? 'low' : 'medium'}"
+`;
+    const text = 'token = "Vq8zN3rT6yLw1Pd4Hk7Xc2Bm"';
+    for (const [a, b] of [['low-one', 'medium-one'], ['medium-one', 'low-one']]) {
+      const { findings } = scannerFromToml(rules(a, b)).scanFragment({ path: 'a.js', text });
+      expect(findings.map((f) => f.ruleId)).toEqual(['medium-one']);
+    }
+  });
+});
