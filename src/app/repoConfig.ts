@@ -19,7 +19,15 @@ export interface RepoConfig {
    * confidence matches are annotated as notices, not failures) and `failOn` (a severity).
    */
   failing: BlockingPolicy;
+  /**
+   * The conclusion of a scan that did not cover everything (commit cap, files too large) and
+   * found nothing blocking: `neutral` (default) or `action_required`. Never `success`.
+   */
+  incompleteScan: IncompleteScanConclusion;
 }
+
+export const INCOMPLETE_SCAN_CONCLUSIONS = ['neutral', 'action_required'] as const;
+export type IncompleteScanConclusion = (typeof INCOMPLETE_SCAN_CONCLUSIONS)[number];
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = {
   rotation: true,
@@ -28,6 +36,7 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = {
   allowlists: [],
   issues: { labels: ['keywarden', 'security'], assignees: [] },
   failing: { minConfidence: 'medium' },
+  incompleteScan: 'neutral',
 };
 
 /**
@@ -39,7 +48,7 @@ export class InvalidRepoConfig {
   constructor(readonly reason: string, readonly usable: RepoConfig = DEFAULT_REPO_CONFIG) {}
 }
 
-const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'minConfidence', 'failOn']);
+const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'minConfidence', 'failOn', 'incompleteScan']);
 
 /** Problems found so far; a part with a problem keeps its default. */
 class Problems {
@@ -85,6 +94,12 @@ function failingOf(c: Record<string, unknown>, problems: Problems): BlockingPoli
   return failing;
 }
 
+function incompleteScanOf(v: unknown, problems: Problems): IncompleteScanConclusion {
+  if (v === undefined) return DEFAULT_REPO_CONFIG.incompleteScan;
+  if (INCOMPLETE_SCAN_CONCLUSIONS.includes(v as IncompleteScanConclusion)) return v as IncompleteScanConclusion;
+  return problems.add(`incompleteScan must be one of ${INCOMPLETE_SCAN_CONCLUSIONS.join(', ')}`) ?? DEFAULT_REPO_CONFIG.incompleteScan;
+}
+
 function issuesOf(v: unknown, problems: Problems): RepoConfig['issues'] {
   const defaults = DEFAULT_REPO_CONFIG.issues;
   if (v === undefined) return defaults;
@@ -121,6 +136,7 @@ export function parseRepoConfig(raw: unknown): RepoConfig | InvalidRepoConfig {
     allowlists,
     issues: issuesOf(c.issues, problems),
     failing: failingOf(c, problems),
+    incompleteScan: incompleteScanOf(c.incompleteScan, problems),
   };
   return problems.list.length > 0 ? new InvalidRepoConfig(problems.list.join('; '), config) : config;
 }

@@ -18,6 +18,9 @@ import type { ScanJobData } from './scanJobData.js';
 import { processScanJob, type ScanJobReturn } from './scanJob/processScanJob.js';
 import { BaselineStore } from './baselineStore.js';
 import { closeScanThread } from './scanJob/scanInThread.js';
+import { scanCheckRunRef } from './scanJob/publishScan.js';
+import { scanJobId } from './enqueueScan.js';
+import { closeFailedCheckRun } from './publish/scanCheckRunState.js';
 
 export interface ScanWorkerOptions {
   redis: string | RedisOptions;
@@ -78,13 +81,32 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     concurrency: opts.concurrency ?? 2,
     lock: opts.lock,
     log,
-    onFinalFailure: (job) => scansTotal.inc({ event: job.data.event, result: 'failed' }),
+    onFinalFailure: (job, err) => {
+      scansTotal.inc({ event: job.data.event, result: 'failed' });
+      void closeRunOfFailedJob(job, err);
+    },
   });
+
+  // A job that failed for good still ends its check run (failure / timed_out, with the
+  // reason), so a required check does not wait forever.
+  const pendingCloses = new Set<Promise<void>>();
+  function closeRunOfFailedJob(job: Job<ScanJobData>, err: Error): void {
+    const scanId = scanJobId(job.data);
+    const ref = scanCheckRunRef(job.data, scanId);
+    if (!ref) return;
+    const p = (async () => {
+      const octokit = await deps.github.installation(job.data.installationId);
+      await deps.reportLock(scanId, () => closeFailedCheckRun(octokit, ref, err, job.attemptsMade, opts.githubRetry));
+    })().catch((e: Error) => log.warn({ jobId: job.id, err: { name: e.name, message: e.message } }, 'could not close the check run of a failed scan'))
+      .finally(() => pendingCloses.delete(p));
+    pendingCloses.add(p);
+  }
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await worker.close();
+      await Promise.allSettled([...pendingCloses]);
       await rotateQueue.close();
       await closeScanThread();
       await Promise.allSettled([connection.quit(), producer.quit()]);

@@ -44,7 +44,7 @@ describe('check run idempotency', () => {
     expect(runs).toHaveLength(1);
     expect(callsTo('checks/create', name)).toHaveLength(1);
     const [run] = runs;
-    expect(run).toMatchObject({ name: 'keywarden', status: 'completed', conclusion: 'failure', external_id: scanJobId(job.data) });
+    expect(run).toMatchObject({ name: 'keywarden / pull request', status: 'completed', conclusion: 'failure', external_id: scanJobId(job.data) });
     const keys = annotationKeys(run);
     expect(keys).toHaveLength(56);
     expect(new Set(keys).size).toBe(56);

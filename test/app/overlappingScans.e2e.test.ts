@@ -48,7 +48,9 @@ describe('overlapping runs of one scan', () => {
     // Two runs: each read the repository's config, the second before the first wrote anything.
     const configReads = callsTo('repos/get-content', name);
     expect(configReads).toHaveLength(2);
-    expect(rig.gh.requests.indexOf(configReads[1])).toBeLessThan(rig.gh.requests.indexOf(callsTo('checks/create', name)[0]));
+    // (The run is opened in_progress at the start; the report is the write that completes it.)
+    const report = rig.gh.requests.find((r) => r.url.includes(`/${OWNER}/${name}/`) && /^checks\/(create|update)$/.test(r.operationId ?? '') && /"status":"completed"/.test(r.body));
+    expect(rig.gh.requests.indexOf(configReads[1])).toBeLessThan(rig.gh.requests.indexOf(report!));
 
     const runs = rig.gh.state.checkRuns.filter((c) => c.repo === name && c.head_sha === head);
     expect(runs).toHaveLength(1);

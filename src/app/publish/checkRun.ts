@@ -1,4 +1,5 @@
-// The `keywarden` check run on the head commit. Conclusion: failure when a secret leaked
+// The check run on the head commit (`keywarden` for a push, `keywarden / pull request` for a
+// pull request). Conclusion: failure when a secret leaked
 // (isBlocking, the same rule as the CLI's exit code and the pre-commit hook), neutral when
 // only public keys were found (or the config is invalid and nothing blocking was found),
 // success when clean. GitHub takes at most 50 annotations per call: the first batch goes
@@ -10,13 +11,26 @@ import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
 import { ONE_TRY } from '../../github/oneTry.js';
 import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
 
+/** The push scan's check run. */
 export const CHECK_NAME = 'keywarden';
+/**
+ * The pull request scan's check run. GitHub's merge box and required checks use the latest
+ * run of each name on a commit, so the two scans of one head commit need different names:
+ * otherwise a clean push scan finishing after the pull request's failing one hides it.
+ */
+export const PR_CHECK_NAME = 'keywarden / pull request';
+
+export function checkNameFor(event: 'push' | 'pull_request' | 'installation'): string {
+  return event === 'pull_request' ? PR_CHECK_NAME : CHECK_NAME;
+}
 export const ANNOTATIONS_PER_CALL = 50;
 
 export interface CheckRunReport {
   owner: string;
   repo: string;
   headSha: string;
+  /** The check run's name (checkNameFor): what GitHub's required checks match. */
+  name: string;
   /** The scan's identity (its job id): what a repeat of the same scan finds its check run by. */
   externalId: string;
   findings: Finding[];
@@ -24,6 +38,10 @@ export interface CheckRunReport {
   commits: number;
   bytes: number;
   truncated?: { reason: string; limit: number };
+  /** Commits and files the scan did not cover (caps, files too large). */
+  notScanned?: { commits: number; files: number };
+  /** The conclusion of an incomplete scan that found nothing blocking (default neutral). */
+  incompleteScan?: 'neutral' | 'action_required';
   /** Set when .github/keywarden.yml could not be used: the reason. */
   invalidConfig?: string;
   /** Lines about rotation / revocation to add to the summary. */
@@ -32,10 +50,21 @@ export interface CheckRunReport {
   policy?: BlockingPolicy;
 }
 
-type Conclusion = 'success' | 'neutral' | 'failure';
+type Conclusion = 'success' | 'neutral' | 'failure' | 'action_required';
 
-export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig' | 'policy'>): Conclusion {
+/** "2 commits / 1 file not scanned", or undefined when the scan covered everything. */
+export function notScannedText(r: Pick<CheckRunReport, 'notScanned' | 'truncated'>): string | undefined {
+  const commits = r.notScanned?.commits ?? 0;
+  const files = r.notScanned?.files ?? 0;
+  const parts = [commits > 0 && `${commits} commit${commits === 1 ? '' : 's'}`, files > 0 && `${files} file${files === 1 ? '' : 's'}`].filter((p): p is string => !!p);
+  if (parts.length > 0) return `${parts.join(' / ')} not scanned`;
+  return r.truncated ? 'not everything was scanned' : undefined;
+}
+
+export function conclusionOf(r: Pick<CheckRunReport, 'findings' | 'invalidConfig' | 'policy' | 'notScanned' | 'truncated' | 'incompleteScan'>): Conclusion {
   if (r.findings.some((f) => isBlocking(f, r.policy))) return 'failure';
+  // A scan that did not cover everything cannot say the commit is clean.
+  if (notScannedText(r)) return r.incompleteScan ?? 'neutral';
   if (r.findings.length > 0 || r.invalidConfig) return 'neutral';
   return 'success';
 }
@@ -46,13 +75,22 @@ function titleOf(r: CheckRunReport, conclusion: Conclusion): string {
     conclusion === 'failure' ? `${blocking} leaked secret${blocking === 1 ? '' : 's'} found`
     : r.findings.length > 0 ? `${r.findings.length} informational finding${r.findings.length === 1 ? '' : 's'} (public keys${r.policy?.minConfidence || r.policy?.failOn ? ', or below the failing level' : ''})`
     : 'No leaked secrets';
-  return r.invalidConfig ? `Invalid .github/keywarden.yml: ${r.invalidConfig.slice(0, 120)} — ${base}` : base;
+  const missed = notScannedText(r);
+  const withMissed = missed ? `${base} (${missed})` : base;
+  return r.invalidConfig ? `Invalid .github/keywarden.yml: ${r.invalidConfig.slice(0, 120)} — ${withMissed}` : withMissed;
 }
 
 function summaryOf(r: CheckRunReport): string {
   const lines = [`Scanned ${r.commits} commit(s), ${r.bytes} bytes of added lines.`];
   if (r.invalidConfig) lines.push('', `**.github/keywarden.yml is invalid**: ${r.invalidConfig}`, 'The scan ran with the built-in defaults plus the valid parts of the file, and rotation was skipped. Fix the file to restore all your settings.');
-  if (r.truncated) lines.push('', `**Not everything was scanned**: stopped at the ${r.truncated.reason === 'max-commits' ? `${r.truncated.limit} commits` : `${r.truncated.limit} bytes`} cap.`);
+  const missed = notScannedText(r);
+  if (missed) {
+    const why = [
+      r.notScanned?.commits ? `the scan stopped at the ${r.truncated?.limit ?? ''} commit cap (SCAN_MAX_COMMITS)` : '',
+      r.notScanned?.files ? `files larger than the scan's byte budget (SCAN_MAX_BYTES) or the scanner's size limit per file were skipped (see "Skipped: too-large")` : '',
+    ].filter(Boolean);
+    lines.push('', `**${missed[0].toUpperCase()}${missed.slice(1)}**${why.length ? `: ${why.join('; ')}` : ''}. Scan them locally with \`keywarden scan\`.`);
+  }
   if (r.skipped.length > 0) {
     const byReason = new Map<string, number>();
     for (const s of r.skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
@@ -95,7 +133,7 @@ async function syncCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Pr
   const conclusion = conclusionOf(r);
   const output = { title: titleOf(r, conclusion), summary: summaryOf(r) };
   const completed = { status: 'completed' as const, conclusion, completed_at: new Date().toISOString() };
-  const ref = { owner: r.owner, repo: r.repo, headSha: r.headSha, name: CHECK_NAME, externalId: r.externalId };
+  const ref = { owner: r.owner, repo: r.repo, headSha: r.headSha, name: r.name, externalId: r.externalId };
   const existing = await findCheckRun(octokit, ref);
   let annotations = r.findings.map((f) => annotationOf(f, r.policy));
   let id: number;
@@ -114,7 +152,7 @@ async function syncCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Pr
     const { data } = await octokit.rest.checks.create({
       owner: r.owner,
       repo: r.repo,
-      name: CHECK_NAME,
+      name: r.name,
       head_sha: r.headSha,
       external_id: r.externalId,
       ...completed,

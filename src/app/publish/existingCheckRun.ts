@@ -8,6 +8,7 @@ import type { InstallationOctokit } from '../../github/client.js';
 export interface ExistingCheckRun {
   id: number;
   annotationsCount: number;
+  status: string;
 }
 
 export interface CheckRunRef {
@@ -32,7 +33,7 @@ export async function findCheckRun(octokit: InstallationOctokit, ref: CheckRunRe
     per_page: 100,
   });
   const mine = runs.filter((r) => r.external_id === ref.externalId).sort((a, b) => b.id - a.id);
-  return mine[0] && { id: mine[0].id, annotationsCount: mine[0].output.annotations_count ?? 0 };
+  return mine[0] && { id: mine[0].id, annotationsCount: mine[0].output.annotations_count ?? 0, status: mine[0].status };
 }
 
 interface AnnotationLike {

@@ -17,7 +17,8 @@ import { InvalidRepoConfig, loadRepoConfig, type RepoConfig } from '../repoConfi
 import type { PlanLimits } from './fetchPlan.js';
 import { fetchAndScan } from './fetchAndScan.js';
 import { actionNotes, actOnFindings } from './actOnFindings.js';
-import { publishScan } from './publishScan.js';
+import { publishScan, scanCheckRunRef } from './publishScan.js';
+import { startCheckRun } from '../publish/scanCheckRunState.js';
 
 export interface ScanJobDeps {
   github: GitHubApp;
@@ -83,6 +84,11 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   const d = job.data;
   const log = deps.log.child({ jobId: job.id, owner: d.owner, repo: d.repo, event: d.event });
   const octokit = await deps.github.installation(d.installationId);
+  const scanId = scanJobId(d);
+  // The run shows `in_progress` from the start: a required check then never waits on a job
+  // that failed before it could report (scanWorker closes the run when the job fails for good).
+  const runRef = scanCheckRunRef(d, scanId);
+  if (runRef) await deps.reportLock(scanId, () => startCheckRun(octokit, runRef, deps.githubRetry));
   const { defaultBranch, cloneUrl, repoUrl } = await resolveRepository(octokit, d, deps.webUrl ?? GITHUB_COM_WEB_URL);
   const { config, invalidConfig } = await loadScanConfig(octokit, d, log);
   const token = await deps.github.installationToken(octokit);
@@ -94,13 +100,12 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
 
   const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined }, deps);
 
-  const scanId = scanJobId(d);
   // Each report finds what GitHub already holds, then writes: idempotent for runs one after
   // another, but two runs of one scan can overlap (a job whose lock ran out is handed to
   // another worker while its first run goes on), and both would look, miss and create. Under
   // the scan's lock the later run finds what the earlier one made and brings it up to date.
   const published = await deps.reportLock(scanId, () =>
-    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, invalidConfig, notes: actionNotes(actions) }, deps),
+    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, incompleteScan: config.incompleteScan, invalidConfig, notes: actionNotes(actions) }, deps),
   );
   scansTotal.inc({ event: d.event, result: result.findings.length > 0 ? 'findings' : 'clean' });
   return {

@@ -7,10 +7,11 @@ import type { BaselineStore } from '../baselineStore.js';
 import type { ScanJobData } from '../scanJobData.js';
 import type { RepoConfig } from '../repoConfig.js';
 import type { ScanCommitsResult } from './scanCommits.js';
-import { publishCheckRun } from '../publish/checkRun.js';
+import { checkNameFor, publishCheckRun } from '../publish/checkRun.js';
 import { publishPrReview } from '../publish/prReview.js';
 import { publishBaselineIssue } from '../publish/baselineIssue.js';
 import { leakId } from '../publish/findingText.js';
+import type { CheckRunRef } from '../publish/existingCheckRun.js';
 
 export interface PublishInput {
   job: ScanJobData;
@@ -22,8 +23,16 @@ export interface PublishInput {
   issues: RepoConfig['issues'];
   /** Which findings fail the check run. */
   failing?: RepoConfig['failing'];
+  /** The conclusion of a scan that did not cover everything. */
+  incompleteScan?: RepoConfig['incompleteScan'];
   invalidConfig?: string;
   notes: string[];
+}
+
+/** The check run a push or pull request scan reports on; an installation scan has none. */
+export function scanCheckRunRef(d: ScanJobData, scanId: string): CheckRunRef | undefined {
+  if (d.event === 'installation') return undefined;
+  return { owner: d.owner, repo: d.repo, headSha: d.pullRequest?.headSha ?? d.after, name: checkNameFor(d.event), externalId: scanId };
 }
 
 export interface Published {
@@ -41,7 +50,7 @@ export async function publishScan(octokit: InstallationOctokit, i: PublishInput,
   }
   if (!i.headSha) return {};
   const out: Published = {};
-  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, invalidConfig: i.invalidConfig, notes: i.notes, policy: i.failing }, deps.githubRetry);
+  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes: i.notes, policy: i.failing }, deps.githubRetry);
   if (d.pullRequest) {
     const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
     out.reviewId = review.reviewId;

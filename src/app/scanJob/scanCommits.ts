@@ -6,6 +6,7 @@ import { buildRuleSet, Scanner, revealSecret, type Finding, type RuleFileConfig,
 import { loadBuiltinRuleFiles } from '../../config/loadRules.js';
 import { gitHistoryFragments } from '../../sources/gitHistory.js';
 import type { RepoConfig } from '../repoConfig.js';
+import { countCommits } from './countCommits.js';
 
 export interface ScanCommitsInput {
   repoDir: string;
@@ -23,6 +24,12 @@ export interface ScanCommitsResult {
   commits: number;
   /** What the caps cut off, for the report. */
   truncated?: { reason: 'max-commits' | 'max-bytes'; limit: number };
+  /**
+   * What the scan did not cover: commits past the commit cap, and files skipped as too large
+   * (over the scan's byte budget, or over the scanner's size per file). Either one means the
+   * scan cannot be called clean.
+   */
+  notScanned: { commits: number; files: number };
   /** fingerprint → raw token, for rotator `github` findings only. Never serialised. */
   githubTokens: Array<[string, string]>;
 }
@@ -34,7 +41,7 @@ export function repoRuleFile(config: ScanCommitsInput['config']): RuleFileConfig
 export async function scanCommits(input: ScanCommitsInput): Promise<ScanCommitsResult> {
   const rules = buildRuleSet([...loadBuiltinRuleFiles(), repoRuleFile(input.config)]);
   const scanner = new Scanner(rules, { ignoreGlobs: input.config.ignorePaths });
-  const out: ScanCommitsResult = { findings: [], skipped: [], bytes: 0, commits: 0, githubTokens: [] };
+  const out: ScanCommitsResult = { findings: [], skipped: [], bytes: 0, commits: 0, notScanned: { commits: 0, files: 0 }, githubTokens: [] };
   for await (const fragment of gitHistoryFragments({
     repoDir: input.repoDir,
     range: input.range,
@@ -44,15 +51,21 @@ export async function scanCommits(input: ScanCommitsInput): Promise<ScanCommitsR
     if (out.commits > input.maxCommits) {
       out.commits = input.maxCommits;
       out.truncated = { reason: 'max-commits', limit: input.maxCommits };
+      out.notScanned.commits = Math.max(0, (await countCommits(input.repoDir, input.range)) - input.maxCommits);
       break;
     }
     if (out.bytes + fragment.text.length > input.maxBytes) {
-      out.truncated = { reason: 'max-bytes', limit: input.maxBytes };
-      break;
+      // Skip this file and go on: one huge file must not leave every later file and commit
+      // unscanned. The budget still bounds what is scanned; smaller files that fit are read.
+      out.truncated ??= { reason: 'max-bytes', limit: input.maxBytes };
+      out.skipped.push({ path: fragment.path, commit: fragment.commit?.sha, reason: 'too-large', bytes: fragment.text.length });
+      out.notScanned.files++;
+      continue;
     }
     out.bytes += fragment.text.length;
     const { findings, skipped } = scanner.scanFragment(fragment);
     if (skipped) out.skipped.push(skipped);
+    if (skipped?.reason === 'too-large') out.notScanned.files++;
     for (const f of findings) {
       out.findings.push(f);
       if (f.rotator === 'github' && f.kind === 'secret') {
