@@ -117,7 +117,8 @@ export async function run(): Promise<void> {
     const c = { before: batch[0].before, after: batch.at(-1)!.after };
     const payload = pushExample();
     Object.assign(payload, { ref: 'refs/heads/main', before: c.before, after: c.after, deleted: false, installation: { id: 99, node_id: 'x' } });
-    Object.assign(payload.repository, { name: 'shop', clone_url: `file://${bare}`, default_branch: 'main' });
+    // Private: the bench measures rolls (a public repository's keys are revoked instead).
+    Object.assign(payload.repository, { name: 'shop', clone_url: `file://${bare}`, default_branch: 'main', private: true });
     Object.assign(payload.repository.owner, { login: 'bench-org', name: 'bench-org' });
     const body = JSON.stringify(payload);
     for (const leak of batch) sentAt.set(leak.hash, Date.now());

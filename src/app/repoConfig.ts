@@ -11,11 +11,20 @@ export const CONFIG_PATH = '.github/keywarden.yml';
 export interface RepoConfig {
   /** Roll leaked keys automatically (default true). */
   rotation: boolean;
+  /**
+   * `rotation:` written as a mapping. `baseline`: also roll the live keys the installation scan
+   * finds in old history (default false: installing the App must not roll every old key at
+   * once). `publicRepos`: in a public repository a leaked key is `revoke`d at once (default)
+   * or `roll`ed with the usual grace period.
+   */
+  rotationPolicy: RotationPolicy;
   disabledRules: string[];
   /** minimatch globs of paths never scanned. */
   ignorePaths: string[];
   allowlists: AllowlistConfig[];
   issues: { labels: string[]; assignees: string[] };
+  /** Where to tell the owner when a repository's issues cannot be opened: an `org/repo`. */
+  notify: { fallbackRepo?: string };
   /**
    * Which findings fail the check run: `minConfidence` (default medium: the catch-alls' low-
    * confidence matches are annotated as notices, not failures) and `failOn` (a severity).
@@ -28,15 +37,26 @@ export interface RepoConfig {
   incompleteScan: IncompleteScanConclusion;
 }
 
+export const PUBLIC_REPO_MODES = ['revoke', 'roll'] as const;
+export type PublicRepoMode = (typeof PUBLIC_REPO_MODES)[number];
+export interface RotationPolicy {
+  baseline: boolean;
+  publicRepos: PublicRepoMode;
+}
+
+export const DEFAULT_ROTATION_POLICY: RotationPolicy = { baseline: false, publicRepos: 'revoke' };
+
 export const INCOMPLETE_SCAN_CONCLUSIONS = ['neutral', 'action_required'] as const;
 export type IncompleteScanConclusion = (typeof INCOMPLETE_SCAN_CONCLUSIONS)[number];
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = {
   rotation: true,
+  rotationPolicy: DEFAULT_ROTATION_POLICY,
   disabledRules: [],
   ignorePaths: [],
   allowlists: [],
   issues: { labels: ['keywarden', 'security'], assignees: [] },
+  notify: {},
   failing: { minConfidence: 'medium' },
   incompleteScan: 'neutral',
 };
@@ -50,7 +70,7 @@ export class InvalidRepoConfig {
   constructor(readonly reason: string, readonly usable: RepoConfig = DEFAULT_REPO_CONFIG) {}
 }
 
-const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'minConfidence', 'failOn', 'incompleteScan']);
+const TOP_KEYS = new Set(['rotation', 'disabledRules', 'ignorePaths', 'allowlists', 'issues', 'notify', 'minConfidence', 'failOn', 'incompleteScan']);
 
 /** Problems found so far; a part with a problem keeps its default. */
 class Problems {
@@ -96,6 +116,39 @@ function failingOf(c: Record<string, unknown>, problems: Problems): BlockingPoli
   return failing;
 }
 
+const ROTATION_KEYS = ['enabled', 'baseline', 'publicRepos'];
+
+/** `rotation: true|false`, or a mapping of enabled / baseline / publicRepos. */
+function rotationOf(v: unknown, problems: Problems): { enabled?: boolean; policy: RotationPolicy } {
+  const policy = { ...DEFAULT_ROTATION_POLICY };
+  if (v === undefined || v === null) return { policy };
+  if (typeof v === 'boolean') return { enabled: v, policy };
+  if (typeof v !== 'object' || Array.isArray(v)) return { enabled: problems.add('rotation must be true or false, or a mapping of enabled, baseline, publicRepos'), policy };
+  const r = v as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!ROTATION_KEYS.includes(k)) problems.add(`rotation: unknown key "${k}" (known: ${ROTATION_KEYS.join(', ')})`);
+  let enabled: boolean | undefined;
+  if (r.enabled !== undefined) enabled = typeof r.enabled === 'boolean' ? r.enabled : problems.add('rotation.enabled must be true or false');
+  if (r.baseline !== undefined) {
+    if (typeof r.baseline === 'boolean') policy.baseline = r.baseline;
+    else problems.add('rotation.baseline must be true or false');
+  }
+  if (r.publicRepos !== undefined) {
+    if (PUBLIC_REPO_MODES.includes(r.publicRepos as PublicRepoMode)) policy.publicRepos = r.publicRepos as PublicRepoMode;
+    else problems.add(`rotation.publicRepos must be one of ${PUBLIC_REPO_MODES.join(', ')}`);
+  }
+  return { enabled, policy };
+}
+
+function notifyOf(v: unknown, problems: Problems): RepoConfig['notify'] {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) return problems.add('notify must be a mapping with fallbackRepo') ?? {};
+  const n = v as Record<string, unknown>;
+  for (const k of Object.keys(n)) if (k !== 'fallbackRepo') problems.add(`notify: unknown key "${k}" (known: fallbackRepo)`);
+  if (n.fallbackRepo === undefined) return {};
+  if (typeof n.fallbackRepo !== 'string' || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(n.fallbackRepo)) return problems.add('notify.fallbackRepo must be owner/repo') ?? {};
+  return { fallbackRepo: n.fallbackRepo };
+}
+
 function incompleteScanOf(v: unknown, problems: Problems): IncompleteScanConclusion {
   if (v === undefined) return DEFAULT_REPO_CONFIG.incompleteScan;
   if (INCOMPLETE_SCAN_CONCLUSIONS.includes(v as IncompleteScanConclusion)) return v as IncompleteScanConclusion;
@@ -127,16 +180,18 @@ export function parseRepoConfig(raw: unknown): RepoConfig | InvalidRepoConfig {
   for (const k of Object.keys(c)) {
     if (k !== '_extends' && !TOP_KEYS.has(k)) problems.add(`unknown key "${k}" (known: ${[...TOP_KEYS].join(', ')})`);
   }
-  const rotation = c.rotation === undefined || typeof c.rotation === 'boolean' ? c.rotation : problems.add('rotation must be true or false');
+  const rotation = rotationOf(c.rotation, problems);
   let allowlists: AllowlistConfig[] = [];
   if (Array.isArray(c.allowlists)) allowlists = c.allowlists.map((a, i) => allowlistOf(a, i, problems)).filter((a) => a !== undefined);
   else if (c.allowlists !== undefined) problems.add('allowlists must be a list');
   const config: RepoConfig = {
-    rotation: rotation ?? DEFAULT_REPO_CONFIG.rotation,
+    rotation: rotation.enabled ?? DEFAULT_REPO_CONFIG.rotation,
+    rotationPolicy: rotation.policy,
     disabledRules: problems.stringList(c.disabledRules, 'disabledRules') ?? DEFAULT_REPO_CONFIG.disabledRules,
     ignorePaths: problems.stringList(c.ignorePaths, 'ignorePaths') ?? DEFAULT_REPO_CONFIG.ignorePaths,
     allowlists,
     issues: issuesOf(c.issues, problems),
+    notify: notifyOf(c.notify, problems),
     failing: failingOf(c, problems),
     incompleteScan: incompleteScanOf(c.incompleteScan, problems),
   };

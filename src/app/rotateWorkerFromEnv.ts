@@ -38,8 +38,8 @@ export async function startRotateWorkerFromEnv(opts: RotateWorkerEnvOptions = {}
       const config = await loadRepoConfig(octokit as never, job.owner, job.repo);
       // A broken config is reported on the check run; the issue still goes out, with the
       // defaults plus whatever the file says validly.
-      const issues = config instanceof InvalidRepoConfig ? config.usable.issues : config.issues;
-      return { labels: issues.labels, assignees: issues.assignees };
+      const usable = config instanceof InvalidRepoConfig ? config.usable : config;
+      return { labels: usable.issues.labels, assignees: usable.issues.assignees, fallbackRepo: usable.notify.fallbackRepo };
     },
     log,
     handleSignals: opts.handleSignals,

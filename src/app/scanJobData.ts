@@ -12,6 +12,8 @@ export interface ScanJobData {
   defaultBranch: string;
   /** The repository's web page (the payload's html_url): the base of every link keywarden writes. */
   repoUrl?: string;
+  /** GitHub's `private` flag from the payload; false means public (leaked keys are revoked). */
+  isPrivate?: boolean;
   event: 'push' | 'pull_request' | 'installation';
   /** push: before..after; pull_request: base..head; installation: the default branch's history. */
   before?: string;

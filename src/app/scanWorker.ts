@@ -14,6 +14,7 @@ import { scansTotal } from '../queue/metrics.js';
 import { gitHubApp } from '../github/client.js';
 import type { GitHubRetryOptions } from '../github/retry.js';
 import type { RotateJobData } from '../rotation/rotateJobData.js';
+import type { KeyStateReader } from '../rotation/keyStates.js';
 import type { ScanJobData } from './scanJobData.js';
 import { processScanJob, type ScanJobReturn } from './scanJob/processScanJob.js';
 import { BaselineStore } from './baselineStore.js';
@@ -43,6 +44,8 @@ export interface ScanWorkerOptions {
   /** False when no key service is configured: findings are reported, no rotation is queued. */
   rotation?: boolean;
   lock?: Partial<Record<keyof typeof WORKER_LOCK_OPTIONS, number>>;
+  /** The key service's verify (KEYSERVICE_*): the baseline issue shows each key's state. */
+  keyStates?: KeyStateReader;
 }
 
 export interface ScanWorkerHandle {
@@ -69,6 +72,7 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     allowLocalClone: opts.allowLocalClone,
     githubRetry: opts.githubRetry,
     rotationNotConfigured: opts.rotation === false,
+    keyStates: opts.keyStates,
     reportLock: redisLock(producer, { prefix: `${prefix}:keywarden:scan-report` }),
     limits: {
       maxCommits: opts.maxCommits ?? DEFAULT_SCAN_LIMITS.maxCommits,

@@ -44,6 +44,10 @@ SIGTERM lets in-flight jobs finish, then exits.`,
 
       if (queues.includes('scan')) {
         const { startScanWorker } = await import('../app/scanWorker.js');
+        // With a key service, the baseline issue lists each leaked key's state from its verify.
+        const keyService = process.env.KEYSERVICE_URL && process.env.KEYSERVICE_PUBLIC_KEY && process.env.KEYSERVICE_SECRET_KEY
+          ? (await import('../rotation/keyServiceRotator.js')).KeyServiceRotator.fromEnv()
+          : undefined;
         const num = (v: string | undefined) => (v && Number.isInteger(Number(v)) && Number(v) > 0 ? Number(v) : undefined);
         const scan = startScanWorker({
           redis: env.redisUrl,
@@ -58,6 +62,7 @@ SIGTERM lets in-flight jobs finish, then exits.`,
           maxBytes: num(process.env.SCAN_MAX_BYTES),
           allowLocalClone: process.env.KEYWARDEN_ALLOW_FILE_CLONE === '1',
           rotation: !rotationOff,
+          keyStates: keyService,
           log,
           handleSignals: false,
         });

@@ -62,6 +62,7 @@ export async function verifyToken(sql: Sql, caller: KeyRow, body: { token?: stri
   if (status === 'expired' && key.expires_at) out.expiresAt = key.expires_at.toISOString();
   if (canSeeOwner(caller, key)) {
     out.keyId = key.id;
+    out.name = key.name;
     out.organizationId = key.organization_id;
     out.accountId = key.account_id;
     if (key.rolled_at) out.rolledAt = key.rolled_at.toISOString();
@@ -82,7 +83,7 @@ export interface Reporter {
    * `roll`: what a leak report does. `github`: the owner organization's githubPartnerPolicy,
    * `revoke` (the token is public, so it ends at once, grace or not) or `roll`.
    */
-  policy: 'roll' | 'github';
+  policy: 'roll' | 'revoke' | 'github';
 }
 
 export interface LeakFacts {
@@ -103,7 +104,9 @@ export interface LeakFacts {
 export async function reportLeak(tx: Sql, pepper: Buffer, caller: KeyRow, body: LeakReportRequest, now: Date, graceSeconds: number): Promise<Outcome> {
   const hash = body.tokenHash.toLowerCase();
   if (!SHA256_HEX.test(hash)) throw validationFailed('tokenHash must be the SHA-256 of the token, as 64 hex characters.');
-  const reporter: Reporter = { key: caller, reportedBy: caller.id, policy: 'roll' };
+  // `action: revoke`: the reporter saw the key in public (a public repository), where a grace
+  // period only gives whoever harvested it time to use it.
+  const reporter: Reporter = { key: caller, reportedBy: caller.id, policy: body.action === 'revoke' ? 'revoke' : 'roll' };
   return recordLeak(tx, pepper, reporter, { tokenHash: hash, sourceUrl: body.sourceUrl, description: body.description, source: null }, now, graceSeconds);
 }
 
@@ -120,7 +123,7 @@ export async function recordLeak(tx: Sql, pepper: Buffer, reporter: Reporter, fa
   let newKeyId: string | null = null;
   let stopsAt: Date | null = null;
   if (key) {
-    Object.assign(out, { keyId: key.id, organizationId: key.organization_id, accountId: key.account_id, mode: key.mode, kind: key.kind });
+    Object.assign(out, { keyId: key.id, name: key.name, organizationId: key.organization_id, accountId: key.account_id, mode: key.mode, kind: key.kind });
     const status = statusAt(key, now);
     const action = key.kind === 'secret' && (status === 'active' || status === 'rolled') ? await actionFor(tx, reporter, key) : 'roll';
     if (key.kind === 'public') {
@@ -156,7 +159,7 @@ export async function recordLeak(tx: Sql, pepper: Buffer, reporter: Reporter, fa
     }
   }
   if (key && reporter.key && !canSeeOwner(reporter.key, key)) {
-    for (const field of ['keyId', 'organizationId', 'accountId', 'newKeyId']) delete out[field];
+    for (const field of ['keyId', 'name', 'organizationId', 'accountId', 'newKeyId']) delete out[field];
   }
   if (stopsAt) out.keyStopsAt = stopsAt.toISOString();
   const incident: IncidentRow = {
@@ -188,7 +191,7 @@ export async function recordLeak(tx: Sql, pepper: Buffer, reporter: Reporter, fa
 }
 
 async function actionFor(tx: Sql, reporter: Reporter, key: KeyRow): Promise<'roll' | 'revoke'> {
-  if (reporter.policy === 'roll') return 'roll';
+  if (reporter.policy !== 'github') return reporter.policy;
   const rows = await tx.query<{ github_partner_policy: 'roll' | 'revoke' }>('SELECT github_partner_policy FROM organizations WHERE id = $1', [key.organization_id]);
   return rows[0]?.github_partner_policy ?? 'revoke';
 }

@@ -131,6 +131,7 @@ export const verifySchema = {
         rolledAt: isoDate,
         replacedBy: str,
         keyId: str,
+        name: nullableStr,
         organizationId: str,
         accountId: nullableStr,
       },
@@ -148,6 +149,7 @@ export const reportLeakSchema = {
       tokenHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
       sourceUrl: text(1, 2048),
       description: text(0, 2000),
+      action: { type: 'string', enum: ['roll', 'revoke'] },
     },
   },
   response: {
@@ -155,9 +157,10 @@ export const reportLeakSchema = {
       type: 'object',
       properties: {
         incidentId: str,
-        label: { type: 'string', enum: ['rolled', 'already_rolled', 'revoked', 'expired', 'public', 'unknown'] },
+        label: { type: 'string', enum: ['rolled', 'already_rolled', 'revoked', 'revoked_now', 'expired', 'public', 'unknown'] },
         tokenHash: str,
         keyId: str,
+        name: nullableStr,
         organizationId: str,
         accountId: nullableStr,
         mode: str,

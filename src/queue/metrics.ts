@@ -30,6 +30,18 @@ export const rotationsTotal = new Counter({
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
+export const notifyFailedTotal = new Counter({
+  name: 'keywarden_notify_failed_total',
+  help: 'Notify jobs that failed for good: an owner who was never told of a rolled or revoked key (by error code).',
+  labelNames: ['code'] as const,
+  registers: [registry],
+});
+export const notifyFallbackTotal = new Counter({
+  name: 'keywarden_notify_fallback_total',
+  help: 'Owners told another way because the issue could not be opened (commit-comment, fallback-repo).',
+  labelNames: ['via'] as const,
+  registers: [registry],
+});
 export const webhookToRolledSeconds = new Histogram({
   name: 'keywarden_webhook_to_rolled_seconds',
   help: 'Time from webhook receipt to the leaked key rolled.',
@@ -82,5 +94,11 @@ export const rotationMetrics = {
   },
   webhookToRolled(seconds: number): void {
     webhookToRolledSeconds.observe(seconds);
+  },
+  notifyFailed(code: string): void {
+    notifyFailedTotal.inc({ code });
+  },
+  notifyFallback(via: string): void {
+    notifyFallbackTotal.inc({ via });
   },
 };

@@ -48,6 +48,8 @@ export function issueTitle(job: RotateJobData, result: RotationResult): string {
       return result.oldKeyExpiresAt
         ? `Leaked ${kind}: already rolled, old key stops working ${formatUtc(result.oldKeyExpiresAt)}`
         : `Leaked ${kind}: already rolled`;
+    case 'revoked_now':
+      return `Leaked ${kind} in a public repository: revoked at once, issue a new key`;
     case 'revoked':
     case 'expired':
       return `${cap} leaked: it is already ${result.outcome}, remove it from the repository`;
@@ -56,19 +58,31 @@ export function issueTitle(job: RotateJobData, result: RotationResult): string {
   }
 }
 
-function whereLines(job: RotateJobData): string[] {
+/** Which key: its name and id from the key service, and the secret's last 4 characters. */
+export function keyDescription(job: RotateJobData, result: RotationResult): string {
+  // Anyone can read a public repository's issues: nothing there may help an outsider.
+  if (job.publicRepo) return `\`${job.preview}\``;
+  const parts: string[] = [];
+  if (result.keyName) parts.push(`"${result.keyName.replace(/[|`\r\n]/g, ' ')}"`);
+  if (result.keyId) parts.push(`id \`${result.keyId}\``);
+  parts.push(job.last4 ? `secret ending in \`…${job.last4}\`` : `\`${job.preview}\``);
+  return parts.join(', ');
+}
+
+function whereLines(job: RotateJobData, result: RotationResult): string[] {
   const commit = job.commit ? (job.htmlUrl ? `[\`${job.commit.slice(0, 12)}\`](${job.htmlUrl})` : `\`${job.commit.slice(0, 12)}\``) : 'unknown';
   const author = job.authorLogin ? `@${job.authorLogin}` : (job.author ?? 'unknown');
   const lines = [
     `| | |`,
     `|---|---|`,
+    ...(job.reportedFrom ? [`| Repository | \`${job.reportedFrom}\` (its issues could not be opened) |`] : []),
     `| File | \`${job.path}\`, line ${job.line} |`,
     `| Commit | ${commit} |`,
   ];
   if (job.pullRequest) {
     lines.push(`| Pull request | ${job.pullRequest.htmlUrl ? `[#${job.pullRequest.number}](${job.pullRequest.htmlUrl})` : `#${job.pullRequest.number}`} |`);
   }
-  lines.push(`| Author | ${author} |`, `| Rule | \`${job.ruleId}\` |`, `| Key (redacted) | \`${job.preview}\` |`);
+  lines.push(`| Author | ${author} |`, `| Rule | \`${job.ruleId}\` |`, `| Key | ${keyDescription(job, result)} |`);
   return lines;
 }
 
@@ -87,14 +101,24 @@ function deadlineLines(result: RotationResult, now: Date, verb: string): string[
   ];
 }
 
-const WHAT_TO_DO = [
-  '### What to do now',
-  '',
-  '1. Get the new key from the key service (the key list shows the replacement; its secret was shown once, to whoever rolled it, so roll again from the dashboard if you need to see a secret).',
-  '2. Update every deployment and secrets store (CI variables, vault, environment files) that uses the old key, before the deadline above.',
-  '3. Remove the key from the code. If the repository is or was public, also purge it from the git history (for example with `git filter-repo`) and force-push: rolling makes the leaked value useless, purging stops it from being copied again.',
-  '4. Close this issue once done.',
-];
+function whatToDo(job: RotateJobData, result: RotationResult): string[] {
+  const replacement = result.replacementKeyId && !job.publicRepo ? ` (\`${result.replacementKeyId}\`)` : '';
+  const rolled = result.outcome === 'rolled' || result.outcome === 'already_rolled';
+  return [
+    '### What to do now',
+    '',
+    ...(result.outcome === 'revoked_now'
+      ? ['1. Issue a new key in the key service, and put it in every deployment and secrets store (CI variables, vault, environment files) that used the revoked one: they are refused from now on.', '2. Check the key service\'s logs for use of the leaked key since it was pushed.']
+      : rolled
+      ? [
+          `1. Get a working key. Rolling replaced the leaked key with a new key${replacement} whose secret nobody has seen: the key service never shows it to keywarden. **Roll that replacement key** (key service dashboard, or \`POST /v1/keys/{id}/roll\` with an owner key): you get a fresh secret, shown to you once, and the unseen one is retired.`,
+          '2. Put the fresh secret in every deployment and secrets store (CI variables, vault, environment files) that uses the leaked key, before the deadline above.',
+        ]
+      : ['1. Make sure nothing still uses this key; issue a new key in the key service if something does.', '2. Update every deployment and secrets store that used it.']),
+    '3. Remove the key from the code. If the repository is or was public, also purge it from the git history (for example with `git filter-repo`) and force-push: rolling makes the leaked value useless, purging stops it from being copied again.',
+    '4. Close this issue once done.',
+  ];
+}
 
 const FALSE_POSITIVE = [
   '### Not a real key?',
@@ -106,6 +130,8 @@ export function issueBody(job: RotateJobData, result: RotationResult, now: Date)
   const intro: Record<string, string> = {
     rolled: 'keywarden found a live secret key in this repository and **rolled it**.',
     already_rolled: 'keywarden found a secret key in this repository. It had **already been rolled** before this leak was reported.',
+    revoked_now:
+      'keywarden found a live secret key in this **public** repository and **revoked it at once**: anyone can read a public repository and keys published there are harvested within minutes, so it got no grace period (`rotation.publicRepos: revoke`, the default). Anything still using it is refused from now on.',
     revoked: 'keywarden found a secret key in this repository. The key is **already revoked**, so it can no longer be used, but it should not stay in the code.',
     expired: 'keywarden found a secret key in this repository. The key has **already expired**, but it should not stay in the code.',
   };
@@ -118,9 +144,9 @@ export function issueBody(job: RotateJobData, result: RotationResult, now: Date)
     '',
     '### Where it leaked',
     '',
-    ...whereLines(job),
+    ...whereLines(job, result),
     '',
-    ...WHAT_TO_DO,
+    ...whatToDo(job, result),
     '',
     ...FALSE_POSITIVE,
     '',
@@ -134,6 +160,7 @@ export function followUpComment(job: RotateJobData, result: RotationResult, now:
   const state: Record<string, string> = {
     rolled: 'The key was rolled.',
     already_rolled: 'The key is already in its grace period after an earlier roll; it was not rolled again.',
+    revoked_now: 'The key was revoked at once (public repository).',
     revoked: 'The key is already revoked.',
     expired: 'The key has already expired.',
   };

@@ -13,6 +13,7 @@
 import type { RotationRequest, RotationResult, Rotator, RotationOutcome } from './rotator.js';
 import { RotationError } from './rotator.js';
 import type { ErrorAnswer, LeakLabelAnswer, LeakReportAnswer, LeakReportRequest, VerifyAnswer, VerifyRequest } from '../keyservice/contract.js';
+import { keyStateOf, type KeyStateInfo } from './keyStates.js';
 
 export interface KeyServiceRotatorOptions {
   baseUrl: string;
@@ -34,6 +35,7 @@ const LABELS: Record<LeakLabelAnswer, RotationOutcome> = {
   rolled: 'rolled',
   already_rolled: 'already_rolled',
   revoked: 'revoked',
+  revoked_now: 'revoked_now',
   expired: 'expired',
   public: 'public',
   unknown: 'unknown',
@@ -81,18 +83,30 @@ export class KeyServiceRotator implements Rotator {
       const settled = await this.settledByEarlierAttempt(req.secretHash, req.firstSentAt);
       if (settled) return settled;
     }
-    const report: LeakReportRequest = { tokenHash: req.secretHash, sourceUrl: req.sourceUrl ?? 'unknown', description: req.description };
+    const report: LeakReportRequest = { tokenHash: req.secretHash, sourceUrl: req.sourceUrl ?? 'unknown', description: req.description, ...(req.action === 'revoke' ? { action: 'revoke' as const } : {}) };
     const { status, body } = await this.post('/v1/leaks', report, { 'x-idempotency-key': req.idempotencyKey });
     if (status >= 200 && status < 300) return parseLeakAnswer(body as LeakReportAnswer);
     throw classifyFailure(status, body as Partial<ErrorAnswer>, this.opts.inProcessRetryMs);
   }
 
+  /** The key service's `verify` answer about a key, by its SHA-256: state, id, grace end. */
+  async verify(tokenHash: string): Promise<VerifyAnswer> {
+    const question: VerifyRequest = { tokenHash };
+    const { status, body } = await this.post('/v1/keys/verify', question, {});
+    if (status < 200 || status >= 300) throw classifyFailure(status, body as Partial<ErrorAnswer>, this.opts.inProcessRetryMs);
+    return body as VerifyAnswer;
+  }
+
+  /** Each key's state, for the baseline issue (KeyStateReader). */
+  async keyStates(tokenHashes: string[]): Promise<Map<string, KeyStateInfo>> {
+    const out = new Map<string, KeyStateInfo>();
+    for (const h of new Set(tokenHashes)) out.set(h, keyStateOf(await this.verify(h)));
+    return out;
+  }
+
   /** Returns the result when the key's state proves an earlier attempt of ours rolled it. */
   private async settledByEarlierAttempt(tokenHash: string, firstSentAt: number): Promise<RotationResult | null> {
-    const question: VerifyRequest = { tokenHash };
-    const { status, body: answer } = await this.post('/v1/keys/verify', question, {});
-    if (status < 200 || status >= 300) throw classifyFailure(status, answer as Partial<ErrorAnswer>, this.opts.inProcessRetryMs);
-    const body = answer as VerifyAnswer;
+    const body = await this.verify(tokenHash);
     // A key in its grace period: the service says until when.
     const graceUntil = body.status === 'grace' ? body.graceUntil : undefined;
     if (!graceUntil) return null;
@@ -103,6 +117,8 @@ export class KeyServiceRotator implements Rotator {
       outcome: 'rolled',
       via: 'verify',
       keyId: body.keyId,
+      keyName: body.name ?? undefined,
+      replacementKeyId: body.replacedBy,
       organizationId: body.organizationId,
       accountId: body.accountId ?? undefined,
       mode: body.mode,
@@ -195,6 +211,8 @@ export function parseLeakAnswer(body: LeakReportAnswer): RotationResult {
     outcome,
     via: 'report',
     keyId: body.keyId,
+    keyName: body.name ?? undefined,
+    replacementKeyId: body.newKeyId ?? undefined,
     organizationId: body.organizationId,
     accountId: body.accountId ?? undefined,
     mode: body.mode,

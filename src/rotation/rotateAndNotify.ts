@@ -13,6 +13,7 @@ import { commitUrlOf, type RotateJobData, type RotateJobState } from './rotateJo
 import { RotationError, type RotationResult, type RotatorRegistry } from './rotator.js';
 import type { GitHubClient, GitHubRetryOptions } from '../github/retry.js';
 import { ensureOwnerIssue, notePublicKeyOnPullRequest, type OwnerIssueResult } from './ownerIssue.js';
+import { isRefusedHere, notifyByFallback, type FallbackResult } from './notifyFallback.js';
 
 export interface RotateJobReturn {
   outcome: RotationResult['outcome'];
@@ -25,6 +26,8 @@ export interface NotifyJobReturn {
   issue?: number;
   issueCreated?: boolean;
   pullRequestCommented?: boolean;
+  /** The issue could not be opened; the owner was told this way instead. */
+  fallback?: FallbackResult['via'];
 }
 
 /** Outcomes the owner hears about. `unknown` / `unsupported`: the finding stands in the check run. */
@@ -36,6 +39,10 @@ export interface RotationMetrics {
   rotation(outcome: string): void;
   /** Seconds from webhook receipt to the key rolled. */
   webhookToRolled(seconds: number): void;
+  /** A notify job failed for good: nobody was told (by error code). */
+  notifyFailed?(code: string): void;
+  /** The owner was told another way than the issue (commit-comment, fallback-repo). */
+  notifyFallback?(via: string): void;
 }
 
 export interface RotateJobDeps {
@@ -43,7 +50,7 @@ export interface RotateJobDeps {
   notifyQueue?: Queue<RotateJobState>;
   github(installationId: number): Promise<GitHubClient>;
   /** Labels and fallback assignees from the repository's config. */
-  issueSettings?(job: RotateJobData): Promise<{ labels?: string[]; assignees?: string[] }>;
+  issueSettings?(job: RotateJobData): Promise<{ labels?: string[]; assignees?: string[]; fallbackRepo?: string }>;
   withLock?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
   metrics?: RotationMetrics;
   log: Logger;
@@ -73,6 +80,7 @@ async function rotateOnce(job: Job<RotateJobState>, deps: RotateJobDeps): Promis
       sourceUrl: sourceUrlOf(data),
       description: `${data.ruleId} in ${data.owner}/${data.repo}:${data.path}:${data.line}`,
       firstSentAt: previouslySent,
+      ...(data.action ? { action: data.action } : {}),
     });
   } catch (err) {
     if (err instanceof RotationError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
@@ -120,7 +128,17 @@ async function processNotice(data: RotateJobState, deps: RotateJobDeps, log: Rot
     log.info({ noted }, 'public key: nothing rotated');
     return { outcome: result.outcome, pullRequestCommented: noted };
   }
-  const issue: OwnerIssueResult = await ensureOwnerIssue(gh, data, result, issueOpts);
+  let issue: OwnerIssueResult;
+  try {
+    issue = await ensureOwnerIssue(gh, data, result, issueOpts);
+  } catch (err) {
+    if (!isRefusedHere(err)) throw err;
+    log.warn({ status: (err as { status?: number }).status, err: (err as Error).message }, 'cannot open the owner issue here; trying the fallbacks');
+    const fb = await notifyByFallback(gh, data, result, settings.fallbackRepo, issueOpts, err);
+    deps.metrics?.notifyFallback?.(fb.via);
+    log.info({ via: fb.via, url: fb.url }, 'owner told another way');
+    return { outcome: result.outcome, issue: fb.number, fallback: fb.via };
+  }
   log.info({ issue: issue.number, created: issue.created, commented: issue.commented, pr: issue.pullRequestCommented }, 'owner told');
   return { outcome: result.outcome, issue: issue.number, issueCreated: issue.created, pullRequestCommented: issue.pullRequestCommented };
 }

@@ -18,6 +18,8 @@ export interface RotateJobData {
   /** SHA-256 hex of the secret. */
   secretHash: string;
   preview: string;
+  /** The secret's last 4 characters (rotatable keys only), to tell the owner which key. */
+  last4?: string;
   fingerprint: string;
   /** UUID derived from the fingerprint, reused on every retry as X-Idempotency-Key. */
   idempotencyKey: string;
@@ -32,6 +34,15 @@ export interface RotateJobData {
   repoUrl?: string;
   /** The leaking line's page. */
   htmlUrl?: string;
+  /**
+   * The repository is public: the owner's issue (readable by anyone) names no key id, name or
+   * anything else that helps an outsider.
+   */
+  publicRepo?: boolean;
+  /** `revoke`: end the key at once (a public repository, `rotation.publicRepos: revoke`). */
+  action?: 'roll' | 'revoke';
+  /** Set on an issue in the fallback contact repository: `owner/repo` the key leaked from. */
+  reportedFrom?: string;
 }
 
 /** The leaking commit's page, when the job knows where its repository lives. */
@@ -57,6 +68,10 @@ export interface RotateContext {
   repoUrl?: string;
   commitAuthors?: Record<string, string>;
   actorLogin?: string;
+  /** The repository is public (GitHub's `private: false`). */
+  publicRepo?: boolean;
+  /** What to do with a key leaked in a public repository (default revoke). */
+  publicRepos?: 'revoke' | 'roll';
 }
 
 /** Rotators that consume the rotate queue. `github` is revoked in the scan worker instead (raw token needed). */
@@ -79,6 +94,7 @@ export function rotateJobFor(f: Finding, ctx: RotateContext): { name: string; da
     kind: f.kind,
     secretHash: f.secretHash,
     preview: f.preview,
+    ...(f.last4 ? { last4: f.last4 } : {}),
     fingerprint: f.fingerprint,
     idempotencyKey,
     path: f.path,
@@ -91,6 +107,7 @@ export function rotateJobFor(f: Finding, ctx: RotateContext): { name: string; da
     pullRequest: ctx.pullRequest,
     repoUrl: ctx.repoUrl,
     htmlUrl: ctx.repoUrl && f.commit ? `${ctx.repoUrl}/blob/${f.commit}/${f.path}#L${f.line}` : undefined,
+    ...(ctx.publicRepo ? { publicRepo: true, action: ctx.publicRepos === 'roll' ? ('roll' as const) : ('revoke' as const) } : {}),
   };
   return { name: f.rotator!, data, opts: { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${idempotencyKey}` } };
 }

@@ -11,7 +11,7 @@ import { pino, type Logger } from 'pino';
 import { openRedis } from '../queue/redis.js';
 import { rotationMetrics } from '../queue/metrics.js';
 import { NOTIFY_QUEUE, ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from '../queue/queues.js';
-import { closeOnSignals, startQueueWorker } from '../queue/worker.js';
+import { closeOnSignals, isFinalFailure, startQueueWorker } from '../queue/worker.js';
 import { redisLock } from '../queue/redisLock.js';
 import { processNotifyJob, processRotateJob, type NotifyJobReturn, type RotateJobDeps, type RotateJobReturn } from './rotateAndNotify.js';
 import type { RotateJobState } from './rotateJobData.js';
@@ -77,6 +77,11 @@ export function startRotateWorker(opts: RotateWorkerOptions): RotateWorkerHandle
   };
   const worker = startQueueWorker<RotateJobState, RotateJobReturn>({ ...common, queue: ROTATE_QUEUE, process: (job) => processRotateJob(job, deps), concurrency: opts.concurrency ?? 4 });
   const notifyWorker = startQueueWorker<RotateJobState, NotifyJobReturn>({ ...common, queue: NOTIFY_QUEUE, process: (job) => processNotifyJob(job, deps), concurrency: opts.notifyConcurrency ?? 4 });
+  // A notify job that fails for good means an owner who was never told: count it (the failure
+  // itself is logged by startQueueWorker), so an alert can fire on it.
+  notifyWorker.on('failed', (job, err) => {
+    if (job && isFinalFailure(job, err)) deps.metrics?.notifyFailed?.((err.message.match(/^([A-Z][A-Z0-9_]+):/)?.[1]) ?? (err as { code?: string }).code ?? String((err as { status?: number }).status ?? 'error'));
+  });
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

@@ -5,13 +5,14 @@ import { v5 as uuidv5 } from 'uuid';
 
 /**
  * What happened to a leaked key. `rolled`: we rolled it now. `already_rolled`: it was already
- * in its grace period. `revoked` / `expired`: it is dead already. `public`: a public key, nothing
+ * in its grace period. `revoked_now`: we revoked it (a public repository). `revoked` / `expired`: it is dead already. `public`: a public key, nothing
  * to do. `unknown`: not a key the service knows. `unsupported`: this rotator cannot act here.
  */
 export type RotationOutcome =
   | 'rolled'
   | 'already_rolled'
   | 'revoked'
+  | 'revoked_now'
   | 'expired'
   | 'public'
   | 'unknown'
@@ -30,11 +31,17 @@ export interface RotationRequest {
    * has been sent yet. A key found in grace that began at or after this moment was rolled by us.
    */
   firstSentAt?: number;
+  /** `revoke`: end the key at once, no grace (it leaked in public). Default `roll`. */
+  action?: 'roll' | 'revoke';
 }
 
 export interface RotationResult {
   outcome: RotationOutcome;
   keyId?: string;
+  /** The key's name in the key service, when it has one. */
+  keyName?: string;
+  /** The key that replaced it (rolled): the one the owner rolls to get a secret they can see. */
+  replacementKeyId?: string;
   organizationId?: string;
   accountId?: string;
   mode?: string;

@@ -131,11 +131,30 @@ const NOT_PROVIDERS = new Set([
   'streak', 'terminus', 'unleash', 'wallet', 'chroma', 'coda', 'gemini', 'genius', 'kagi', 'kimi', 'bonsai', 'bunny',
 ]);
 
+/** First parts of compound keywords that name a kind of secret, not a provider (client_secret, api_key). */
+const GENERIC_PARTS = /^(?:client|secret|api|access|private|public|auth|app|service|account|user|admin|master|session|signing|webhook|shared|consumer|oauth|refresh|bot|personal|deploy|read|write|bearer|basic|db|database|server|project|org|team|live|test|prod|dev|sandbox|license|encryption|root|global|default|integration|partner|merchant|customer|management)$/;
+
+/**
+ * The pattern a keyword contributes to the provider words, if it names a provider: a word
+ * (`tailscale`), a word with a trailing separator (`ably_` -> ably), or a compound whose first
+ * part is not a kind of secret (`otx_api`, `ansible_galaxy`, any separator or none).
+ */
+function providerWord(k: string): string | undefined {
+  const core = k.replace(/[_.-]+$/, '');
+  if (/^[a-z][a-z0-9]{3,}$/.test(core)) return NOT_PROVIDERS.has(core) || /^(.)\1+$/.test(core) ? undefined : core;
+  const parts = /^([a-z][a-z0-9]{2,})[_.-]([a-z0-9]{2,})$/.exec(core);
+  if (!parts || GENERIC_PARTS.test(parts[1]) || NOT_PROVIDERS.has(parts[1] + parts[2])) return undefined;
+  return `${parts[1]}[_.-]?${parts[2]}`;
+}
+
 function providerWordsOf(rules: CompiledRule[]): RegExp | undefined {
   const words = new Set<string>();
   for (const r of rules) {
     if (r.config.generic || r.prefixes.length > 0 || r.config.regex === undefined) continue;
-    for (const k of r.config.keywords) if (/^[a-z][a-z0-9]{3,}$/.test(k) && !NOT_PROVIDERS.has(k) && !/^(.)\1+$/.test(k)) words.add(k);
+    for (const k of r.config.keywords) {
+      const word = providerWord(k);
+      if (word) words.add(word);
+    }
   }
   if (words.size === 0) return undefined;
   return new RegExp([...words].sort((a, b) => b.length - a.length).join('|'), 'i');

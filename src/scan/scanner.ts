@@ -85,6 +85,14 @@ function lineAround(bytes: Buffer, off: number): string {
   return bytes.toString('utf8', s, e < 0 ? bytes.length : e);
 }
 
+/**
+ * The last 4 characters of a rotatable key, as GitHub shows for tokens: enough for the owner to
+ * tell which key leaked, never more (and none for a secret too short to spare them).
+ */
+function lastFourOf(secret: string): { last4?: string } {
+  return secret.length >= 20 ? { last4: secret.slice(-4) } : {};
+}
+
 export class Scanner {
   private readonly maxBytes: number;
   private readonly decodeDepth: number;
@@ -295,7 +303,7 @@ export class Scanner {
       severity: publicKey ? 'info' : cfg.severity,
       confidence: cfg.confidence,
       kind: cfg.kind,
-      ...(cfg.rotator && !publicKey ? { rotator: cfg.rotator } : {}),
+      ...(cfg.rotator && !publicKey ? { rotator: cfg.rotator, ...lastFourOf(hit.secret) } : {}),
       entropy: Math.round(entropy * 1000) / 1000,
       preview: redact(hit.secret),
       secretHash,

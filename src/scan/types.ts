@@ -63,6 +63,8 @@ export interface Finding {
   entropy: number;
   /** Redacted preview: never the whole secret. */
   preview: string;
+  /** Rotatable keys only: the secret's last 4 characters, so the owner can tell which key leaked. */
+  last4?: string;
   /** SHA-256 (hex) of the secret. What travels instead of the secret. */
   secretHash: string;
   /** Stable identity: rule + path + secretHash (+ commit in history scans). Not positional. */

@@ -40,9 +40,21 @@ describe('loadRepoConfig', () => {
 });
 
 describe('parseRepoConfig', () => {
+  it('keeps baseline rotation off and revokes in public repositories unless the file says otherwise', () => {
+    expect(parseRepoConfig({})).toMatchObject({ rotation: true, rotationPolicy: { baseline: false, publicRepos: 'revoke' } });
+    expect(parseRepoConfig({ rotation: true })).toMatchObject({ rotation: true, rotationPolicy: { baseline: false, publicRepos: 'revoke' } });
+    expect(parseRepoConfig({ rotation: { baseline: true, publicRepos: 'roll' } })).toMatchObject({ rotation: true, rotationPolicy: { baseline: true, publicRepos: 'roll' } });
+    expect(parseRepoConfig({ rotation: { enabled: false } })).toMatchObject({ rotation: false });
+    expect(parseRepoConfig({ notify: { fallbackRepo: 'octo-org/security' } })).toMatchObject({ notify: { fallbackRepo: 'octo-org/security' } });
+  });
+
   it.each([
     [{ rotation: 'yes' }, /rotation must be true or false/],
     [{ rotaton: true }, /unknown key "rotaton"/],
+    [{ rotation: { baseline: 'yes' } }, /rotation\.baseline must be true or false/],
+    [{ rotation: { publicRepos: 'ignore' } }, /rotation\.publicRepos must be one of revoke, roll/],
+    [{ rotation: { basline: true } }, /rotation: unknown key "basline"/],
+    [{ notify: { fallbackRepo: 'just-a-name' } }, /notify\.fallbackRepo must be owner\/repo/],
     [{ ignorePaths: 'vendor' }, /ignorePaths must be a list of strings/],
     [{ allowlists: [{ regex: 'x' }] }, /unknown key "regex" in allowlists\[0\]/],
     [{ allowlists: [{ condition: 'XOR' }] }, /allowlists\[0\]: condition must be "OR" or "AND"/],
@@ -82,7 +94,7 @@ describe('parseRepoConfig', () => {
 
   it('names every problem, not only the first', () => {
     const r = parseRepoConfig({ rotation: 'yes', ignorePaths: 'vendor', disabledRules: ['generic-api-key'] });
-    expect((r as InvalidRepoConfig).reason).toMatch(/rotation must be true or false; ignorePaths must be a list of strings/);
+    expect((r as InvalidRepoConfig).reason).toMatch(/rotation must be true or false, or a mapping of enabled, baseline, publicRepos; ignorePaths must be a list of strings/);
     expect((r as InvalidRepoConfig).usable).toMatchObject({ rotation: true, ignorePaths: [], disabledRules: ['generic-api-key'] });
   });
 });

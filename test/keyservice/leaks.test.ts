@@ -26,6 +26,19 @@ describe.each(backends('leaks'))('leak reports and verify ($name)', (backend) =>
     return { customer, accountId: acct.body.id as string, key: key.body, pair: pairOf(key.body) };
   }
 
+  it('with action revoke (a leak in public), revokes the key at once: label revoked_now, refused now, no roll; names the key', async () => {
+    const { key, pair } = await customerKey();
+    const res = await h.call('POST', '/v1/leaks', { creds: bot, body: { tokenHash: sha(pair.secretKey), sourceUrl: 'https://github.com/acme/site/blob/abc/.env#L1', description: 'public repository', action: 'revoke' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ label: 'revoked_now', keyId: key.id, revokedAt: new Date(h.clock.t).toISOString() });
+    expect('rolledAt' in res.body).toBe(false);
+    const verify = await h.call('POST', '/v1/keys/verify', { creds: bot, body: { tokenHash: sha(pair.secretKey) } });
+    expect(verify.body).toMatchObject({ status: 'revoked', keyId: key.id });
+    expect(verify.body).toHaveProperty('name');
+    const bad = await h.call('POST', '/v1/leaks', { creds: bot, body: { tokenHash: sha(pair.secretKey), sourceUrl: 'x', description: 'y', action: 'delete' } });
+    expect(bad.status).toBe(400);
+  });
+
   it('rolls an active live secret key of any organization: label rolled, with owner and old-key expiry', async () => {
     const { customer, accountId, key, pair } = await customerKey();
     const res = await report(sha(pair.secretKey));

@@ -124,6 +124,8 @@ describe('leak to rolled key and issue, end to end', () => {
     payload.repository.owner.name = 'octo-org';
     payload.repository.clone_url = `file://${bare}`;
     payload.repository.default_branch = 'main';
+    // A private repository: its leaked keys are rolled with a grace period (public ones are revoked).
+    payload.repository.private = true;
     payload.installation = { id: 777, node_id: 'x' };
     const body = JSON.stringify(payload);
     const res = await fetch(`${server.url}/api/github/webhooks`, {
@@ -150,6 +152,13 @@ describe('leak to rolled key and issue, end to end', () => {
     expect(issue.title).toBe(`Leaked live secret key: rolled, old key stops working ${formatUtc(deadline.toISOString())}`);
     expect(issue.body).toContain(`The old key stops working at ${formatUtc(deadline.toISOString())}** (in 12 hours)`);
     expect(issue.body).toContain('`config/payments.env`, line 2');
+    // Which key: its name and id from the key service, the secret's last 4 characters, no more.
+    expect(issue.body).toContain(`| Key | "app", id \`${leaked.id}\`, secret ending in \`…${leaked.secretKey.slice(-4)}\` |`);
+    expect(issue.body).not.toContain(leaked.secretKey.slice(-5));
+    // The recovery step, plainly: roll the replacement (named), never "roll again to see".
+    expect(issue.body).toMatch(/\*\*Roll that replacement key\*\*/);
+    expect(issue.body).toMatch(/a new key \(`key_[^`]+`\) whose secret nobody has seen/);
+    expect(issue.body).not.toMatch(/roll again/i);
     expect(issue.labels).toEqual(expect.arrayContaining(['keywarden', 'security']));
 
     // The old key still works now, and 12 h later; 12 h + 1 s later it is refused.
@@ -185,6 +194,51 @@ describe('leak to rolled key and issue, end to end', () => {
     await redis.quit();
     expect(text.length).toBeGreaterThan(0);
     expect(text).not.toContain(leaked.secretKey);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('in a public repository, revokes the key at once, says so, and names no key id in the issue', async () => {
+    const leaked = await ks.issueKey('live');
+    const bare = join(dir, 'site.git');
+    const work = join(dir, 'site-work');
+    git(dir, 'init', '-q', '--bare', '-b', 'main', bare);
+    git(dir, 'clone', '-q', bare, work);
+    writeFileSync(join(work, 'README.md'), '# site\n');
+    git(work, 'add', '.');
+    git(work, 'commit', '-q', '-m', 'init');
+    const before = git(work, 'rev-parse', 'HEAD');
+    writeFileSync(join(work, 'deploy.env'), `KEYWARDEN_SECRET_KEY=${leaked.secretKey}\n`);
+    git(work, 'add', '.');
+    git(work, 'commit', '-q', '-m', 'deploy settings');
+    const after = git(work, 'rev-parse', 'HEAD');
+    git(work, 'push', '-q', 'origin', 'main');
+
+    const payload = pushExample();
+    Object.assign(payload, { ref: 'refs/heads/main', before, after, deleted: false, installation: { id: 777, node_id: 'x' } });
+    Object.assign(payload.repository, { name: 'site', clone_url: `file://${bare}`, default_branch: 'main', private: false });
+    payload.repository.owner.login = 'octo-org';
+    payload.repository.owner.name = 'octo-org';
+    const body = JSON.stringify(payload);
+    const res = await fetch(`${server.url}/api/github/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}` },
+      body,
+    });
+    expect(res.status).toBeLessThan(300);
+
+    const marker = `keywarden:secret-hash=${sha256(leaked.secretKey)}`;
+    const issue = await until('the owner issue', () => gh.state.issues.find((i) => i.body.includes(marker)));
+    // Revoked, not rolled: refused now, no grace period.
+    expect(await ks.rollsOf(sha256(leaked.secretKey))).toBe(0);
+    expect(await ks.authenticates(leaked)).toBe(401);
+    expect(issue.title).toBe('Leaked live secret key in a public repository: revoked at once, issue a new key');
+    expect(issue.body).toContain('**revoked it at once**');
+    // File and commit, but nothing that helps an outsider: no key id, name or other ids.
+    expect(issue.body).toContain('`deploy.env`, line 1');
+    expect(issue.body).toContain(after.slice(0, 12));
+    expect(issue.body).not.toContain(leaked.id);
+    expect(issue.body).not.toMatch(/key_[0-9a-f-]{8,}|org_|"app"/);
+    expect(issue.body).not.toContain(leaked.secretKey.slice(-4));
     expect(gh.violations).toEqual([]);
   });
 });

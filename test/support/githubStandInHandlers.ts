@@ -1,5 +1,6 @@
 // The stand-in's stateful answers, one per GitHub operationId it implements. Requests reach
 // these only after they passed the OpenAPI contract check, so handlers can trust shapes.
+import { notifyHandlers, refusedWrite } from './githubStandInNotify.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface StoredCheckRun {
@@ -48,6 +49,8 @@ export interface StoredIssue {
   state: 'open' | 'closed';
   labels: string[];
   assignees: string[];
+  /** When the issue was created (ms): the Search API only finds it once its index caught up. */
+  createdAt?: number;
 }
 export interface StoredIssueComment {
   id: number;
@@ -81,6 +84,11 @@ export interface StandInState {
   revokedCredentials: string[];
   /** Logins that GET /assignees/{login} says can be assigned. */
   assignable: Set<string>;
+  /**
+   * How long a new issue stays out of the Search API's results. GitHub's search index lags
+   * writes by seconds to minutes; the stand-in holds it back for this long (default 60 s).
+   */
+  searchIndexLagMs?: number;
   newToken: () => string;
 }
 
@@ -237,12 +245,16 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   'pulls/list-review-comments': (i) =>
     paged(i.state.reviewComments.filter((c) => c.owner === i.params.owner && c.repo === i.params.repo && c.pull_number === Number(i.params.pull_number)), i, (list) => list.map((c) => ({ ...c, pull_request_review_id: c.review_id }))),
 
-  'issues/create': ({ params, body, state, baseUrl }) => {
+  'issues/create': (input) => {
+    const refused = refusedWrite(input, 'issue');
+    if (refused) return refused;
+    const { params, body, state, baseUrl } = input;
     const issue: StoredIssue = {
       id: state.nextId++, number: state.issues.filter((i) => i.owner === params.owner && i.repo === params.repo).length + 1, owner: params.owner, repo: params.repo,
       title: String(body.title), body: String(body.body ?? ''), state: 'open',
       labels: ((body.labels ?? []) as Array<string | { name: string }>).map((l) => (typeof l === 'string' ? l : l.name)),
       assignees: (body.assignees ?? []) as string[],
+      createdAt: Date.now(),
     };
     state.issues.push(issue);
     return ok(issueJson(issue, baseUrl), 201);
@@ -270,7 +282,9 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     const q = query.get('q') ?? '';
     const phrases = [...q.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
     const words = q.replace(/"[^"]*"/g, ' ').split(/\s+/).filter(Boolean);
+    const indexedBefore = Date.now() - (state.searchIndexLagMs ?? 60_000);
     const list = state.issues.filter((i) => {
+      if ((i.createdAt ?? 0) > indexedBefore) return false;
       for (const w of words) {
         const [k, v] = w.includes(':') ? [w.slice(0, w.indexOf(':')), w.slice(w.indexOf(':') + 1)] : ['', w];
         if (k === 'repo' && `${i.owner}/${i.repo}` !== v) return false;
@@ -283,7 +297,10 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     });
     return ok({ total_count: list.length, incomplete_results: false, items: page(list, query).map((i) => issueJson(i, baseUrl)) });
   },
-  'issues/create-comment': ({ params, body, state, baseUrl }) => {
+  'issues/create-comment': (input) => {
+    const refused = refusedWrite(input, 'issue');
+    if (refused) return refused;
+    const { params, body, state, baseUrl } = input;
     const issue = state.issues.find((i) => i.owner === params.owner && i.repo === params.repo && i.number === Number(params.issue_number));
     const isPull = state.pulls.has(`${params.owner}/${params.repo}#${params.issue_number}`);
     if (!issue && !isPull) return notFound();
@@ -323,4 +340,5 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     state.revokedCredentials.push(...((body.credentials ?? []) as string[]));
     return { status: 202, body: {} };
   },
+  ...notifyHandlers,
 };

@@ -33,6 +33,7 @@ export function scanJobsForInstallation(payload: unknown, meta: DeliveryMeta, op
       defaultBranch: '',
       event: 'installation',
       after: INSTALLATION_HEAD,
+      ...(typeof obj(entry)?.private === 'boolean' ? { isPrivate: obj(entry)?.private as boolean } : {}),
     });
   }
   return { jobs };

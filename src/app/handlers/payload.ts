@@ -31,6 +31,8 @@ export interface RepoRef {
   defaultBranch: string;
   /** The repository's web page, on whichever GitHub sent the webhook (github.com or Enterprise). */
   repoUrl?: string;
+  /** GitHub's `private` flag: a public repository's leaked key is revoked, and its issue says less. */
+  isPrivate?: boolean;
 }
 
 /** An http(s) URL, as GitHub sends in html_url; anything else is not used as a link. */
@@ -54,7 +56,7 @@ export function repoOf(payload: Json): RepoRef | InvalidPayload {
   if (!isValidName(owner) || !isValidName(repo)) return new InvalidPayload('repository has no valid owner or name');
   if (!cloneUrl) return new InvalidPayload('repository has no clone_url');
   if (!defaultBranch) return new InvalidPayload('repository has no default_branch');
-  return { owner, repo, cloneUrl, defaultBranch, repoUrl: webUrl(r.html_url) };
+  return { owner, repo, cloneUrl, defaultBranch, repoUrl: webUrl(r.html_url), ...(typeof r.private === 'boolean' ? { isPrivate: r.private } : {}) };
 }
 
 /** GitHub logins: alphanumerics and single hyphens, at most 39 characters. */

@@ -7,7 +7,9 @@ import type { Finding } from '../../scan/index.js';
 import { attachSecret } from '../../scan/secret.js';
 import type { RevocationReport } from '../../rotation/githubRevoker.js';
 import { needsRotation, rotateJobFor, type RotateJobData } from '../../rotation/rotateJobData.js';
+import type { KeyStateInfo, KeyStateReader } from '../../rotation/keyStates.js';
 import type { ScanJobData } from '../scanJobData.js';
+import type { RotationPolicy } from '../repoConfig.js';
 
 export interface ActDeps {
   rotateQueue: Queue<RotateJobData>;
@@ -16,13 +18,17 @@ export interface ActDeps {
   baseUrl?: string;
   /** GitHub Enterprise Server host: credential revocation does not exist there. */
   gheHost?: string;
+  /** The key service's `verify`, for the state of each key an installation scan finds. */
+  keyStates?: KeyStateReader;
 }
 
 export interface Actions {
   revocations: RevocationReport[];
   rotationsQueued: number;
   /** Why keys that need rotation were not queued. */
-  rotationSkipped?: 'invalid-config' | 'rotation-off' | 'not-configured';
+  rotationSkipped?: 'invalid-config' | 'rotation-off' | 'baseline-off' | 'not-configured';
+  /** Installation scans: each leaked key's state by secret hash, when a key service is configured. */
+  keyStates?: Map<string, KeyStateInfo>;
 }
 
 async function revokeGitHubTokensFound(findings: Finding[], tokens: Array<[string, string]>, deps: ActDeps): Promise<RevocationReport[]> {
@@ -39,27 +45,47 @@ async function revokeGitHubTokensFound(findings: Finding[], tokens: Array<[strin
   return revokeGitHubTokens(findings, { baseUrl: deps.baseUrl, ghe: deps.gheHost, log: deps.log });
 }
 
-async function queueRotations(job: ScanJobData, findings: Finding[], deps: ActDeps): Promise<number> {
+async function queueRotations(job: ScanJobData, findings: Finding[], policy: RotationPolicy | undefined, deps: ActDeps): Promise<number> {
   const pullRequest = job.pullRequest ? { number: job.pullRequest.number, htmlUrl: job.pullRequest.htmlUrl } : undefined;
   let queued = 0;
   for (const f of findings.filter(needsRotation)) {
-    const { name, data, opts } = rotateJobFor(f, { receivedAt: job.receivedAt, installationId: job.installationId, owner: job.owner, repo: job.repo, pullRequest, repoUrl: job.repoUrl, commitAuthors: job.commitAuthors, actorLogin: job.actorLogin });
+    const { name, data, opts } = rotateJobFor(f, { receivedAt: job.receivedAt, installationId: job.installationId, owner: job.owner, repo: job.repo, pullRequest, repoUrl: job.repoUrl, commitAuthors: job.commitAuthors, actorLogin: job.actorLogin, publicRepo: job.isPrivate === false, publicRepos: policy?.publicRepos });
     await deps.rotateQueue.add(name, data, opts);
     queued++;
   }
   return queued;
 }
 
+async function baselineKeyStates(findings: Finding[], deps: ActDeps): Promise<Map<string, KeyStateInfo> | undefined> {
+  const hashes = findings.filter(needsRotation).map((f) => f.secretHash);
+  if (!deps.keyStates || hashes.length === 0) return undefined;
+  try {
+    return await deps.keyStates.keyStates(hashes);
+  } catch (err) {
+    // The issue still lists the findings; it says their state could not be read.
+    deps.log.warn({ err: (err as Error).message }, 'key service verify failed; baseline issue lists keys without their state');
+    return undefined;
+  }
+}
+
 export async function actOnFindings(
   job: ScanJobData,
   scan: { findings: Finding[]; githubTokens: Array<[string, string]> },
-  rotation: { enabled: boolean; invalidConfig: boolean; notConfigured?: boolean },
+  rotation: { enabled: boolean; invalidConfig: boolean; policy?: RotationPolicy; notConfigured?: boolean },
   deps: ActDeps,
 ): Promise<Actions> {
   const revocations = await revokeGitHubTokensFound(scan.findings, scan.githubTokens, deps);
-  if (rotation.enabled && !rotation.notConfigured) return { revocations, rotationsQueued: await queueRotations(job, scan.findings, deps) };
-  const rotationSkipped = scan.findings.some(needsRotation) ? (rotation.notConfigured ? 'not-configured' : rotation.invalidConfig ? 'invalid-config' : 'rotation-off') : undefined;
-  return { revocations, rotationsQueued: 0, rotationSkipped };
+  const baseline = job.event === 'installation';
+  // Read before any rotation is queued: the issue shows the state the scan found.
+  const keyStates = baseline ? await baselineKeyStates(scan.findings, deps) : undefined;
+  const leaks = scan.findings.some(needsRotation);
+  // No key service in this deployment: report, roll nothing (the check run says so).
+  if (rotation.notConfigured) return { revocations, rotationsQueued: 0, rotationSkipped: leaks ? 'not-configured' : undefined, keyStates };
+  // Installing the App must not roll every old key at once: baseline rotation is opt-in.
+  if (rotation.enabled && baseline && !rotation.policy?.baseline) return { revocations, rotationsQueued: 0, rotationSkipped: leaks ? 'baseline-off' : undefined, keyStates };
+  if (rotation.enabled) return { revocations, rotationsQueued: await queueRotations(job, scan.findings, rotation.policy, deps), keyStates };
+  const rotationSkipped = leaks ? (rotation.invalidConfig ? 'invalid-config' : 'rotation-off') : undefined;
+  return { revocations, rotationsQueued: 0, rotationSkipped, keyStates };
 }
 
 /** The check run's lines about what was done. */
@@ -69,5 +95,6 @@ export function actionNotes(a: Actions): string[] {
   if (a.rotationSkipped === 'invalid-config') notes.push('Rotation skipped: the config is invalid.');
   if (a.rotationSkipped === 'rotation-off') notes.push('Rotation is off for this repository (rotation: false).');
   if (a.rotationSkipped === 'not-configured') notes.push('Rotation is not set up on this keywarden (no key service configured): roll the leaked keys by hand.');
+  if (a.rotationSkipped === 'baseline-off') notes.push('Keys found in the history were not rolled (rotation.baseline is off).');
   return notes;
 }

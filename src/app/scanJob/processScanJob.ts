@@ -9,6 +9,7 @@ import type { GitHubApp, InstallationOctokit } from '../../github/client.js';
 import type { GitHubRetryOptions } from '../../github/retry.js';
 import { GITHUB_COM_WEB_URL } from '../../github/endpoints.js';
 import type { RotateJobData } from '../../rotation/rotateJobData.js';
+import type { KeyStateReader } from '../../rotation/keyStates.js';
 import { bytesScannedTotal, findingsTotal, scansTotal } from '../../queue/metrics.js';
 import type { BaselineStore } from '../baselineStore.js';
 import type { ScanJobData } from '../scanJobData.js';
@@ -43,6 +44,8 @@ export interface ScanJobDeps {
   /** True when this deployment has no key service: keys are reported, never queued for rotation. */
   rotationNotConfigured?: boolean;
   reportLock: <T>(scanId: string, fn: () => Promise<T>) => Promise<T>;
+  /** The key service's verify (when configured): the state of each key a baseline finds. */
+  keyStates?: KeyStateReader;
 }
 
 export interface ScanJobReturn {
@@ -100,14 +103,14 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   for (const f of result.findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
   log.info({ commits: result.commits, bytes: result.bytes, findings: result.findings.length, truncated: result.truncated?.reason }, 'scan finished');
 
-  const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined, notConfigured: deps.rotationNotConfigured }, deps);
+  const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined, notConfigured: deps.rotationNotConfigured, policy: config.rotationPolicy }, deps);
 
   // Each report finds what GitHub already holds, then writes: idempotent for runs one after
   // another, but two runs of one scan can overlap (a job whose lock ran out is handed to
   // another worker while its first run goes on), and both would look, miss and create. Under
   // the scan's lock the later run finds what the earlier one made and brings it up to date.
   const published = await deps.reportLock(scanId, () =>
-    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, incompleteScan: config.incompleteScan, invalidConfig, notes: actionNotes(actions) }, deps),
+    publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, incompleteScan: config.incompleteScan, invalidConfig, notes: actionNotes(actions), actions }, deps),
   );
   scansTotal.inc({ event: d.event, result: result.findings.length > 0 ? 'findings' : 'clean' });
   return {

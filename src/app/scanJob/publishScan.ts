@@ -9,8 +9,9 @@ import type { RepoConfig } from '../repoConfig.js';
 import type { ScanCommitsResult } from './scanCommits.js';
 import { checkNameFor, publishCheckRun } from '../publish/checkRun.js';
 import { publishPrReview } from '../publish/prReview.js';
-import { publishBaselineIssue } from '../publish/baselineIssue.js';
+import { publishBaselineIssue, type BaselineIssueInput } from '../publish/baselineIssue.js';
 import { leakId } from '../publish/findingText.js';
+import type { Actions } from './actOnFindings.js';
 import type { CheckRunRef } from '../publish/existingCheckRun.js';
 
 export interface PublishInput {
@@ -27,6 +28,8 @@ export interface PublishInput {
   incompleteScan?: RepoConfig['incompleteScan'];
   invalidConfig?: string;
   notes: string[];
+  /** What the act step did: the baseline issue says whether keys were rolled, and their state. */
+  actions?: Actions;
 }
 
 /** The check run a push or pull request scan reports on; an installation scan has none. */
@@ -41,11 +44,17 @@ export interface Published {
   baselineIssue?: number;
 }
 
+function baselineRotation(a: Actions | undefined): BaselineIssueInput['rotation'] {
+  if (!a) return undefined;
+  if (a.rotationsQueued > 0) return 'queued';
+  return a.rotationSkipped;
+}
+
 export async function publishScan(octokit: InstallationOctokit, i: PublishInput, deps: { baseline: BaselineStore; githubRetry?: GitHubRetryOptions }): Promise<Published> {
   const { job: d, result } = i;
   if (d.event === 'installation') {
     await deps.baseline.add(d.owner, d.repo, result.findings.map(leakId));
-    const baselineIssue = await publishBaselineIssue(octokit, { owner: d.owner, repo: d.repo, defaultBranch: i.defaultBranch, findings: result.findings, commits: result.commits, truncated: result.truncated, labels: i.issues.labels, assignees: i.issues.assignees });
+    const baselineIssue = await publishBaselineIssue(octokit, { owner: d.owner, repo: d.repo, defaultBranch: i.defaultBranch, findings: result.findings, commits: result.commits, truncated: result.truncated, labels: i.issues.labels, assignees: i.issues.assignees, keyStates: i.actions?.keyStates, rotation: baselineRotation(i.actions) }, deps.githubRetry);
     return { baselineIssue };
   }
   if (!i.headSha) return {};
