@@ -1,19 +1,12 @@
 // What a webhook handler hands to the scan worker: one scan job. Jobs are stored in Redis,
 // so this is plain data and never holds a secret.
-/** What a webhook handler hands to the scan worker. */
-export interface ScanJobData {
+import type { RepoRef } from './handlers/payload.js';
+
+/** What a webhook handler hands to the scan worker; the repository fields are the payload's RepoRef. */
+export interface ScanJobData extends RepoRef {
   /** When the webhook arrived (ms since epoch), for the webhook-to-rolled metric. */
   receivedAt: number;
   installationId: number;
-  owner: string;
-  repo: string;
-  /** Clone URL of the repository (https). The token is never part of it. */
-  cloneUrl: string;
-  defaultBranch: string;
-  /** The repository's web page (the payload's html_url): the base of every link keywarden writes. */
-  repoUrl?: string;
-  /** GitHub's `private` flag from the payload; false means public (leaked keys are revoked). */
-  isPrivate?: boolean;
   event: 'push' | 'pull_request' | 'installation';
   /** push: before..after; pull_request: base..head; installation: the default branch's history. */
   before?: string;
