@@ -63,6 +63,16 @@ describe('kubernetes-secret-value', () => {
   });
 });
 
+/** The kubernetes-secret-data shape, for the suites that load it beside a provider rule. */
+const K8S_SECRET_DATA_RULE = `[[rules]]
+id = "k8s"
+description = "Secret data"
+regex = '''kind:\\s*Secret\\s*\\n(?:[ \\t]*[\\w.-]+:[^\\n]*\\n){0,12}?[ \\t]*data:[ \\t]*\\n[ \\t]+[\\w.-]+:[ \\t]*([A-Za-z0-9+/=]{16,})'''
+keywords = ["kind: secret"]
+validate = "kubernetes-secret-value"
+generic = true
+`;
+
 describe('kubernetes-secret-data with provider rules loaded', () => {
   const rules = `
 [[rules]]
@@ -72,14 +82,7 @@ regex = '''\\b(tskey-api-[A-Za-z0-9]{16}-[A-Za-z0-9]{32})\\b'''
 keywords = ["tskey-"]
 severity = "high"
 
-[[rules]]
-id = "k8s"
-description = "Secret data"
-regex = '''kind:\\s*Secret\\s*\\n(?:[ \\t]*[\\w.-]+:[^\\n]*\\n){0,12}?[ \\t]*data:[ \\t]*\\n[ \\t]+[\\w.-]+:[ \\t]*([A-Za-z0-9+/=]{16,})'''
-keywords = ["kind: secret"]
-validate = "kubernetes-secret-value"
-generic = true
-severity = "high"
+${K8S_SECRET_DATA_RULE}severity = "high"
 `;
   const manifest = (value: string) => `kind: Secret\ndata:\n  token: ${Buffer.from(value).toString('base64')}\n`;
 
@@ -105,14 +108,7 @@ regex = '''(?i:acuity)[\\w-]*:\\s*"?([a-f0-9]{32})\\b'''
 keywords = ["acuity"]
 severity = "high"
 
-[[rules]]
-id = "k8s"
-description = "Secret data"
-regex = '''kind:\\s*Secret\\s*\\n(?:[ \\t]*[\\w.-]+:[^\\n]*\\n){0,12}?[ \\t]*data:[ \\t]*\\n[ \\t]+[\\w.-]+:[ \\t]*([A-Za-z0-9+/=]{16,})'''
-keywords = ["kind: secret"]
-validate = "kubernetes-secret-value"
-generic = true
-confidence = "medium"
+${K8S_SECRET_DATA_RULE}confidence = "medium"
 severity = "high"
 `;
   const manifest = (key: string, value: string) => `kind: Secret\ndata:\n  ${key}: ${Buffer.from(value).toString('base64')}\n`;
