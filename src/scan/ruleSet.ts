@@ -160,6 +160,16 @@ function providerWordsOf(rules: CompiledRule[]): RegExp | undefined {
   return new RegExp([...words].sort((a, b) => b.length - a.length).join('|'), 'i');
 }
 
+/**
+ * The specific rules' prefixes, less the short ones that open other providers' prefixes too:
+ * `pk_` is ClickUp's, but also the start of Stripe's `pk_live_` and Courier's `pk_prod_`, so a
+ * `pk_` value no rule matched may be any of several providers' keys, not ClickUp's near miss.
+ */
+function ownedPrefixesOf(rules: CompiledRule[]): string[] {
+  const all = [...new Set(rules.filter((r) => !r.config.generic).flatMap((r) => r.prefixes))];
+  return all.filter((p) => p.length > 3 || !all.some((q) => q !== p && q.startsWith(p)));
+}
+
 export interface BuildRuleSetOptions {
   disabledRules?: string[];
 }
@@ -209,7 +219,7 @@ export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions 
     keywordRules,
     ruleKeywords,
     alwaysRun,
-    ownedPrefixes: [...new Set(rules.filter((r) => !r.config.generic).flatMap((r) => r.prefixes))],
+    ownedPrefixes: ownedPrefixesOf(rules),
     providerWords: providerWordsOf(rules),
     files,
     disabledRules: [...(opts.disabledRules ?? [])],
