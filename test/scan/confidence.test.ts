@@ -62,6 +62,38 @@ generic = true
   });
 });
 
+describe('which prefixes a provider rule owns', () => {
+  const toml = (rules: string) =>
+    `${rules}
+[[rules]]
+id = "catch-all"
+description = "token assignment"
+regex = '''(?i)token\\s*=\\s*([A-Za-z0-9_.-]{12,})'''
+keywords = ["token"]
+generic = true
+`;
+  const rule = (id: string, regex: string, keyword: string) => `[[rules]]\nid = "${id}"\ndescription = "d"\nregex = '''${regex}'''\nkeywords = ["${keyword}"]\n`;
+  const ids = (s: ReturnType<typeof scannerFromToml>, text: string) => s.scanFragment({ path: 'a.env', text }).findings.map((f) => f.ruleId);
+
+  it('reads through an optional group: tvly- is owned, not only tvly-dev-', () => {
+    const s = scannerFromToml(toml(rule('tavily', '\\b(tvly-(?:dev-|prod-)?[A-Za-z0-9]{32})\\b', 'tvly-')));
+    expect(ids(s, 'TAVILY_TOKEN=tvly-sRf2aPhSwR8rQ1')).toEqual([]);
+    expect(ids(s, 'TAVILY_TOKEN=tvly-prod-sRf2aPhSwR8rQ1')).toEqual([]);
+  });
+
+  it('reads a small class as alternatives, and owns a 3-character prefix with a separator', () => {
+    const s = scannerFromToml(toml(rule('weblate', '\\b(wl[up]_[A-Za-z0-9]{32})\\b', 'wl') + rule('resend', '\\b(re_[A-Za-z0-9]{8}_[A-Za-z0-9]{24})\\b', 're_')));
+    expect(ids(s, 'WEBLATE_TOKEN=wlp_GCVrxSTUNezBn6Vn10Oa2oQ')).toEqual([]);
+    expect(ids(s, 'RESEND_TOKEN=re_kqnPjiNiGIBL8IGkdGAb7PBk')).toEqual([]);
+  });
+
+  it('does not own a short prefix that opens other providers prefixes too', () => {
+    const s = scannerFromToml(toml(rule('clickup', '\\b(pk_[0-9]{6,10}_[A-Z0-9]{32})\\b', 'pk_') + rule('stripe', '\\b(pk_live_[A-Za-z0-9]{24})\\b', 'pk_live_')));
+    expect(ids(s, 'COURIER_TOKEN=pk_prod_KFJV3YL58OB2DPKG5H5L0RSUCG38')).toEqual(['catch-all']);
+    expect(ids(s, 'STRIPE_TOKEN=pk_live_KFJV3YL58OB2')).toEqual([]);
+  });
+});
+
 describe('provider names and the low-confidence catch-alls', () => {
   it('a value on a line naming a provider whose rule did not match it is that provider near miss', () => {
     const s = scannerFromToml(`
