@@ -35,7 +35,7 @@ export interface PublishInput {
 /** The check run a push or pull request scan reports on; an installation scan has none. */
 export function scanCheckRunRef(d: ScanJobData, scanId: string): CheckRunRef | undefined {
   if (d.event === 'installation') return undefined;
-  return { owner: d.owner, repo: d.repo, headSha: d.pullRequest?.headSha ?? d.after, name: checkNameFor(d.event), externalId: scanId };
+  return { owner: d.owner, repo: d.repo, headSha: d.pullRequest?.headSha ?? d.after, name: checkNameFor(d.event, d.ref), externalId: scanId };
 }
 
 export interface Published {
@@ -59,7 +59,7 @@ export async function publishScan(octokit: InstallationOctokit, i: PublishInput,
   }
   if (!i.headSha) return {};
   const out: Published = {};
-  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes: i.notes, policy: i.failing }, deps.githubRetry);
+  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event, d.ref), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes: i.notes, policy: i.failing }, deps.githubRetry);
   if (d.pullRequest) {
     const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
     out.reviewId = review.reviewId;
