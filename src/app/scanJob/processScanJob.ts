@@ -56,6 +56,8 @@ export interface ScanJobReturn {
   revoked: number;
   checkRunId?: number;
   reviewId?: number;
+  /** A pull request scan superseded by a newer push: the pull request's head at report time. */
+  supersededBy?: string;
   baselineIssue?: number;
   invalidConfig?: string;
   truncated?: string;
@@ -112,6 +114,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   const published = await deps.reportLock(scanId, () =>
     publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, incompleteScan: config.incompleteScan, invalidConfig, notes: actionNotes(actions), actions }, deps),
   );
+  if (published.supersededBy) log.info({ newerHead: published.supersededBy }, 'the pull request moved on while this scan ran: check run only, no review');
   scansTotal.inc({ event: d.event, result: result.findings.length > 0 ? 'findings' : 'clean' });
   return {
     commits: result.commits,
