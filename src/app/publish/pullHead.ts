@@ -4,7 +4,6 @@
 // scan's own review. Asked right before the report, under the scan's report lock, so the
 // answer is as fresh as GitHub's.
 import type { InstallationOctokit } from '../../github/client.js';
-import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
 
 export interface PullRef {
   owner: string;
@@ -14,9 +13,12 @@ export interface PullRef {
   headSha: string;
 }
 
-/** The pull request's head now, when it is no longer the scanned one; undefined while it still is. */
-export async function newerPullHead(octokit: InstallationOctokit, p: PullRef, retry?: GitHubRetryOptions): Promise<string | undefined> {
-  const { data } = await withGitHubRetry(() => octokit.rest.pulls.get({ owner: p.owner, repo: p.repo, pull_number: p.pullNumber }), retry);
+/**
+ * The pull request's head now, when it is no longer the scanned one; undefined while it still
+ * is. A read: the client's retry hook repeats it on 5xx and rate limits, nothing more here.
+ */
+export async function newerPullHead(octokit: InstallationOctokit, p: PullRef): Promise<string | undefined> {
+  const { data } = await octokit.rest.pulls.get({ owner: p.owner, repo: p.repo, pull_number: p.pullNumber });
   return data.head.sha === p.headSha ? undefined : data.head.sha;
 }
 

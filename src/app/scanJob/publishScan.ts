@@ -67,7 +67,7 @@ export async function publishScan(octokit: InstallationOctokit, i: PublishInput,
   // or `neutral` stand-in: the run stays on the old commit only, which the pull request no
   // longer shows, but should the branch be reset to that commit, its `synchronize` scan has
   // this one's job id and is folded into it, and the run must then still tell the truth.
-  const newerHead = d.pullRequest ? await newerPullHead(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha }, deps.githubRetry) : undefined;
+  const newerHead = d.pullRequest ? await newerPullHead(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha }) : undefined;
   const notes = newerHead ? [...i.notes, supersededNote(newerHead)] : i.notes;
   out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event, d.ref), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes, policy: i.failing }, deps.githubRetry);
   if (newerHead) return { ...out, supersededBy: newerHead };
