@@ -13,7 +13,7 @@ import type { ScanJobData } from '../../src/app/scanJobData.js';
 import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { TestRepo } from '../support/gitRepo.js';
 import { finishedJob, scanJobData, scanWorkerRig } from '../support/scanJobRuns.js';
-import { tagPushExample } from '../support/webhookExamples.js';
+import { pointAtRepo, tagPushExample } from '../support/webhookExamples.js';
 
 const OWNER = 'Codertocat';
 const rig = scanWorkerRig('tag-push');
@@ -27,12 +27,7 @@ function tagPayload(repo: TestRepo, name: string, o: { tag: string; before?: str
   p.created = o.before === undefined;
   p.forced = o.before !== undefined;
   p.head_commit.id = o.commit;
-  p.repository.name = name;
-  p.repository.full_name = `${OWNER}/${name}`;
-  p.repository.clone_url = repo.cloneUrl;
-  p.repository.default_branch = 'main';
-  p.repository.master_branch = 'main';
-  return p;
+  return pointAtRepo(p, OWNER, name, repo.cloneUrl);
 }
 
 function jobOf(payload: unknown): ScanJobData {

@@ -30,3 +30,9 @@ export function tagPushExample(installationId = 1): Record<string, any> {
   p.installation = { id: installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' };
   return p;
 }
+
+/** Rewrites a payload's repository to name `owner/name`, cloned from `cloneUrl`, default branch main. */
+export function pointAtRepo(p: Record<string, any>, owner: string, name: string, cloneUrl: string): Record<string, any> {
+  Object.assign(p.repository, { name, full_name: `${owner}/${name}`, clone_url: cloneUrl, default_branch: 'main', master_branch: 'main' });
+  return p;
+}
