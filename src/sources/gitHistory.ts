@@ -42,7 +42,11 @@ export async function* gitHistoryBatches(opts: GitHistoryOptions): AsyncGenerato
  */
 export function startGitHistory(opts: GitHistoryOptions): AsyncGenerator<Fragment[]> {
   const revs = revisionArgs(opts);
-  const args = [...PATCH_CONFIG, 'log', '-p', ...PATCH_FLAGS, COMMIT_FORMAT, ...revs, '--'];
+  // --cc: without it `git log -p` prints no diff for a merge commit, so text that only a
+  // merge brings in (a conflict resolved by hand, an "evil" merge) would never be scanned.
+  // The combined diff shows only what differs from every parent; the parser keeps the lines
+  // new against all of them, so what a merge takes from a parent is not reported twice.
+  const args = [...PATCH_CONFIG, 'log', '-p', '--cc', ...PATCH_FLAGS, COMMIT_FORMAT, ...revs, '--'];
   return parseHistory(gitChunks(args, opts.repoDir, { bulk: true }), opts);
 }
 

@@ -9,7 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { keywardenApp } from '../../src/app/index.js';
 import type { ScanJobData } from '../../src/app/scanJobData.js';
 import { scanJobId } from '../../src/app/enqueueScan.js';
-import { pullRequestExample, pushExample, webhookExample } from '../support/webhookExamples.js';
+import { pullRequestExample, pushExample, tagPushExample, webhookExample } from '../support/webhookExamples.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 let probot: Probot;
@@ -63,9 +63,20 @@ describe('push', () => {
     expect(queued[0].actorLogin).toBe('octo-pusher');
   });
 
-  it('ignores tags and deleted branches', async () => {
-    await receive('push', webhookExample('push', (p) => p.ref.startsWith('refs/tags/') && !p.deleted));
-    await receive('push', webhookExample('push', (p) => p.deleted));
+  it('queues a pushed tag on the commit it points to (head_commit), an annotated tag\'s `after` being the tag object', async () => {
+    const p = tagPushExample();
+    const commit = p.head_commit.id;
+    p.after = 'e'.repeat(40);
+    await receive('push', p);
+    expect(queued).toEqual([expect.objectContaining({ event: 'push', ref: 'refs/tags/simple-tag', before: '0'.repeat(40), after: commit })]);
+    expect(deliveries).toEqual(['push:queued']);
+  });
+
+  it('ignores deleted branches and tags, and refs that are neither', async () => {
+    await receive('push', webhookExample('push', (p) => p.deleted && !!p.installation));
+    const notes = pushExample();
+    notes.ref = 'refs/notes/commits';
+    await receive('push', notes);
     expect(queued).toEqual([]);
     expect(deliveries).toEqual(['push:ignored', 'push:ignored']);
   });
@@ -82,6 +93,17 @@ describe('push', () => {
     await expect(receive('push', p)).resolves.toBeUndefined();
     expect(queued).toEqual([]);
     expect(deliveries).toEqual(['push:invalid']);
+  });
+});
+
+describe('check_run.rerequested', () => {
+  it('re-runs a `keywarden / tag` run whose job is gone as a scan of that tag (the suite names it)', async () => {
+    const p = webhookExample('check_run', (x) => x.action === 'rerequested' && !!x.installation);
+    const head = 'f'.repeat(40);
+    Object.assign(p.check_run, { name: 'keywarden / tag', head_sha: head, external_id: 'scan-unknown', pull_requests: [] });
+    p.check_run.check_suite = { ...p.check_run.check_suite, head_branch: 'v1.2.0', head_sha: head, before: null, after: head };
+    await receive('check_run', p);
+    expect(queued).toEqual([expect.objectContaining({ event: 'push', ref: 'refs/tags/v1.2.0', before: '0'.repeat(40), after: head, rerun: 'delivery-1' })]);
   });
 });
 

@@ -95,6 +95,48 @@ describe('gitHistoryFragments', () => {
     }
   });
 
+  it('scans what only a merge brings in: a conflict resolved by hand and a file the merge adds', async () => {
+    const r = makeGitRepo('merge-resolution');
+    try {
+      r.commit('base', { 'settings.ini': 'name = demo\ntoken = placeholder\nport = 80\n' });
+      r.git('checkout', '-q', '-b', 'feature');
+      const feature = r.commit('feature token', { 'settings.ini': 'name = demo\ntoken = from-feature\nport = 80\n' });
+      r.git('checkout', '-q', 'main');
+      r.commit('main token', { 'settings.ini': 'name = demo\ntoken = from-main\nport = 80\n' });
+      // The merge conflicts on line 2; the resolution is text neither parent has.
+      try {
+        r.git('merge', '-q', 'feature', '-m', 'merge feature');
+      } catch {
+        // expected: a conflict
+      }
+      r.write('settings.ini', 'name = demo\ntoken = resolved-in-merge\nport = 80\nextra = from-the-merge-too\n');
+      r.write('merge-only.txt', 'added by the merge\n');
+      r.git('add', '-A');
+      r.git('commit', '-q', '--no-edit');
+      const merge = r.git('rev-parse', 'HEAD').trim();
+      expect(r.git('rev-parse', `${merge}^2`).trim()).toBe(feature);
+
+      const frags = await collect(gitHistoryFragments({ repoDir: r.dir }));
+      const fromMerge = frags.filter((f) => f.commit?.sha === merge);
+      const byPath = Object.fromEntries(fromMerge.map((f) => [f.path, f]));
+      expect(Object.keys(byPath).sort()).toEqual(['merge-only.txt', 'settings.ini']);
+      expect(text(byPath['settings.ini'])).toBe('token = resolved-in-merge\nextra = from-the-merge-too');
+      expect(byPath['settings.ini'].lineNumbers).toEqual([2, 4]);
+      expect(byPath['settings.ini'].commit?.message).toMatch(/^merge feature/);
+      expect(text(byPath['merge-only.txt'])).toBe('added by the merge');
+      expect(byPath['merge-only.txt'].lineNumbers).toEqual([1]);
+      // Each parent's own line is reported once, in its own commit, never again in the merge.
+      expect(frags.filter((f) => text(f).includes('from-feature')).map((f) => f.commit?.sha)).toEqual([feature]);
+      expect(frags.filter((f) => text(f).includes('from-main'))).toHaveLength(1);
+
+      // A range that holds only the merge (what a push of it scans) still has its resolution.
+      const range = await collect(gitHistoryFragments({ repoDir: r.dir, range: `${merge}^1..${merge}` }));
+      expect(range.filter((f) => f.commit?.sha === merge).map((f) => f.path).sort()).toEqual(['merge-only.txt', 'settings.ini']);
+    } finally {
+      r.cleanup();
+    }
+  });
+
   it('splits a large file into several fragments at line boundaries', async () => {
     const r = makeGitRepo('split');
     try {

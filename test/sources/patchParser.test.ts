@@ -38,6 +38,83 @@ describe('PatchParser', () => {
     expect(decoded(p)).toEqual([{ path: 'conflict.txt', text: 'resolved by the merge\n++ also added, starts with pluses\n  indented', lineNumbers: [4, 5, 9], knownText: true }]);
   });
 
+  it('numbers combined-diff lines in the merge result: removed lines take no number, kept ones do', () => {
+    // As `git log --cc -U0` prints a conflict resolved by hand, then a merge with a new file.
+    const log = [
+      '\0' + 'c'.repeat(40) + '\0Ada\0ada@example.com\0' + '2026-01-02T03:04:05+00:00\0merge feature\n\0',
+      '',
+      'diff --cc settings.ini',
+      'index 1111111,2222222..3333333',
+      '--- a/settings.ini',
+      '+++ b/settings.ini',
+      '@@@ -2,1 -2,1 +2,1 @@@',
+      '- token = from-main',
+      ' -token = from-feature',
+      '++token = resolved',
+      '@@@ -4,0 -4,0 +4,2 @@@',
+      '++extra = one',
+      '++extra = two',
+      '@@@ -9,2 -9,1 +10,0 @@@',
+      '- gone from main',
+      '--gone from both',
+      'diff --cc merge-only.txt',
+      'index 0000000,0000000..4444444',
+      'new file mode 100644',
+      '--- /dev/null',
+      '+++ b/merge-only.txt',
+      '@@@ -0,0 -0,0 +1 @@@',
+      '++only in the merge',
+      '\\ No newline at end of file',
+    ].join('\n') + '\n';
+    const expected = [
+      { path: 'settings.ini', text: 'token = resolved\nextra = one\nextra = two', lineNumbers: [2, 4, 5] },
+      { path: 'merge-only.txt', text: 'only in the merge', lineNumbers: [1] },
+    ];
+    // The same fragments wherever git's output is cut into chunks.
+    for (const chunk of [1, 2, 3, 7, 1 << 20]) {
+      const p = parse(log, chunk);
+      expect(p.commits).toBe(1);
+      expect(decoded(p).map(({ path, text, lineNumbers }) => ({ path, text, lineNumbers }))).toEqual(expected);
+      expect(p.fragments.every((f) => f.commit?.sha === 'c'.repeat(40))).toBe(true);
+    }
+  });
+
+  it('reads an octopus merge\'s combined diff: one marker column and one more @ per parent', () => {
+    const p = parse(
+      [
+        'diff --cc notes.txt',
+        'index 1111111,2222222,3333333..4444444',
+        '--- a/notes.txt',
+        '+++ b/notes.txt',
+        '@@@@ -1,2 -1,2 -1,2 +1,4 @@@@',
+        '   kept',
+        '++ from first and second, not third',
+        '  -from third, dropped',
+        '+++new against all three',
+        '+++',
+        '@@@@ -7 -7 -7 +8 @@@@',
+        '+++last',
+      ].join('\n'),
+    );
+    // "+++" with nothing after it is an empty line the merge added: it has a number too.
+    expect(decoded(p)).toEqual([{ path: 'notes.txt', text: 'new against all three\n\nlast', lineNumbers: [3, 4, 8], knownText: true }]);
+  });
+
+  it('does not take a combined hunk header with a malformed range as a hunk', () => {
+    const p = parse(
+      [
+        'diff --cc x.txt',
+        '--- a/x.txt',
+        '+++ b/x.txt',
+        '@@@ -1,1 -x +1,1 @@@',
+        '++not in a hunk',
+        '@@@ -1,1 -1,1 +3,1 @@@',
+        '++in a hunk',
+      ].join('\n'),
+    );
+    expect(decoded(p)).toEqual([{ path: 'x.txt', text: 'in a hunk', lineNumbers: [3], knownText: true }]);
+  });
+
   it('counts hunk lines, so added text that looks like a header stays content', () => {
     const p = parse(
       [

@@ -46,6 +46,17 @@ export class TestRepo {
     this.git(this.work, 'checkout', '-q', name);
   }
 
+  /**
+   * Creates (or, with force, moves) tag `name` at `at` (default HEAD) and pushes it; annotated
+   * when a message is given. Returns what the tag ref holds: the commit, or the tag object.
+   */
+  tag(name: string, o: { at?: string; message?: string; force?: boolean } = {}): string {
+    const flags = [...(o.force ? ['-f'] : []), ...(o.message ? ['-a', '-m', o.message] : [])];
+    this.git(this.work, 'tag', ...flags, name, o.at ?? 'HEAD');
+    this.git(this.work, 'push', '-q', ...(o.force ? ['-f'] : []), 'origin', `refs/tags/${name}`);
+    return this.git(this.work, 'rev-parse', `refs/tags/${name}`);
+  }
+
   remove(): void {
     rmSync(this.root, { recursive: true, force: true });
   }

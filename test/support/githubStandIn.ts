@@ -142,6 +142,11 @@ export class GitHubStandIn {
     this.state.pulls.set(`${owner}/${repo}#${pull.number}`, pull);
   }
 
+  /** A repository with no commits yet (see StandInState.emptyRepos). */
+  markEmpty(owner: string, repo: string): void {
+    this.state.emptyRepos.add(`${owner}/${repo}`);
+  }
+
   /** Every request whose URL, headers or body contains `needle`. */
   requestsContaining(needle: string): RecordedRequest[] {
     return this.requests.filter((r) => r.url.includes(needle) || r.body.includes(needle) || JSON.stringify(r.headers).includes(needle));
@@ -272,6 +277,7 @@ function newState(): StandInState {
     issueComments: [],
     files: new Map(),
     revokedCredentials: [],
+    emptyRepos: new Set(),
     assignable: new Set(['octocat', 'Codertocat']),
     newToken: () => `ghs_${randomBytes(18).toString('hex')}`,
   };

@@ -82,6 +82,11 @@ export interface StandInState {
   issueComments: StoredIssueComment[];
   files: Map<string, string>;
   revokedCredentials: string[];
+  /**
+   * Repositories with no commits ("owner/repo"), as GitHub answers for them: size 0, 409
+   * "Git Repository is empty." on listing commits, and 422 on check runs of any commit.
+   */
+  emptyRepos: Set<string>;
   /** Logins that GET /assignees/{login} says can be assigned. */
   assignable: Set<string>;
   /**
@@ -159,6 +164,9 @@ function storeAnnotations(run: StoredCheckRun, body: Record<string, unknown>): v
   }
 }
 
+const isEmptyRepo = ({ params, state }: Pick<HandlerInput, 'params' | 'state'>) => state.emptyRepos.has(`${params.owner}/${params.repo}`);
+const noCommit = (sha: string): HandlerResult => ({ status: 422, body: { message: `No commit found for SHA: ${sha}`, documentation_url: 'https://docs.github.com/rest/checks/runs' } });
+
 export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   'apps/create-installation-access-token': ({ params, state }) => {
     const token = state.newToken();
@@ -169,6 +177,7 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   'apps/get-authenticated': () => ok({ id: 1, slug: 'keywarden', name: 'keywarden', owner: user('octo-org') }),
 
   'checks/create': ({ params, body, state, baseUrl }) => {
+    if (isEmptyRepo({ params, state })) return noCommit(String(body.head_sha));
     const run: StoredCheckRun = {
       id: state.nextId++, owner: params.owner, repo: params.repo, name: String(body.name), head_sha: String(body.head_sha),
       external_id: body.external_id as string | undefined, status: body.status as string | undefined, conclusion: body.conclusion as string | undefined,
@@ -199,6 +208,7 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   },
   'checks/list-for-ref': (i) => {
     const { params, query, state, baseUrl } = i;
+    if (isEmptyRepo(i)) return noCommit(params.ref);
     let runs = state.checkRuns.filter((c) => c.owner === params.owner && c.repo === params.repo && c.head_sha === params.ref && (!query.get('check_name') || c.name === query.get('check_name')));
     // GitHub's default filter, `latest`, hides all but the most recent run of each name: a
     // client looking for one particular run must ask for filter=all.
@@ -328,7 +338,9 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     return ok(issue.labels.map((name) => ({ name })));
   },
 
-  'repos/get': ({ params }) => ok({ id: 1, name: params.repo, full_name: `${params.owner}/${params.repo}`, default_branch: 'main', private: false, owner: user(params.owner) }),
+  'repos/get': ({ params, state }) => ok({ id: 1, name: params.repo, full_name: `${params.owner}/${params.repo}`, default_branch: 'main', private: false, owner: user(params.owner), size: isEmptyRepo({ params, state }) ? 0 : 108 }),
+  // The stand-in keeps no commit list: a repository that has commits answers an empty page.
+  'repos/list-commits': (i) => (isEmptyRepo(i) ? { status: 409, body: { message: 'Git Repository is empty.', documentation_url: 'https://docs.github.com/rest/commits/commits#list-commits' } } : ok([])),
   'repos/get-content': ({ params, headers, state }) => {
     const content = state.files.get(`${params.owner}/${params.repo}:${params.path}`);
     if (content === undefined) return notFound();

@@ -37,6 +37,8 @@ export interface ScanWorkerRigOptions {
   lock?: ScanWorkerOptions['lock'];
   /** Scan caps (default: the worker's). */
   limits?: Pick<ScanWorkerOptions, 'maxCommits' | 'maxBaselineCommits' | 'maxBytes'>;
+  /** The workers' logger (default: silent). */
+  log?: ScanWorkerOptions['log'];
 }
 
 export function scanWorkerRig(name: string, o: ScanWorkerRigOptions = {}): ScanWorkerRig {
@@ -49,7 +51,7 @@ export function scanWorkerRig(name: string, o: ScanWorkerRigOptions = {}): ScanW
     const gh = await startGitHubStandIn();
     const redis = new Redis({ host: '127.0.0.1', port: 6379 });
     const queue = new Queue<ScanJobData>(SCAN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
-    const workers = Array.from({ length: o.workers ?? 1 }, () => startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log: pino({ level: 'silent' }), githubRetry: { retries: 2, baseDelayMs: 20, maxDelayMs: 200 }, lock: o.lock, ...o.limits }));
+    const workers = Array.from({ length: o.workers ?? 1 }, () => startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log: o.log ?? pino({ level: 'silent' }), githubRetry: { retries: 2, baseDelayMs: 20, maxDelayMs: 200 }, lock: o.lock, ...o.limits }));
     running = { gh, queue, workers, redis };
   });
   afterAll(async () => {

@@ -20,3 +20,19 @@ export function pushExample(): Record<string, any> {
 export function pullRequestExample(action: 'opened' | 'synchronize' | 'reopened'): Record<string, any> {
   return webhookExample('pull_request', (p) => p.action === action && !!p.installation);
 }
+
+/**
+ * A push that creates a tag. The examples' tag pushes were sent to a repository webhook; an
+ * App's delivery also names its installation, so one is added.
+ */
+export function tagPushExample(installationId = 1): Record<string, any> {
+  const p = webhookExample('push', (x) => x.ref.startsWith('refs/tags/') && x.created === true);
+  p.installation = { id: installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' };
+  return p;
+}
+
+/** Rewrites a payload's repository to name `owner/name`, cloned from `cloneUrl`, default branch main. */
+export function pointAtRepo(p: Record<string, any>, owner: string, name: string, cloneUrl: string): Record<string, any> {
+  Object.assign(p.repository, { name, full_name: `${owner}/${name}`, clone_url: cloneUrl, default_branch: 'main', master_branch: 'main' });
+  return p;
+}

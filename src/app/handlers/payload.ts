@@ -19,6 +19,11 @@ export function sha(v: unknown): string | undefined {
   return typeof v === 'string' && SHA.test(v) ? v : undefined;
 }
 
+/** A pushed tag's ref (`refs/tags/v1.2`), as opposed to a branch's (`refs/heads/main`). */
+export function isTagRef(ref: string | undefined): boolean {
+  return ref !== undefined && ref.startsWith('refs/tags/') && ref.length > 'refs/tags/'.length;
+}
+
 /** Why a payload cannot be acted on; handlers log it and do no work. */
 export class InvalidPayload {
   constructor(readonly reason: string) {}

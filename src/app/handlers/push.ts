@@ -1,7 +1,9 @@
-// push → one scan job over what the push adds (before..after). A branch deletion or a tag
-// adds no code to scan and yields no job.
+// push → one scan job over what the push adds (before..after). A pushed tag (new or moved,
+// lightweight or annotated) is scanned for what it adds over the default branch, as a new
+// branch is: a release tag can point at commits no branch has. A deletion adds no code to
+// scan and yields no job.
 import type { ScanJobData } from '../scanJobData.js';
-import { commitAuthorsOf, InvalidPayload, installationIdOf, login, obj, repoOf, sha, str, ZERO_SHA, type Json } from './payload.js';
+import { commitAuthorsOf, InvalidPayload, installationIdOf, isTagRef, login, obj, repoOf, sha, str, ZERO_SHA, type Json } from './payload.js';
 
 export interface DeliveryMeta {
   deliveryId?: string;
@@ -13,15 +15,18 @@ export type HandlerOutcome = { jobs: ScanJobData[]; ignored?: string } | Invalid
 export function scanJobsForPush(payload: unknown, meta: DeliveryMeta): HandlerOutcome {
   const p = obj(payload);
   if (!p) return new InvalidPayload('payload is not an object');
-  if (p.deleted === true) return { jobs: [], ignored: 'branch deleted' };
+  if (p.deleted === true) return { jobs: [], ignored: 'branch or tag deleted' };
   const ref = str(p.ref);
   if (!ref) return new InvalidPayload('no ref');
-  if (!ref.startsWith('refs/heads/')) return { jobs: [], ignored: `not a branch (${ref})` };
+  const tag = isTagRef(ref);
+  if (!ref.startsWith('refs/heads/') && !tag) return { jobs: [], ignored: `not a branch or tag (${ref})` };
   const repo = repoOf(p);
   if (repo instanceof InvalidPayload) return repo;
   const installationId = installationIdOf(p);
   if (installationId instanceof InvalidPayload) return installationId;
-  const after = sha(p.after);
+  // An annotated tag's `after` is the tag object, which a check run cannot be put on; GitHub
+  // names the commit the tag points to in head_commit (for every tag push since 2021).
+  const after = tag ? (sha(obj(p.head_commit)?.id) ?? sha(p.after)) : sha(p.after);
   const before = sha(p.before);
   if (!after || after === ZERO_SHA) return new InvalidPayload('after is not a commit sha');
   if (!before) return new InvalidPayload('before is not a commit sha');
@@ -32,7 +37,8 @@ export function scanJobsForPush(payload: unknown, meta: DeliveryMeta): HandlerOu
       installationId,
       ...repo,
       event: 'push',
-      // An all-zero `before` is a new branch: the worker scans defaultBranch..after.
+      // An all-zero `before` is a new branch: the worker scans defaultBranch..after (a tag,
+      // new or moved, always is: fetchPlan.ts).
       before,
       after,
       ref,

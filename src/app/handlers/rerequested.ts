@@ -6,9 +6,10 @@
 //                by the run's external_id); else from the payload: a `keywarden / pull request`
 //                run → the pull request's base..head, a `keywarden` run → the suite's push
 //                (check_suite.before..head), or without one what the branch adds over the
-//                default branch (on the default branch: its history, capped).
+//                default branch (on the default branch: its history, capped); a
+//                `keywarden / tag` run → the tag (the suite's head_branch) over the default branch.
 //   check_suite: a pull request scan for each pull request of the suite, and the branch scan.
-import { CHECK_NAME, PR_CHECK_NAME } from '../publish/checkRun.js';
+import { CHECK_NAME, PR_CHECK_NAME, TAG_CHECK_NAME } from '../publish/checkRun.js';
 import type { ScanJobData } from '../scanJobData.js';
 import { InvalidPayload, installationIdOf, int, obj, repoOf, sha, str, ZERO_SHA, type Json } from './payload.js';
 import type { DeliveryMeta, HandlerOutcome } from './push.js';
@@ -35,7 +36,7 @@ function pushBefore(suite: Json | undefined, headSha: string): string | undefine
   return before && sha(suite?.after) === headSha ? before : undefined;
 }
 
-function jobsFor(p: Json, meta: DeliveryMeta, suite: Suite, which: { push: boolean; pulls: boolean }): HandlerOutcome {
+function jobsFor(p: Json, meta: DeliveryMeta, suite: Suite, which: { push: boolean; pulls: boolean; tag?: boolean }): HandlerOutcome {
   const repo = repoOf(p);
   if (repo instanceof InvalidPayload) return repo;
   const installationId = installationIdOf(p);
@@ -47,7 +48,7 @@ function jobsFor(p: Json, meta: DeliveryMeta, suite: Suite, which: { push: boole
       jobs.push({ ...base, event: 'pull_request', before: pr.baseSha, ref: suite.headBranch, pullRequest: { number: pr.number, baseSha: pr.baseSha, headSha: suite.headSha } });
     }
   }
-  if (which.push && suite.headBranch) jobs.push({ ...base, event: 'push', before: suite.before ?? ZERO_SHA, ref: `refs/heads/${suite.headBranch}` });
+  if (which.push && suite.headBranch) jobs.push({ ...base, event: 'push', before: suite.before ?? ZERO_SHA, ref: `refs/${which.tag ? 'tags' : 'heads'}/${suite.headBranch}` });
   return jobs.length > 0 ? { jobs } : { jobs, ignored: 'nothing to re-run (no branch or pull request named)' };
 }
 
@@ -58,12 +59,14 @@ export function scanJobsForCheckRunRerequest(payload: unknown, meta: DeliveryMet
   const headSha = sha(run?.head_sha);
   if (!run || !headSha) return new InvalidPayload('check_run.head_sha missing');
   const name = str(run.name);
-  if (name !== CHECK_NAME && name !== PR_CHECK_NAME) return { jobs: [], ignored: `check run "${name ?? ''}" is not keywarden's` };
+  if (name !== CHECK_NAME && name !== PR_CHECK_NAME && name !== TAG_CHECK_NAME) return { jobs: [], ignored: `check run "${name ?? ''}" is not keywarden's` };
   const cs = obj(run.check_suite);
   const suite: Suite = { headSha, headBranch: str(cs?.head_branch), before: pushBefore(cs, headSha), pulls: pullsOf(run.pull_requests) };
   // A pull request run with no pull request left to name (closed) falls back to the branch.
   const asPull = name === PR_CHECK_NAME && suite.pulls.length > 0;
-  return jobsFor(p, meta, { ...suite, pulls: suite.pulls.slice(0, 1) }, { push: !asPull, pulls: asPull });
+  // A tag run whose job is gone: the suite's head_branch is taken as the tag's name (GitHub
+  // names a tag's suite by the tag, as it does its workflow runs); without one, nothing.
+  return jobsFor(p, meta, { ...suite, pulls: suite.pulls.slice(0, 1) }, { push: !asPull, pulls: asPull, tag: name === TAG_CHECK_NAME });
 }
 
 export function scanJobsForCheckSuiteRerequest(payload: unknown, meta: DeliveryMeta): HandlerOutcome {

@@ -1,5 +1,5 @@
 // The check run on the head commit (`keywarden` for a push, `keywarden / pull request` for a
-// pull request). Conclusion: failure when a secret leaked
+// pull request, `keywarden / tag` for a pushed tag). Conclusion: failure when a secret leaked
 // (isBlocking, the same rule as the CLI's exit code and the pre-commit hook), neutral when
 // only public keys were found (or the config is invalid and nothing blocking was found),
 // success when clean. GitHub takes at most 50 annotations per call: the first batch goes
@@ -7,6 +7,7 @@
 import { blockingFindings, isBlocking, type BlockingPolicy, type Finding, type SkippedFragment } from '../../scan/index.js';
 import type { InstallationOctokit } from '../../github/client.js';
 import { findingMessage, findingTitle } from './findingText.js';
+import { isTagRef } from '../handlers/payload.js';
 import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
 import { ONE_TRY } from '../../github/oneTry.js';
 import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
@@ -20,8 +21,17 @@ export const CHECK_NAME = 'keywarden';
  */
 export const PR_CHECK_NAME = 'keywarden / pull request';
 
-export function checkNameFor(event: 'push' | 'pull_request' | 'installation'): string {
-  return event === 'pull_request' ? PR_CHECK_NAME : CHECK_NAME;
+/**
+ * The tag push scan's check run, on the commit the tag points to. Release tags nearly always
+ * point at a commit its branch's push scan already reported on, and a tag's scan covers only
+ * what the tag adds over the default branch (often nothing): under the push scan's name, its
+ * `success` would become the latest `keywarden` run and hide that scan's failure.
+ */
+export const TAG_CHECK_NAME = 'keywarden / tag';
+
+export function checkNameFor(event: 'push' | 'pull_request' | 'installation', ref?: string): string {
+  if (event === 'pull_request') return PR_CHECK_NAME;
+  return isTagRef(ref) ? TAG_CHECK_NAME : CHECK_NAME;
 }
 export const ANNOTATIONS_PER_CALL = 50;
 

@@ -3,10 +3,13 @@
 //   new branch:   origin/<default>..after (what the branch adds over the default branch),
 //                 never the whole history; the default branch's own first push is the one
 //                 exception (there is nothing to compare to), capped like a baseline
+//   tag:          origin/<default>..<tagged commit>, new or moved: a tag's earlier target is
+//                 no base its new one grew from (tags jump between branches), and what the
+//                 default branch holds was scanned by its own pushes
 //   pull request: base..head
 //   installation: the default branch's history, capped
 import type { ScanJobData } from '../scanJobData.js';
-import { ZERO_SHA } from '../handlers/payload.js';
+import { isTagRef, ZERO_SHA } from '../handlers/payload.js';
 
 export interface FetchPlan {
   wants: string[];
@@ -29,7 +32,7 @@ export function planFetch(job: ScanJobData, defaultBranch: string, limits: PlanL
     const { baseSha, headSha } = job.pullRequest;
     return { wants: [baseSha, headSha], range: `${baseSha}..${headSha}`, headSha, maxCommits: limits.maxCommits };
   }
-  if (job.before === undefined || job.before === ZERO_SHA) {
+  if (job.before === undefined || job.before === ZERO_SHA || isTagRef(job.ref)) {
     if (job.ref === defaultRef) return { wants: [job.after], range: job.after, headSha: job.after, maxCommits: limits.maxBaselineCommits };
     return { wants: [job.after, defaultRef], range: `origin/${defaultBranch}..${job.after}`, headSha: job.after, maxCommits: limits.maxCommits };
   }

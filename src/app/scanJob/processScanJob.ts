@@ -2,7 +2,7 @@
 // config → fetch and scan only the commits the event adds (fetchAndScan.ts) → act: revoke
 // leaked GitHub tokens, queue rotations (actOnFindings.ts) → publish: check run, review,
 // baseline issue (publishScan.ts). The job's return value is stored in Redis, so it holds
-// counts only.
+// counts only. A job on an empty repository ends quietly (emptyRepository.ts).
 import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { GitHubApp, InstallationOctokit } from '../../github/client.js';
@@ -17,6 +17,7 @@ import { scanJobId } from '../enqueueScan.js';
 import { InvalidRepoConfig, loadRepoConfig, type RepoConfig } from '../repoConfig.js';
 import type { PlanLimits } from './fetchPlan.js';
 import { fetchAndScan } from './fetchAndScan.js';
+import { failedOnEmptyRepository } from './emptyRepository.js';
 import { actionNotes, actOnFindings } from './actOnFindings.js';
 import { publishScan, scanCheckRunRef } from './publishScan.js';
 import { startCheckRun } from '../publish/scanCheckRunState.js';
@@ -56,9 +57,13 @@ export interface ScanJobReturn {
   revoked: number;
   checkRunId?: number;
   reviewId?: number;
+  /** A pull request scan superseded by a newer push: the pull request's head at report time. */
+  supersededBy?: string;
   baselineIssue?: number;
   invalidConfig?: string;
   truncated?: string;
+  /** The repository has no commits: nothing was scanned or reported. */
+  emptyRepository?: true;
 }
 
 interface ResolvedRepository {
@@ -89,6 +94,17 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   const d = job.data;
   const log = deps.log.child({ jobId: job.id, owner: d.owner, repo: d.repo, event: d.event });
   const octokit = await deps.github.installation(d.installationId);
+  try {
+    return await scanAndReport(d, octokit, log, deps);
+  } catch (err) {
+    // Nothing to scan is not a failure: no retries, no failure run, no baseline issue.
+    if (!(await failedOnEmptyRepository(octokit, d.owner, d.repo, err))) throw err;
+    log.info('the repository is empty: nothing to scan');
+    return { commits: 0, bytes: 0, findings: 0, rotationsQueued: 0, revoked: 0, emptyRepository: true };
+  }
+}
+
+async function scanAndReport(d: ScanJobData, octokit: InstallationOctokit, log: Logger, deps: ScanJobDeps): Promise<ScanJobReturn> {
   const scanId = scanJobId(d);
   // The run shows `in_progress` from the start: a required check then never waits on a job
   // that failed before it could report (scanWorker closes the run when the job fails for good).
@@ -112,6 +128,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   const published = await deps.reportLock(scanId, () =>
     publishScan(octokit, { job: d, scanId, defaultBranch, headSha: plan.headSha, result, issues: config.issues, failing: config.failing, incompleteScan: config.incompleteScan, invalidConfig, notes: actionNotes(actions), actions }, deps),
   );
+  if (published.supersededBy) log.info({ newerHead: published.supersededBy }, 'the pull request moved on while this scan ran: check run only, no review');
   scansTotal.inc({ event: d.event, result: result.findings.length > 0 ? 'findings' : 'clean' });
   return {
     commits: result.commits,

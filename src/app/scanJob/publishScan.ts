@@ -9,6 +9,7 @@ import type { RepoConfig } from '../repoConfig.js';
 import type { ScanCommitsResult } from './scanCommits.js';
 import { checkNameFor, publishCheckRun } from '../publish/checkRun.js';
 import { publishPrReview } from '../publish/prReview.js';
+import { newerPullHead, supersededNote } from '../publish/pullHead.js';
 import { publishBaselineIssue, type BaselineIssueInput } from '../publish/baselineIssue.js';
 import { leakId } from '../publish/findingText.js';
 import type { Actions } from './actOnFindings.js';
@@ -35,11 +36,13 @@ export interface PublishInput {
 /** The check run a push or pull request scan reports on; an installation scan has none. */
 export function scanCheckRunRef(d: ScanJobData, scanId: string): CheckRunRef | undefined {
   if (d.event === 'installation') return undefined;
-  return { owner: d.owner, repo: d.repo, headSha: d.pullRequest?.headSha ?? d.after, name: checkNameFor(d.event), externalId: scanId };
+  return { owner: d.owner, repo: d.repo, headSha: d.pullRequest?.headSha ?? d.after, name: checkNameFor(d.event, d.ref), externalId: scanId };
 }
 
 export interface Published {
   checkRunId?: number;
+  /** A pull request scan whose head was replaced by a newer push: that newer head. */
+  supersededBy?: string;
   reviewId?: number;
   baselineIssue?: number;
 }
@@ -59,7 +62,15 @@ export async function publishScan(octokit: InstallationOctokit, i: PublishInput,
   }
   if (!i.headSha) return {};
   const out: Published = {};
-  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes: i.notes, policy: i.failing }, deps.githubRetry);
+  // A pull request scan whose head a newer push replaced ends quietly: no review (the newer
+  // head's scan posts its own). Its check run still gets the real result, not a `skipped`
+  // or `neutral` stand-in: the run stays on the old commit only, which the pull request no
+  // longer shows, but should the branch be reset to that commit, its `synchronize` scan has
+  // this one's job id and is folded into it, and the run must then still tell the truth.
+  const newerHead = d.pullRequest ? await newerPullHead(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha }) : undefined;
+  const notes = newerHead ? [...i.notes, supersededNote(newerHead)] : i.notes;
+  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event, d.ref), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes, policy: i.failing }, deps.githubRetry);
+  if (newerHead) return { ...out, supersededBy: newerHead };
   if (d.pullRequest) {
     const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
     out.reviewId = review.reviewId;
