@@ -73,6 +73,10 @@ export interface StoredPull {
 
 export interface StandInState {
   tokens: Set<string>;
+  /** The installation each token was made for. */
+  tokenInstallations: Map<string, number>;
+  /** Installations the App was uninstalled from or that are suspended (githubStandInInstallations.ts). */
+  lostInstallations: Map<number, 'uninstalled' | 'suspended'>;
   nextId: number;
   checkRuns: StoredCheckRun[];
   pulls: Map<string, StoredPull>;
@@ -163,6 +167,7 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   'apps/create-installation-access-token': ({ params, state }) => {
     const token = state.newToken();
     state.tokens.add(token);
+    state.tokenInstallations.set(token, Number(params.installation_id));
     return ok({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { contents: 'read', checks: 'write' }, repository_selection: 'all', installation_id: Number(params.installation_id) }, 201);
   },
   'apps/list-repos-accessible-to-installation': () => ok({ total_count: 0, repositories: [] }),
