@@ -106,7 +106,10 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
   // installation's scan is set aside and runs again on `installation.unsuspend`
   // (installationJobs.ts).
   async function endedByInstallation(job: Job<ScanJobData>, err: unknown): Promise<unknown> {
-    const loss = installationLossOf(err);
+    let loss = installationLossOf(err);
+    // A token made before an uninstall is revoked: its calls answer 401. Ask GitHub whether the
+    // installation is still there; if that cannot be told, the job is retried as usual.
+    if (!loss && (err as { status?: number }).status === 401) loss = await deps.github.installationLoss(job.data.installationId).catch(() => undefined);
     if (!loss) return err;
     if (loss === 'suspended') await parkScan(producer, prefix, job.data);
     const why = loss === 'suspended'

@@ -3,6 +3,8 @@
 // App is uninstalled, and with 403 "This installation has been suspended" while it is
 // suspended; a token made before the suspension gets the same 403 on every call. Neither gets
 // better by retrying: the caller ends its job for good instead of trying 5 times.
+// Uninstalling also revokes the tokens made before, whose calls then answer 401 "Bad
+// credentials"; a 401 alone does not say why, so the caller asks GitHub, as the App.
 
 export type InstallationLoss = 'uninstalled' | 'suspended';
 
@@ -32,3 +34,14 @@ export function installationLossOf(err: unknown): InstallationLoss | undefined {
   return undefined;
 }
 
+
+/** The App's own view of the installation: GET /app/installations/{id} is 404 once uninstalled. */
+export async function installationLossFromApp(app: { request(route: string, params: Record<string, unknown>): Promise<{ data: unknown }> }, installationId: number): Promise<InstallationLoss | undefined> {
+  try {
+    const { data } = await app.request('GET /app/installations/{installation_id}', { installation_id: installationId });
+    return (data as { suspended_at?: string | null }).suspended_at ? 'suspended' : undefined;
+  } catch (err) {
+    if ((err as HttpishError).status === 404) return 'uninstalled';
+    throw err;
+  }
+}

@@ -41,8 +41,10 @@ beforeAll(async () => {
   // GET /repos/{owner}/{repo} tells a baseline scan where its repository clones from.
   handlers['repos/get'] = (i) => ({ status: 200, body: { ...(originalReposGet(i).body as object), clone_url: repos.get(i.params.repo)?.cloneUrl } });
   server = await startServer({ appId: 1, privateKey, webhookSecret: SECRET, redis: 'redis://127.0.0.1:6379', prefix: PREFIX, baseUrl: gh.url, port: 0, log: pino({ level: 'silent' }) });
+  // Locks long enough that a loaded machine never hands a job to a second run (which would
+  // make a second token request); the lock tuning itself is tested elsewhere.
   const log = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
-  worker = startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix: PREFIX, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log, githubRetry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50 } });
+  worker = startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix: PREFIX, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log, githubRetry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50 }, lock: { lockDuration: 60_000, stalledInterval: 60_000 } });
 });
 
 afterAll(async () => {
@@ -83,6 +85,25 @@ describe('a scan whose installation is lost', () => {
     expect(tokenRequests(id)).toHaveLength(1);
     expect(linesAbout(jobId)).toEqual([expect.objectContaining({ final: true, code: 'INSTALLATION_GONE' })]);
     expect(gh.state.checkRuns.filter((c) => c.repo === 'uninstalled')).toEqual([]);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('ends for good at its first attempt when the App was uninstalled after the worker got its token (401 on the revoked token)', async () => {
+    const id = 8104;
+    const first = await finishedJob(server.queues.scan, await enqueueScan(server.queues.scan, leakyPush('revoked-ok', id)), gh.violations);
+    expect(await first.getState()).toBe('completed');
+    gh.setInstallation(id, 'uninstalled');
+    const jobId = await enqueueScan(server.queues.scan, leakyPush('revoked', id));
+    const job = await finishedJob(server.queues.scan, jobId, gh.violations);
+
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/installation 8104 is gone/);
+    // (@octokit/auth-app itself repeats a 401 within 5 s of making the token: replication lag.)
+    expect(new Set(gh.requestsContaining('/repos/Codertocat/revoked/').map((r) => r.status))).toEqual(new Set([401]));
+    // The worker asked GitHub, as the App, what became of the installation.
+    expect(gh.requests.filter((r) => r.operationId === 'apps/get-installation' && r.url.endsWith(`/${id}`)).map((r) => r.status)).toEqual([404]);
+    expect(linesAbout(jobId)).toEqual([expect.objectContaining({ final: true, code: 'INSTALLATION_GONE' })]);
     expect(gh.violations).toEqual([]);
   });
 

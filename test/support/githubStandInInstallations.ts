@@ -3,7 +3,7 @@
 // is 403 "This installation has been suspended", and so is every call with an older token,
 // until the installation is unsuspended. The token request's answers are checked against its
 // documented responses in GitHub's OpenAPI description (which leaves 401 out of most others).
-import type { HandlerResult, StandInState } from './githubStandInHandlers.js';
+import type { HandlerInput, HandlerResult, StandInState } from './githubStandInHandlers.js';
 import { documentsStatus, type OperationMatch } from './openapiContract.js';
 
 const TOKEN_DOCS = 'https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app';
@@ -24,3 +24,22 @@ export function installationRefusal(state: StandInState, match: OperationMatch, 
   if (tokenRequest && !documentsStatus(match, refusal.status)) return `GitHub's description of ${match.operationId} documents no ${refusal.status} answer`;
   return refusal;
 }
+
+/** GET /app/installations/{installation_id}: 404 once uninstalled, `suspended_at` while suspended. */
+export const installationHandlers: Record<string, (i: HandlerInput) => HandlerResult> = {
+  'apps/get-installation': ({ params, state, baseUrl }) => {
+    const id = Number(params.installation_id);
+    const loss = state.lostInstallations.get(id);
+    if (loss === 'uninstalled') return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/apps/apps#get-an-installation-for-the-authenticated-app', status: '404' } };
+    const account = { login: 'Codertocat', id: 21031067, type: 'Organization' };
+    return {
+      status: 200,
+      body: {
+        id, app_id: 1, app_slug: 'keywarden', target_id: account.id, target_type: account.type, account, single_file_name: null, repository_selection: 'all',
+        access_tokens_url: `${baseUrl}/app/installations/${id}/access_tokens`, repositories_url: `${baseUrl}/installation/repositories`, html_url: `https://github.com/organizations/Codertocat/settings/installations/${id}`,
+        events: ['push', 'pull_request'], permissions: { contents: 'read', checks: 'write' }, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
+        suspended_by: loss === 'suspended' ? account : null, suspended_at: loss === 'suspended' ? '2026-01-02T00:00:00Z' : null,
+      },
+    };
+  },
+};
