@@ -5,12 +5,13 @@
 // or not the App is still installed. No scan worker runs here, so queued jobs stay queued.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../src/app/server.js';
 import { BaselineStore } from '../../src/app/baselineStore.js';
 import { scanJobId } from '../../src/app/enqueueScan.js';
-import { SCAN_JOB_OPTIONS } from '../../src/queue/queues.js';
+import { SCAN_JOB_OPTIONS, SCAN_QUEUE } from '../../src/queue/queues.js';
 import type { ScanJobData } from '../../src/app/scanJobData.js';
 import type { RotateJobData } from '../../src/rotation/rotateJobData.js';
 import { ensureBuilt } from '../support/ensureBuilt.js';
@@ -23,17 +24,21 @@ const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, private
 
 let server: RunningServer;
 let redis: Redis;
+// The test's own view of the scan queue, on an ordinary connection (the server's fails fast by design).
+let queue: Queue<ScanJobData>;
 let baselines: BaselineStore;
 
 beforeAll(async () => {
   ensureBuilt();
   redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  queue = new Queue<ScanJobData>(SCAN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: PREFIX });
   baselines = new BaselineStore(redis, PREFIX);
   server = await startServer({ appId: 1, privateKey, webhookSecret: SECRET, redis: 'redis://127.0.0.1:6379', prefix: PREFIX, port: 0, log: pino({ level: 'silent' }) });
 });
 
 afterAll(async () => {
   await server?.close();
+  await queue?.close();
   const keys = await redis.keys(`${PREFIX}:*`);
   if (keys.length) await redis.del(...keys);
   await redis.quit();
@@ -46,7 +51,7 @@ async function push(installationId: number, owner: string, repo: string): Promis
   p.repository = { ...p.repository, name: repo, full_name: `${owner}/${repo}`, owner: { ...p.repository.owner, login: owner, name: owner } };
   p.before = randomUUID().replace(/-/g, '').padEnd(40, 'a');
   expect((await deliverWebhook(server.url, 'push', p, SECRET)).status).toBe(200);
-  const [job] = (await server.queues.scan.getJobs(['waiting'])).filter((j) => j.data.before === p.before);
+  const [job] = (await queue.getJobs(['waiting'])).filter((j) => j.data.before === p.before);
   expect(job).toBeDefined();
   return job.id!;
 }
@@ -55,13 +60,13 @@ async function push(installationId: number, owner: string, repo: string): Promis
 async function delayedScan(installationId: number, owner: string, repo: string): Promise<string> {
   const data: ScanJobData = { receivedAt: Date.now(), installationId, owner, repo, cloneUrl: `https://github.com/${owner}/${repo}.git`, defaultBranch: 'main', event: 'push', before: 'b'.repeat(40), after: 'c'.repeat(40) };
   const jobId = scanJobId(data);
-  await server.queues.scan.add('push', data, { ...SCAN_JOB_OPTIONS, jobId, delay: 3_600_000 });
-  expect(await (await server.queues.scan.getJob(jobId))!.getState()).toBe('delayed');
+  await queue.add('push', data, { ...SCAN_JOB_OPTIONS, jobId, delay: 3_600_000 });
+  expect(await (await queue.getJob(jobId))!.getState()).toBe('delayed');
   return jobId;
 }
 
 async function queuedScanIds(installationId: number): Promise<string[]> {
-  const jobs = await server.queues.scan.getJobs(['waiting', 'delayed', 'prioritized', 'paused']);
+  const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'paused']);
   return jobs.filter((j) => j.data.installationId === installationId).map((j) => j.id!).sort();
 }
 
@@ -89,8 +94,8 @@ describe('installation.deleted', () => {
     await deliver('installation', p);
 
     expect(await queuedScanIds(gone)).toEqual([]);
-    expect(await server.queues.scan.getJob(waiting)).toBeUndefined();
-    expect(await server.queues.scan.getJob(delayed)).toBeUndefined();
+    expect(await queue.getJob(waiting)).toBeUndefined();
+    expect(await queue.getJob(delayed)).toBeUndefined();
     expect(await queuedScanIds(other)).toEqual([kept]);
     // Rotation goes through the key service, not GitHub: it still has to happen.
     expect(await server.queues.rotate.getJob(rotate.id!)).toBeDefined();
@@ -110,14 +115,14 @@ describe('installation.suspend and installation.unsuspend', () => {
     const login = suspend.installation.account.login as string;
     const first = await push(id, login, 'Hello-World');
     const second = await delayedScan(id, login, 'tools');
-    const before = (await server.queues.scan.getJob(first))!.data;
+    const before = (await queue.getJob(first))!.data;
 
     await deliver('installation', suspend);
     expect(await queuedScanIds(id)).toEqual([]);
 
     await deliver('installation', unsuspend);
     expect(await queuedScanIds(id)).toEqual([first, second].sort());
-    expect((await server.queues.scan.getJob(first))!.data).toEqual(before);
+    expect((await queue.getJob(first))!.data).toEqual(before);
 
     // Each set-aside scan comes back once: a second unsuspend (a redelivery) finds none.
     await deliver('installation', unsuspend);
@@ -141,8 +146,8 @@ describe('installation_repositories.removed', () => {
     await deliver('installation_repositories', p);
 
     expect(await queuedScanIds(id)).toEqual([kept]);
-    expect(await server.queues.scan.getJob(dropped)).toBeUndefined();
-    expect(await server.queues.scan.getJob(alsoDropped)).toBeUndefined();
+    expect(await queue.getJob(dropped)).toBeUndefined();
+    expect(await queue.getJob(alsoDropped)).toBeUndefined();
     expect((await baselines.get(owner, repo)).size).toBe(0);
     expect((await baselines.get(owner, 'still-installed')).size).toBe(1);
   });
@@ -164,6 +169,6 @@ describe('installation_repositories.removed', () => {
     const again = await queuedScanIds(id);
     expect(again).toHaveLength(1);
     expect(again[0]).not.toBe(firstBaseline);
-    expect((await server.queues.scan.getJob(again[0]))!.data).toMatchObject({ event: 'installation', owner: 'Codertocat', repo: 'again', isPrivate: true });
+    expect((await queue.getJob(again[0]))!.data).toMatchObject({ event: 'installation', owner: 'Codertocat', repo: 'again', isPrivate: true });
   });
 });

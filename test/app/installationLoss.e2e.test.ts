@@ -6,8 +6,11 @@
 // baseline scan and a new baseline issue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { SCAN_QUEUE } from '../../src/queue/queues.js';
+import type { ScanJobData } from '../../src/app/scanJobData.js';
 import { startServer, type RunningServer } from '../../src/app/server.js';
 import { startScanWorker, type ScanWorkerHandle } from '../../src/app/scanWorker.js';
 import { enqueueScan } from '../../src/app/enqueueScan.js';
@@ -30,6 +33,8 @@ let gh: GitHubStandIn;
 let server: RunningServer;
 let worker: ScanWorkerHandle;
 let redis: Redis;
+// The test's own view of the scan queue, on an ordinary connection (the server's fails fast by design).
+let queue: Queue<ScanJobData>;
 const logLines: Array<Record<string, unknown>> = [];
 const repos = new Map<string, TestRepo>();
 const originalReposGet = handlers['repos/get'];
@@ -38,6 +43,7 @@ beforeAll(async () => {
   ensureBuilt();
   gh = await startGitHubStandIn();
   redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  queue = new Queue<ScanJobData>(SCAN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: PREFIX });
   // GET /repos/{owner}/{repo} tells a baseline scan where its repository clones from.
   handlers['repos/get'] = (i) => ({ status: 200, body: { ...(originalReposGet(i).body as object), clone_url: repos.get(i.params.repo)?.cloneUrl } });
   server = await startServer({ appId: 1, privateKey, webhookSecret: SECRET, redis: 'redis://127.0.0.1:6379', prefix: PREFIX, baseUrl: gh.url, port: 0, log: pino({ level: 'silent' }) });
@@ -51,6 +57,7 @@ afterAll(async () => {
   handlers['repos/get'] = originalReposGet;
   await worker?.close();
   await server?.close();
+  await queue?.close();
   const keys = await redis.keys(`${PREFIX}:*`);
   if (keys.length) await redis.del(...keys);
   await redis.quit();
@@ -71,9 +78,9 @@ const linesAbout = (jobId: string) => logLines.filter((l) => l.jobId === jobId &
 
 /** Waits for the job to fail, and checks it failed for good at its first attempt, logged once with `code`. */
 async function endedForGood(jobId: string, code: string) {
-  await finishedJob(server.queues.scan, jobId, gh.violations);
+  await finishedJob(queue, jobId, gh.violations);
   // Read again: finishedJob's copy may have been read just before the job failed.
-  const job = (await server.queues.scan.getJob(jobId))!;
+  const job = (await queue.getJob(jobId))!;
   expect(await job.getState()).toBe('failed');
   expect(job.attemptsMade).toBe(1);
   expect(linesAbout(jobId)).toEqual([expect.objectContaining({ final: true, code })]);
@@ -82,17 +89,17 @@ async function endedForGood(jobId: string, code: string) {
 
 /** A first scan of the installation (the worker then holds its token), the loss, and a scan that meets it. */
 async function scanAfterLoss(id: number, name: string, loss: 'uninstalled' | 'suspended') {
-  const first = await finishedJob(server.queues.scan, await enqueueScan(server.queues.scan, leakyPush(`${name}-ok`, id)), gh.violations);
+  const first = await finishedJob(queue, await enqueueScan(queue, leakyPush(`${name}-ok`, id)), gh.violations);
   expect(await first.getState()).toBe('completed');
   gh.setInstallation(id, loss);
-  return endedForGood(await enqueueScan(server.queues.scan, leakyPush(name, id)), loss === 'uninstalled' ? 'INSTALLATION_GONE' : 'INSTALLATION_SUSPENDED');
+  return endedForGood(await enqueueScan(queue, leakyPush(name, id)), loss === 'uninstalled' ? 'INSTALLATION_GONE' : 'INSTALLATION_SUSPENDED');
 }
 
 describe('a scan whose installation is lost', () => {
   it('ends for good at its first attempt when the App was uninstalled: one token request, one log line, no check run', async () => {
     const id = 8101;
     gh.setInstallation(id, 'uninstalled');
-    const job = await endedForGood(await enqueueScan(server.queues.scan, leakyPush('uninstalled', id)), 'INSTALLATION_GONE');
+    const job = await endedForGood(await enqueueScan(queue, leakyPush('uninstalled', id)), 'INSTALLATION_GONE');
     expect(job.failedReason).toMatch(/installation 8101 is gone/);
     expect(tokenRequests(id).map((r) => r.status)).toEqual([404]);
     // Give a (wrong) attempt to close the check run time to show.
@@ -118,7 +125,7 @@ describe('a scan whose installation is lost', () => {
     const id = 8102;
     gh.setInstallation(id, 'suspended');
     const data = leakyPush('suspended', id);
-    const jobId = await enqueueScan(server.queues.scan, data);
+    const jobId = await enqueueScan(queue, data);
     const failed = await endedForGood(jobId, 'INSTALLATION_SUSPENDED');
     expect(failed.failedReason).toMatch(/suspended/);
     expect(tokenRequests(id).map((r) => r.status)).toEqual([403]);
@@ -147,7 +154,7 @@ describe('a scan whose installation is lost', () => {
 
 async function waitForState(jobId: string, state: 'completed' | 'failed') {
   for (let i = 0; i < 600; i++) {
-    const job = await server.queues.scan.getJob(jobId);
+    const job = await queue.getJob(jobId);
     if (job && (await job.getState()) === state) return job;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -156,7 +163,7 @@ async function waitForState(jobId: string, state: 'completed' | 'failed') {
 
 async function baselineScans(repo: string, count: number) {
   for (let i = 0; i < 600; i++) {
-    const jobs = (await server.queues.scan.getJobs(['completed', 'failed'])).filter((j) => j.data.repo === repo && j.data.event === 'installation');
+    const jobs = (await queue.getJobs(['completed', 'failed'])).filter((j) => j.data.repo === repo && j.data.event === 'installation');
     if (jobs.some((j) => j.failedReason)) throw new Error(`baseline scan failed: ${jobs.find((j) => j.failedReason)?.failedReason}`);
     if (jobs.length >= count) return jobs;
     await new Promise((r) => setTimeout(r, 100));
