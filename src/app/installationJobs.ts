@@ -24,9 +24,13 @@ function parkedScansKey(prefix: string, installationId: number): string {
   return `${prefix}:keywarden:parked-scans:${installationId}`;
 }
 
+/** An installation suspended for longer than this has its set-aside scans forgotten. */
+const PARKED_TTL_SECONDS = 30 * 24 * 3600;
+
 /** Sets a scan aside until its installation is unsuspended (the worker's, too, on GitHub's 403). */
 export async function parkScan(redis: Redis, prefix: string, data: ScanJobData): Promise<void> {
-  await redis.rpush(parkedScansKey(prefix, data.installationId), JSON.stringify(data));
+  const key = parkedScansKey(prefix, data.installationId);
+  await redis.multi().rpush(key, JSON.stringify(data)).expire(key, PARKED_TTL_SECONDS).exec();
 }
 
 export interface InstallationChangeOutcome {
