@@ -14,9 +14,11 @@ export type ScanQueue = Queue<ScanJobData>;
  * but report under different check names, so neither may swallow the other's job.
  */
 export function scanJobId(d: ScanJobData): string {
+  // An installation scan is one per delivery: a repository removed and added again is a new
+  // delivery, so it gets a new baseline, where a scan named by its range would be the old one.
   const what = d.pullRequest
     ? `pr|${d.owner}/${d.repo}|${d.pullRequest.number}|${d.pullRequest.baseSha}|${d.pullRequest.headSha}`
-    : `${d.event}|${d.owner}/${d.repo}|${d.before ?? ''}|${d.after}${isTagRef(d.ref) ? `|${d.ref}` : ''}`;
+    : `${d.event}|${d.owner}/${d.repo}|${d.before ?? ''}|${d.after}${isTagRef(d.ref) ? `|${d.ref}` : ''}${d.event === 'installation' ? `|${d.deliveryId ?? ''}` : ''}`;
   return `scan-${createHash('sha256').update(d.rerun ? `${what}|rerun|${d.rerun}` : what).digest('hex').slice(0, 32)}`;
 }
 

@@ -3,7 +3,7 @@
 // itself runs in a worker thread, so lock renewals never stall behind a big scan. A job can
 // still run twice at once (its lock ran out while it ran): its reports are written under a
 // per-scan Redis lock (queue/redisLock.ts), so it still leaves one of each.
-import { Queue, type Job, type Worker } from 'bullmq';
+import { Queue, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { ROTATE_QUEUE, SCAN_QUEUE, WORKER_LOCK_OPTIONS } from '../queue/queues.js';
@@ -22,6 +22,8 @@ import { closeScanThread } from './scanJob/scanInThread.js';
 import { scanCheckRunRef } from './scanJob/publishScan.js';
 import { scanJobId } from './enqueueScan.js';
 import { closeFailedCheckRun } from './publish/scanCheckRunState.js';
+import { installationLossOf } from '../github/installationAccess.js';
+import { parkScan } from './installationJobs.js';
 
 export interface ScanWorkerOptions {
   redis: string | RedisOptions;
@@ -53,6 +55,8 @@ export interface ScanWorkerHandle {
   close(): Promise<void>;
 }
 
+const INSTALLATION_LOST = new Set(['INSTALLATION_SUSPENDED', 'INSTALLATION_GONE']);
+
 export const DEFAULT_SCAN_LIMITS = { maxCommits: 500, maxBaselineCommits: 2_000, maxBytes: 50 * 1024 * 1024 };
 
 export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
@@ -82,7 +86,9 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
   };
   const worker = startQueueWorker<ScanJobData, ScanJobReturn>({
     queue: SCAN_QUEUE,
-    process: (job: Job<ScanJobData>) => processScanJob(job, deps),
+    process: (job: Job<ScanJobData>) => processScanJob(job, deps).catch(async (err: unknown) => {
+      throw await endedByInstallation(job, err);
+    }),
     connection,
     prefix,
     concurrency: opts.concurrency ?? 2,
@@ -90,9 +96,27 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     log,
     onFinalFailure: (job, err) => {
       scansTotal.inc({ event: job.data.event, result: 'failed' });
-      void closeRunOfFailedJob(job, err);
+      // Without the installation there is no token to close the run with (nor anyone to see it).
+      if (!INSTALLATION_LOST.has((err as { code?: string }).code ?? '')) void closeRunOfFailedJob(job, err);
     },
   });
+
+  // The App uninstalled (GitHub answers the token request 404) or suspended (403) while the
+  // job waited or ran: retrying cannot help, so the job ends for good at once. A suspended
+  // installation's scan is set aside and runs again on `installation.unsuspend`
+  // (installationJobs.ts).
+  async function endedByInstallation(job: Job<ScanJobData>, err: unknown): Promise<unknown> {
+    let loss = installationLossOf(err);
+    // A token made before an uninstall is revoked: its calls answer 401. Ask GitHub whether the
+    // installation is still there; if that cannot be told, the job is retried as usual.
+    if (!loss && (err as { status?: number }).status === 401) loss = await deps.github.installationLoss(job.data.installationId).catch(() => undefined);
+    if (!loss) return err;
+    if (loss === 'suspended') await parkScan(producer, prefix, job.data);
+    const why = loss === 'suspended'
+      ? `installation ${job.data.installationId} is suspended: the scan runs again when it is unsuspended`
+      : `installation ${job.data.installationId} is gone (the App was uninstalled): nothing to scan`;
+    return Object.assign(new UnrecoverableError(why), { code: loss === 'suspended' ? 'INSTALLATION_SUSPENDED' : 'INSTALLATION_GONE' });
+  }
 
   // A job that failed for good still ends its check run (failure / timed_out, with the
   // reason), so a required check does not wait forever.

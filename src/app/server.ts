@@ -15,6 +15,8 @@ import { ROTATE_QUEUE, SCAN_QUEUE } from '../queue/queues.js';
 import type { RotateJobData } from '../rotation/rotateJobData.js';
 import type { ScanJobData } from './scanJobData.js';
 import { enqueueScan } from './enqueueScan.js';
+import { BaselineStore } from './baselineStore.js';
+import { InstallationJobs } from './installationJobs.js';
 import { openProducerRedis, PRODUCER_COMMAND_TIMEOUT_MS, whileRedisUp } from '../queue/redis.js';
 import { collectProcessMetrics, registry, unwatchQueueDepths, watchQueueDepths, webhooksTotal } from '../queue/metrics.js';
 
@@ -81,6 +83,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     scan: new Queue<ScanJobData>(SCAN_QUEUE, { connection, prefix }),
     rotate: new Queue<RotateJobData>(ROTATE_QUEUE, { connection, prefix }),
   };
+  const installationJobs = new InstallationJobs(queues.scan, connection, prefix, new BaselineStore(connection, prefix));
   watchQueueDepths(queues.scan, queues.rotate);
   collectProcessMetrics();
 
@@ -97,6 +100,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       enqueue: (data) => whileRedisUp(connection, () => enqueueScan(queues.scan, data)),
       findScan: async (jobId) => (/^scan-[0-9a-f]{32}$/.test(jobId) ? (await whileRedisUp(connection, () => queues.scan.getJob(jobId)))?.data : undefined),
       webUrl: opts.webUrl,
+      // Walks the queue: given most of GitHub's 10 s instead of the usual 2 (a redelivery repeats it harmlessly).
+      onInstallationChange: (change) => whileRedisUp(connection, () => installationJobs.apply(change), 8_000),
       onDelivery: (event, action) => webhooksTotal.inc({ event, action }),
     }),
     { probot, webhooksPath: WEBHOOK_PATH },

@@ -8,6 +8,7 @@
 import { Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
 import { withGitHubRetry, type GitHubRetryOptions } from './retry.js';
+import { installationLossFromApp, type InstallationLoss } from './installationAccess.js';
 
 export type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
 
@@ -24,6 +25,8 @@ export interface GitHubApp {
   installation(installationId: number): Promise<InstallationOctokit>;
   /** A short-lived installation token, for git over HTTPS. Never log it. */
   installationToken(octokit: InstallationOctokit): Promise<string>;
+  /** Whether the installation is still there and active, asked as the App (installationAccess.ts). */
+  installationLoss(installationId: number): Promise<InstallationLoss | undefined>;
 }
 
 const RetryingOctokit = ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } });
@@ -48,6 +51,7 @@ export function gitHubApp(opts: GitHubAppOptions): GitHubApp {
       });
       return octokit;
     },
+    installationLoss: async (installationId) => installationLossFromApp(await probot.auth(), installationId),
     async installationToken(octokit) {
       // octokit.auth() on its own asks api.github.com for the token whatever baseUrl is (the app
       // auth strategy's request has no baseUrl under Probot); one request through the client's

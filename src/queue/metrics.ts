@@ -50,7 +50,7 @@ export const webhookToRolledSeconds = new Histogram({
 });
 export const webhooksTotal = new Counter({
   name: 'keywarden_webhooks_total',
-  help: 'Webhooks received, by event and what was done (queued, ignored, invalid, unavailable: Redis down, answered 503).',
+  help: 'Webhooks received, by event and what was done (queued, ignored, invalid, unavailable: Redis down, answered 503; applied: an installation change).',
   labelNames: ['event', 'action'] as const,
   registers: [registry],
 });

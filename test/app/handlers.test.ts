@@ -161,4 +161,33 @@ describe('installation', () => {
     await receive('installation', p);
     expect(queued).toEqual([]);
   });
+  it('hands uninstall, suspend, unsuspend and repository removal to the queue keeper, and queues no scan', async () => {
+    const changes: unknown[] = [];
+    const probot2 = new Probot({ appId: 1, privateKey, log: pino({ level: 'silent' }), Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }) });
+    await probot2.load(keywardenApp({ enqueue: async (d) => { queued.push(d); return scanJobId(d); }, onInstallationChange: async (c) => { changes.push(c); return {}; }, onDelivery: (e, a) => deliveries.push(`${e}:${a}`) }));
+    const deleted = webhookExample('installation', (x) => x.action === 'deleted');
+    const suspend = webhookExample('installation', (x) => x.action === 'suspend');
+    const unsuspend = webhookExample('installation', (x) => x.action === 'unsuspend');
+    const removed = webhookExample('installation_repositories', (x) => x.action === 'removed');
+    for (const [name, payload] of [['installation', deleted], ['installation', suspend], ['installation', unsuspend], ['installation_repositories', removed]] as const) {
+      await probot2.receive({ id: 'd', name, payload } as never);
+    }
+    expect(changes).toEqual([
+      { kind: 'uninstalled', installationId: deleted.installation.id, account: 'octocat', repos: [{ owner: 'octocat', repo: 'Hello-World' }] },
+      { kind: 'suspended', installationId: suspend.installation.id },
+      { kind: 'unsuspended', installationId: unsuspend.installation.id },
+      { kind: 'repositories-removed', installationId: removed.installation.id, repos: [{ owner: 'octocat', repo: 'Hello-World' }] },
+    ]);
+    expect(queued).toEqual([]);
+    expect(deliveries).toEqual(['installation:applied', 'installation:applied', 'installation:applied', 'installation_repositories:applied']);
+  });
+
+  it('answers 503 when the installation change cannot reach Redis, so GitHub can redeliver it', async () => {
+    const probot2 = new Probot({ appId: 1, privateKey, log: pino({ level: 'silent' }), Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }) });
+    await probot2.load(keywardenApp({ enqueue: async (d) => scanJobId(d), onInstallationChange: async () => { throw new Error('Redis is not connected (reconnecting)'); }, onDelivery: (e, a) => deliveries.push(`${e}:${a}`) }));
+    const err = await probot2.receive({ id: 'd', name: 'installation', payload: webhookExample('installation', (x) => x.action === 'suspend') } as never).then(() => undefined, (e: unknown) => e);
+    // @octokit/webhooks answers with the status of the handler's error (inside its AggregateError).
+    expect((err as { errors?: Array<{ status?: number; code?: string }> }).errors?.[0]).toMatchObject({ status: 503, code: 'QUEUE_UNAVAILABLE' });
+    expect(deliveries).toEqual(['installation:unavailable']);
+  });
 });

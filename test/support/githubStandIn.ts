@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { matchOperation, validateRequest } from './openapiContract.js';
+import { installationRefusal } from './githubStandInInstallations.js';
 import { handlers, type HandlerInput, type HandlerResult, type StandInState, type StoredPull } from './githubStandInHandlers.js';
 
 export interface RecordedRequest {
@@ -132,6 +133,12 @@ export class GitHubStandIn {
     });
   }
 
+  /** The App is uninstalled from, suspended on, or back on an installation (githubStandInInstallations.ts). */
+  setInstallation(installationId: number, state: 'uninstalled' | 'suspended' | 'active'): void {
+    if (state === 'active') this.state.lostInstallations.delete(installationId);
+    else this.state.lostInstallations.set(installationId, state);
+  }
+
   /** A file served by GET /repos/{owner}/{repo}/contents/{path} (e.g. .github/keywarden.yml). */
   setFile(owner: string, repo: string, path: string, content: string): void {
     this.state.files.set(`${owner}/${repo}:${path}`, content);
@@ -231,6 +238,10 @@ export class GitHubStandIn {
       }
     }
 
+    const refused = installationRefusal(this.state, match, auth.replace(/^(token|bearer) /i, ''));
+    if (typeof refused === 'string') return violation(500, refused);
+    if (refused) return send(refused);
+
     await this.held(match.operationId);
     const input: HandlerInput = { params: match.params, path: pathname, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, headers: req.headers, state: this.state, baseUrl: this.url };
     const aimed = this.aimedFault(match.operationId);
@@ -268,6 +279,8 @@ export class GitHubStandIn {
 function newState(): StandInState {
   return {
     tokens: new Set(),
+    tokenInstallations: new Map(),
+    lostInstallations: new Map(),
     nextId: 1000,
     checkRuns: [],
     pulls: new Map(),

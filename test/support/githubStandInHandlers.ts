@@ -1,6 +1,7 @@
 // The stand-in's stateful answers, one per GitHub operationId it implements. Requests reach
 // these only after they passed the OpenAPI contract check, so handlers can trust shapes.
 import { notifyHandlers, refusedWrite } from './githubStandInNotify.js';
+import { installationHandlers } from './githubStandInInstallations.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface StoredCheckRun {
@@ -73,6 +74,10 @@ export interface StoredPull {
 
 export interface StandInState {
   tokens: Set<string>;
+  /** The installation each token was made for. */
+  tokenInstallations: Map<string, number>;
+  /** Installations the App was uninstalled from or that are suspended (githubStandInInstallations.ts). */
+  lostInstallations: Map<number, 'uninstalled' | 'suspended'>;
   nextId: number;
   checkRuns: StoredCheckRun[];
   pulls: Map<string, StoredPull>;
@@ -171,6 +176,7 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   'apps/create-installation-access-token': ({ params, state }) => {
     const token = state.newToken();
     state.tokens.add(token);
+    state.tokenInstallations.set(token, Number(params.installation_id));
     return ok({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { contents: 'read', checks: 'write' }, repository_selection: 'all', installation_id: Number(params.installation_id) }, 201);
   },
   'apps/list-repos-accessible-to-installation': () => ok({ total_count: 0, repositories: [] }),
@@ -353,4 +359,5 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     return { status: 202, body: {} };
   },
   ...notifyHandlers,
+  ...installationHandlers,
 };

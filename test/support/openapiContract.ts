@@ -20,6 +20,7 @@ interface Operation {
   operationId: string;
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema?: object }> };
+  responses?: Record<string, unknown>;
 }
 interface Route {
   method: string;
@@ -160,4 +161,9 @@ export function validateRequest(m: OperationMatch, query: URLSearchParams, body:
     if (v && !v(body)) problems.push(`body: ${bodyAjv.errorsText(v.errors, { dataVar: 'body' })}`);
   }
   return problems;
+}
+
+/** Whether GitHub's description lists `status` among the operation's answers. */
+export function documentsStatus(m: OperationMatch, status: number): boolean {
+  return Object.keys(m.op.responses ?? {}).includes(String(status));
 }
