@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { matchOperation, validateRequest } from './openapiContract.js';
 import { handlers, type HandlerInput, type HandlerResult, type StandInState, type StoredPull } from './githubStandInHandlers.js';
+import { webhookDeliveries, type StoredDelivery, type WebhookDeliveries, type WebhookTarget } from './githubStandInHooks.js';
 
 export interface RecordedRequest {
   method: string;
@@ -140,6 +141,16 @@ export class GitHubStandIn {
   /** A pull request the API knows about (GET /pulls/{n}, its commits and files). */
   addPull(owner: string, repo: string, pull: StoredPull): void {
     this.state.pulls.set(`${owner}/${repo}#${pull.number}`, pull);
+  }
+
+  /** The App's webhook deliveries: every attempt the stand-in sent, with the app's answer. */
+  get webhooks(): WebhookDeliveries {
+    return webhookDeliveries({ state: this.state });
+  }
+
+  /** Sends a webhook to the app server as GitHub does, and records the attempt (its answer included). */
+  deliverWebhook(target: WebhookTarget, event: string, payload: unknown, opts: { guid?: string; signature?: string } = {}): Promise<StoredDelivery> {
+    return this.webhooks.deliver(target, event, payload, opts);
   }
 
   /** Every request whose URL, headers or body contains `needle`. */

@@ -1,6 +1,7 @@
 // The stand-in's stateful answers, one per GitHub operationId it implements. Requests reach
 // these only after they passed the OpenAPI contract check, so handlers can trust shapes.
 import { notifyHandlers, refusedWrite } from './githubStandInNotify.js';
+import { hookHandlers } from './githubStandInHooks.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface StoredCheckRun {
@@ -341,4 +342,5 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     return { status: 202, body: {} };
   },
   ...notifyHandlers,
+  ...hookHandlers,
 };
