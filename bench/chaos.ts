@@ -10,7 +10,7 @@
 // Then it checks: every key rolled exactly once (counted in the key service's database),
 // exactly one issue per leak, zero lost jobs and webhooks, each push scanned once, and no raw
 // secret in logs, Redis or requests.
-// Exit code 0 when every check holds. Bounded: gives up after CHAOS_TIMEOUT_S (default 240).
+// Exit code 0 when every check holds. Bounded: gives up after CHAOS_TIMEOUT_S (default 360). CHAOS_LEAKS, CHAOS_WEBHOOKS: how many.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
