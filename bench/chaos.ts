@@ -148,6 +148,12 @@ const final = await counts();
 const durationS = (Date.now() - t0) / 1000;
 events.push(...(await burstEvents));
 const hooks = await burst.figures();
+// Why jobs failed for good, when some did (the first few of each queue).
+const failedReasons = [
+  ...(await queue.getFailed(0, 4).catch(() => [])).map((j) => `rotate ${j.id}: ${j.failedReason} (attempts ${j.attemptsMade})`),
+  ...(await notifyQueue.getFailed(0, 4).catch(() => [])).map((j) => `notify ${j.id}: ${j.failedReason} (attempts ${j.attemptsMade})`),
+  ...hooks.failedScans,
+];
 
 // The checks.
 const checks: Array<[string, boolean, string]> = [];
@@ -204,6 +210,7 @@ console.log(`webhooks: ${hooks.sent} sent, ${hooks.answered503} answered 503 whi
 const duplicateIssues = issueCounts.reduce((n, k) => n + Math.max(0, k - 1), 0);
 const lost = (ALL_LEAKS - (final?.completed ?? 0)) + hooks.lost + rolls.filter((n) => n === 0).length;
 console.log(`lost: ${lost}   double rolls: ${rolls.filter((n) => n > 1).length}   duplicate issues: ${duplicateIssues}`);
+for (const r of failedReasons) console.log(`failed for good: ${r}`);
 console.log('');
 console.log('| check | result | detail |');
 console.log('|---|---|---|');

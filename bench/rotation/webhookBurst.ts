@@ -31,6 +31,8 @@ export interface BurstFigures {
   scanJobs: { completed: number; failed: number; total: number };
   /** Pushes whose head got more or fewer than one keywarden check run. */
   headsWithoutOneRun: number;
+  /** Why scan jobs failed for good (the first few). */
+  failedScans: string[];
 }
 
 export class WebhookBurst {
@@ -127,6 +129,7 @@ export class WebhookBurst {
       lost,
       scanJobs: { completed: c.completed, failed: c.failed, total: Object.values(c).reduce((a, b) => a + b, 0) },
       headsWithoutOneRun: heads.filter((n) => n !== 1).length,
+      failedScans: (await this.server!.queues.scan.getFailed(0, 4)).map((j) => `scan ${j.id}: ${j.failedReason} (attempts ${j.attemptsMade})`),
     };
   }
 
