@@ -1,16 +1,15 @@
-// The chaos run's webhook side: `keywarden serve`, a scan worker and the redelivery sweeper,
-// in this process, on the chaos run's own Redis. A burst of signed push webhooks, each adding
-// one live key to a real git repository, is sent by the GitHub stand-in (which keeps the
-// delivery log); in the middle of the burst Redis is killed, so those webhooks are answered
-// 503, and started again. The sweeper then has them redelivered. Found keys go to the rotate
-// queue that the chaos run's rotate workers consume, so each must still be rolled once.
-import { generateKeyPairSync } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import { startServer, type RunningServer } from '../../src/app/server.js';
-import { startScanWorker, type ScanWorkerHandle } from '../../src/app/scanWorker.js';
-import { createRedeliverySweeper, type RedeliverySweeper } from '../../src/app/redeliverySweeper.js';
-import { gitHubApp } from '../../src/github/client.js';
+// The chaos run's webhook side. The App (`keywarden serve`, a scan worker and the redelivery
+// sweeper) runs in a process of its own (bench/rotation/chaosApp.ts) on the chaos run's Redis.
+// A burst of signed push webhooks, each adding one live key to a real git repository, is sent
+// by the GitHub stand-in (which keeps the delivery log); in the middle of the burst Redis is
+// killed, so those webhooks are answered 503, and started again. The sweeper then has them
+// redelivered. Found keys go to the rotate queue that the chaos run's rotate workers consume,
+// so each must still be rolled once.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { SCAN_QUEUE } from '../../src/queue/queues.js';
 import type { GitHubStandIn } from '../../test/support/githubStandIn.js';
 import type { StoredDelivery } from '../../test/support/githubStandInHooks.js';
 import { TestRepo } from '../../test/support/gitRepo.js';
@@ -40,15 +39,15 @@ export class WebhookBurst {
   readonly secrets: string[];
   private readonly repo = new TestRepo();
   private readonly pushes: Array<{ before: string; after: string }> = [];
-  private server: RunningServer | null = null;
-  private worker: ScanWorkerHandle | null = null;
-  private sweeper: RedeliverySweeper | null = null;
+  private child: ChildProcess | null = null;
+  private appUrl = '';
+  private scanQueue: Queue | null = null;
 
   constructor(private readonly o: { redis: PrivateRedis; prefix: string; gh: GitHubStandIn; secrets: string[]; logs: string[]; say: (m: string) => void }) {
     this.secrets = o.secrets;
   }
 
-  /** One commit per secret (so one push per leak), then the App's server, scan worker and sweeper. */
+  /** One commit per secret (so one push per leak), then the App's process. */
   async start(): Promise<void> {
     ensureBuilt();
     let before = this.repo.commit({ 'README.md': 'chaos\n' }, 'base');
@@ -57,15 +56,21 @@ export class WebhookBurst {
       this.pushes.push({ before, after });
       before = after;
     });
-    const stream = new Writable({ write: (chunk, _enc, cb) => { this.o.logs.push(String(chunk)); cb(); } });
-    const log = pino({ level: 'info', base: { process: 'chaos-app' } }, stream);
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const common = { appId: 1, privateKey, baseUrl: this.o.gh.url, prefix: this.o.prefix, log };
-    this.server = await startServer({ ...common, webhookSecret: SECRET, redis: this.o.redis.url, port: 0 });
-    this.worker = startScanWorker({ ...common, redis: this.o.redis.url, allowLocalClone: true, handleSignals: false, concurrency: 4, githubRetry: { retries: 6, baseDelayMs: 50, maxDelayMs: 1_000 } });
-    const app = gitHubApp({ ...common, retry: { retries: 6, baseDelayMs: 50, maxDelayMs: 1_000 } });
-    this.sweeper = createRedeliverySweeper({ github: () => app.app(), redis: this.o.redis.url, prefix: this.o.prefix, log, intervalMs: 2_000 });
-    this.sweeper.start(1_000);
+    const child = fork(fileURLToPath(new URL('./chaosApp.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, KEYWARDEN_ALLOW_FILE_CLONE: '1', CHAOS_APP: JSON.stringify({ redisUrl: this.o.redis.url, prefix: this.o.prefix, githubUrl: this.o.gh.url, webhookSecret: SECRET, sweepIntervalMs: 2_000 }) },
+    });
+    child.stdout!.on('data', (d: Buffer) => this.o.logs.push(d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => this.o.logs.push(d.toString('utf8')));
+    this.child = child;
+    this.appUrl = await new Promise<string>((resolve, reject) => {
+      child.once('message', (m: { url?: string }) => (m.url ? resolve(m.url) : reject(new Error('the chaos app sent no url'))));
+      child.once('exit', (code) => reject(new Error(`the chaos app exited (${code}) before it listened`)));
+    });
+    this.o.say(`app process (serve + scan worker + redelivery sweeper) started (pid ${child.pid})`);
+    this.scanQueue = new Queue(SCAN_QUEUE, { connection: new Redis(this.o.redis.url, { maxRetriesPerRequest: null }), prefix: this.o.prefix });
+    this.scanQueue.on('error', () => undefined);
   }
 
   private payload(i: number) {
@@ -100,7 +105,7 @@ export class WebhookBurst {
         events.push(`redis-server started again (after ${i} of ${n} webhooks sent)`);
         this.o.say(events.at(-1)!);
       }
-      const batch = Array.from({ length: Math.min(perTick, n - i) }, (_, k) => this.o.gh.deliverWebhook({ url: this.server!.url, secret: SECRET }, 'push', this.payload(i + k)));
+      const batch = Array.from({ length: Math.min(perTick, n - i) }, (_, k) => this.o.gh.deliverWebhook({ url: this.appUrl, secret: SECRET }, 'push', this.payload(i + k)));
       this.deliveries.push(...(await Promise.all(batch)));
       if (killed && !restarted) await new Promise((r) => setTimeout(r, pause));
     }
@@ -110,17 +115,17 @@ export class WebhookBurst {
 
   /** Every event has a 2xx attempt and the scan queue has nothing left to do. */
   async done(): Promise<boolean> {
-    if (!this.server) return false;
+    if (!this.scanQueue) return false;
     const guids = new Set(this.deliveries.map((d) => d.guid));
     for (const g of guids) if (!this.o.gh.webhooks.ofGuid(g).some((a) => a.statusCode >= 200 && a.statusCode < 300)) return false;
-    const c = await this.server.queues.scan.getJobCounts('waiting', 'active', 'delayed', 'prioritized').catch(() => null);
+    const c = await this.scanQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized').catch(() => null);
     return c !== null && Object.values(c).every((v) => v === 0);
   }
 
   async figures(): Promise<BurstFigures> {
     const guids = new Set(this.deliveries.map((d) => d.guid));
     const lost = [...guids].filter((g) => !this.o.gh.webhooks.ofGuid(g).some((a) => a.statusCode >= 200 && a.statusCode < 300)).length;
-    const c = await this.server!.queues.scan.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
+    const c = await this.scanQueue!.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
     const heads = this.pushes.map((p) => this.o.gh.state.checkRuns.filter((r) => r.repo === REPO && r.head_sha === p.after && r.name === 'keywarden').length);
     return {
       sent: guids.size,
@@ -129,14 +134,18 @@ export class WebhookBurst {
       lost,
       scanJobs: { completed: c.completed, failed: c.failed, total: Object.values(c).reduce((a, b) => a + b, 0) },
       headsWithoutOneRun: heads.filter((n) => n !== 1).length,
-      failedScans: (await this.server!.queues.scan.getFailed(0, 4)).map((j) => `scan ${j.id}: ${j.failedReason} (attempts ${j.attemptsMade})`),
+      failedScans: (await this.scanQueue!.getFailed(0, 4)).map((j) => `scan ${j.id}: ${j.failedReason} (attempts ${j.attemptsMade})`),
     };
   }
 
   async close(): Promise<void> {
-    await this.sweeper?.close();
-    await this.worker?.close();
-    await this.server?.close();
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await this.scanQueue?.close().catch(() => undefined);
     this.repo.remove();
   }
 }
