@@ -215,6 +215,13 @@ console.log('');
 console.log('| check | result | detail |');
 console.log('|---|---|---|');
 for (const [name, ok, detail] of checks) console.log(`| ${name} | ${ok ? 'PASS' : 'FAIL'} | ${detail} |`);
+if (!checks.every(([, ok]) => ok)) {
+  // The processes' logs (already checked for raw secrets above) are what tells why.
+  const { writeFileSync } = await import('node:fs');
+  const file = `/tmp/keywarden-chaos-${prefix}.log`;
+  writeFileSync(file, allLogs);
+  console.log(`\nlogs of the worker and app processes: ${file}`);
+}
 
 for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
 await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : null)));
