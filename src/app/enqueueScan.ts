@@ -1,5 +1,9 @@
 // Enqueueing scan jobs. The jobId is derived from what is scanned (event, repository, commit
 // range), so a redelivered webhook, or the same push seen twice, collapses into one job.
+// One exception: a job with that id which failed for good (it stays in the failed set, the
+// dead-letter view) is run again, with its attempts reset. Someone redelivered the webhook
+// (by hand, or the redelivery sweeper) because it did not work; a waiting, active or
+// completed job stays deduplicated.
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { SCAN_JOB_OPTIONS } from '../queue/queues.js';
@@ -22,8 +26,27 @@ export function scanJobId(d: ScanJobData): string {
   return `scan-${createHash('sha256').update(d.rerun ? `${what}|rerun|${d.rerun}` : what).digest('hex').slice(0, 32)}`;
 }
 
-export async function enqueueScan(queue: ScanQueue, data: ScanJobData): Promise<string> {
+/** `queued`: a new job, or one that already waits, runs or has completed (deduplicated). */
+export type EnqueueOutcome = 'queued' | 'rerun';
+
+export async function enqueueScanJob(queue: ScanQueue, data: ScanJobData): Promise<{ jobId: string; outcome: EnqueueOutcome }> {
   const jobId = scanJobId(data);
-  await queue.add(data.event, data, { ...SCAN_JOB_OPTIONS, jobId });
-  return jobId;
+  const job = await queue.add(data.event, data, { ...SCAN_JOB_OPTIONS, jobId });
+  // BullMQ answers an add with an existing id with that id and does nothing else, so the
+  // state tells a fresh job from an old one that failed.
+  const state = await queue.getJobState(jobId);
+  if (state !== 'failed') return { jobId, outcome: 'queued' };
+  try {
+    // Atomic in Redis: only a job still in the failed set moves back to wait. Two
+    // redeliveries racing here run it once; the loser's retry finds it no longer failed.
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return { jobId, outcome: 'rerun' };
+  } catch (err) {
+    if ((await queue.getJobState(jobId)) !== 'failed') return { jobId, outcome: 'queued' };
+    throw err;
+  }
+}
+
+export async function enqueueScan(queue: ScanQueue, data: ScanJobData): Promise<string> {
+  return (await enqueueScanJob(queue, data)).jobId;
 }

@@ -14,9 +14,9 @@ import { keywardenApp } from './index.js';
 import { ROTATE_QUEUE, SCAN_QUEUE } from '../queue/queues.js';
 import type { RotateJobData } from '../rotation/rotateJobData.js';
 import type { ScanJobData } from './scanJobData.js';
-import { enqueueScan } from './enqueueScan.js';
 import { BaselineStore } from './baselineStore.js';
 import { InstallationJobs } from './installationJobs.js';
+import { enqueueScanJob } from './enqueueScan.js';
 import { openProducerRedis, PRODUCER_COMMAND_TIMEOUT_MS, whileRedisUp } from '../queue/redis.js';
 import { collectProcessMetrics, registry, unwatchQueueDepths, watchQueueDepths, webhooksTotal } from '../queue/metrics.js';
 
@@ -97,7 +97,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const webhooks = await createNodeMiddleware(
     keywardenApp({
-      enqueue: (data) => whileRedisUp(connection, () => enqueueScan(queues.scan, data)),
+      enqueue: async (data) => {
+        const { jobId, outcome } = await whileRedisUp(connection, () => enqueueScanJob(queues.scan, data));
+        if (outcome === 'rerun') log.info({ jobId, deliveryId: data.deliveryId }, 'redelivered webhook: its scan had failed for good, running it again');
+        return jobId;
+      },
       findScan: async (jobId) => (/^scan-[0-9a-f]{32}$/.test(jobId) ? (await whileRedisUp(connection, () => queues.scan.getJob(jobId)))?.data : undefined),
       webUrl: opts.webUrl,
       // Walks the queue: given most of GitHub's 10 s instead of the usual 2 (a redelivery repeats it harmlessly).

@@ -20,6 +20,9 @@ Environment:
   SCAN_CONCURRENCY     scan jobs at once per process (default 2)
   SCAN_MAX_COMMITS, SCAN_MAX_BYTES   caps per scan job (default 500 commits, 50 MiB)
   METRICS_PORT         serve /metrics of this process on this port
+  REDELIVERY_INTERVAL_S   how often to redeliver webhooks that failed (Redis was down):
+                       default 300, 0 turns the sweeper off
+  REDELIVERY_LOOKBACK_H   how far back to look for failed deliveries (default 6, at most 71)
   KEYSERVICE_URL, KEYSERVICE_PUBLIC_KEY, KEYSERVICE_SECRET_KEY   rotation (rotate queue);
                        all unset: scan and report only, rotation off
 SIGTERM lets in-flight jobs finish, then exits.`,
@@ -34,6 +37,7 @@ SIGTERM lets in-flight jobs finish, then exits.`,
       const { appEnv } = await import('../app/env.js');
       const log = pino({ name: 'keywarden-worker', level: process.env.LOG_LEVEL ?? 'info' });
       const env = appEnv(process.env, { webhookSecret: false });
+      const redelivery = (await import('../app/redeliverySweeper.js')).redeliverySettingsFromEnv(process.env);
       const closers: Array<() => Promise<void>> = [];
       // No KEYSERVICE_* at all: a deployment without rotation (the README's "Run it"). Scan and
       // report, and say once that rotation is off. Some but not all of them set is a mistake,
@@ -72,6 +76,16 @@ SIGTERM lets in-flight jobs finish, then exits.`,
         const { startRotateWorkerFromEnv } = await import('../app/rotateWorkerFromEnv.js');
         const rotate = await startRotateWorkerFromEnv({ log, handleSignals: false });
         closers.push(rotate.close);
+      }
+      // Webhooks answered 503 while Redis was down: GitHub keeps them as failed deliveries and
+      // never sends them again by itself; the sweeper asks it to, once Redis is back.
+      if (redelivery) {
+        const { createRedeliverySweeper } = await import('../app/redeliverySweeper.js');
+        const { gitHubApp } = await import('../github/client.js');
+        const github = gitHubApp({ appId: env.appId, privateKey: env.privateKey, baseUrl: env.baseUrl, log });
+        const sweeper = createRedeliverySweeper({ github: () => github.app(), redis: env.redisUrl, prefix: process.env.BULLMQ_PREFIX ?? 'bull', log, ...redelivery });
+        sweeper.start();
+        closers.push(sweeper.close);
       }
       if (process.env.METRICS_PORT) {
         const { createServer } = await import('node:http');

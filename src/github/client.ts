@@ -23,6 +23,8 @@ export interface GitHubAppOptions {
 export interface GitHubApp {
   /** An Octokit authenticated as the installation, with retries. */
   installation(installationId: number): Promise<InstallationOctokit>;
+  /** An Octokit authenticated as the App itself (its JWT): /app endpoints, e.g. webhook deliveries. */
+  app(): Promise<InstallationOctokit>;
   /** A short-lived installation token, for git over HTTPS. Never log it. */
   installationToken(octokit: InstallationOctokit): Promise<string>;
   /** Whether the installation is still there and active, asked as the App (installationAccess.ts). */
@@ -39,17 +41,22 @@ export function gitHubApp(opts: GitHubAppOptions): GitHubApp {
     log: opts.log.child({ name: 'github' }) as never,
     Octokit: RetryingOctokit,
   });
+  const withRetries = (octokit: InstallationOctokit): InstallationOctokit => {
+    octokit.hook.wrap('request', (request, options) => {
+      // `request: { retries: 0 }` (plugin-retry's spelling) marks a write that must not be
+      // repeated blindly: GitHub may have acted before answering 5xx, so its caller looks
+      // at what GitHub holds before trying again.
+      const retries = (options.request as { retries?: number } | undefined)?.retries;
+      return withGitHubRetry(async () => request(options), retries === undefined ? opts.retry : { ...opts.retry, retries });
+    });
+    return octokit;
+  };
   return {
     async installation(installationId) {
-      const octokit = (await probot.auth(installationId)) as InstallationOctokit;
-      octokit.hook.wrap('request', (request, options) => {
-        // `request: { retries: 0 }` (plugin-retry's spelling) marks a write that must not be
-        // repeated blindly: GitHub may have acted before answering 5xx, so its caller looks
-        // at what GitHub holds before trying again.
-        const retries = (options.request as { retries?: number } | undefined)?.retries;
-        return withGitHubRetry(async () => request(options), retries === undefined ? opts.retry : { ...opts.retry, retries });
-      });
-      return octokit;
+      return withRetries((await probot.auth(installationId)) as InstallationOctokit);
+    },
+    async app() {
+      return withRetries((await probot.auth()) as InstallationOctokit);
     },
     installationLoss: async (installationId) => installationLossFromApp(await probot.auth(), installationId),
     async installationToken(octokit) {

@@ -54,6 +54,18 @@ export const webhooksTotal = new Counter({
   labelNames: ['event', 'action'] as const,
   registers: [registry],
 });
+export const webhookRedeliveriesTotal = new Counter({
+  name: 'keywarden_webhook_redeliveries_total',
+  help: 'Failed webhook deliveries the redelivery sweeper asked GitHub to send again, by result (requested, refused: GitHub answered an error).',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+export const redeliverySweepsTotal = new Counter({
+  name: 'keywarden_redelivery_sweeps_total',
+  help: 'Redelivery sweeper runs, by outcome (swept, redis-down, locked: another worker sweeps, error).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
 const watchedQueues = new Set<Queue>();
 const DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
 

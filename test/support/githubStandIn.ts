@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { matchOperation, validateRequest } from './openapiContract.js';
 import { installationRefusal } from './githubStandInInstallations.js';
 import { handlers, type HandlerInput, type HandlerResult, type StandInState, type StoredPull } from './githubStandInHandlers.js';
+import { webhookDeliveries, type StoredDelivery, type WebhookDeliveries, type WebhookTarget } from './githubStandInHooks.js';
 
 export interface RecordedRequest {
   method: string;
@@ -152,6 +153,16 @@ export class GitHubStandIn {
   /** A repository with no commits yet (see StandInState.emptyRepos). */
   markEmpty(owner: string, repo: string): void {
     this.state.emptyRepos.add(`${owner}/${repo}`);
+  }
+
+  /** The App's webhook deliveries: every attempt the stand-in sent, with the app's answer. */
+  get webhooks(): WebhookDeliveries {
+    return webhookDeliveries({ state: this.state });
+  }
+
+  /** Sends a webhook to the app server as GitHub does, and records the attempt (its answer included). */
+  deliverWebhook(target: WebhookTarget, event: string, payload: unknown, opts: { guid?: string; signature?: string } = {}): Promise<StoredDelivery> {
+    return this.webhooks.deliver(target, event, payload, opts);
   }
 
   /** Every request whose URL, headers or body contains `needle`. */

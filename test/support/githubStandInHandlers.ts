@@ -2,6 +2,7 @@
 // these only after they passed the OpenAPI contract check, so handlers can trust shapes.
 import { notifyHandlers, refusedWrite } from './githubStandInNotify.js';
 import { installationHandlers } from './githubStandInInstallations.js';
+import { hookHandlers } from './githubStandInHooks.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface StoredCheckRun {
@@ -360,4 +361,5 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
   },
   ...notifyHandlers,
   ...installationHandlers,
+  ...hookHandlers,
 };

@@ -167,3 +167,20 @@ export function validateRequest(m: OperationMatch, query: URLSearchParams, body:
 export function documentsStatus(m: OperationMatch, status: number): boolean {
   return Object.keys(m.op.responses ?? {}).includes(String(status));
 }
+
+const responseValidators = new Map<string, ValidateFunction | null | 'undocumented'>();
+
+/** Every way a response body breaks the operation's documented response for that status (the stand-in's own answers). */
+export function validateResponse(m: OperationMatch, status: number, body: unknown): string[] {
+  const key = `${m.operationId}:${status}`;
+  if (!responseValidators.has(key)) {
+    const responses = (m.op as Operation & { responses?: Record<string, { content?: Record<string, { schema?: object }> }> }).responses ?? {};
+    const documented = responses[String(status)];
+    const schema = documented?.content?.['application/json']?.schema;
+    responseValidators.set(key, !documented ? 'undocumented' : schema ? bodyAjv.compile(toJsonSchema(schema) as object) : null);
+  }
+  const v = responseValidators.get(key);
+  if (v === 'undocumented' || v === undefined) return [`no documented ${status} response`];
+  if (v === null) return body === undefined ? [] : [`${status} has no documented JSON body`];
+  return v(body) ? [] : [`response: ${bodyAjv.errorsText(v.errors, { dataVar: 'response' })}`];
+}

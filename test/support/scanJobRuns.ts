@@ -104,7 +104,8 @@ export async function finishedJob(queue: Queue<ScanJobData>, jobId: string, viol
   for (let i = 0; i < 600; i++) {
     const job = await queue.getJob(jobId);
     const state = job ? await job.getState() : undefined;
-    if (job && (state === 'completed' || state === 'failed')) return job;
+    // Read again once finished: `job` may be a snapshot from before (attemptsMade, returnvalue).
+    if (job && (state === 'completed' || state === 'failed')) return (await queue.getJob(jobId)) ?? job;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`gave up waiting for ${jobId}; violations: ${violations.join(' | ')}`);
