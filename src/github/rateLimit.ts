@@ -51,11 +51,6 @@ export function isRateLimited(err: unknown): boolean {
   return header(e, 'retry-after') !== undefined || header(e, 'x-ratelimit-remaining') === '0' || saysSecondary(e);
 }
 
-/** Kept for callers that ask about secondary limits only (notifyFallback: 403 = refused here?). */
-export function isSecondaryRateLimit(err: unknown): boolean {
-  return isRateLimited(err);
-}
-
 /**
  * When the installation may call again after this answer, or undefined when it is not a rate
  * limit. `strikes`: secondary limits without a time seen in a row before this one (0 first).

@@ -17,7 +17,7 @@
 import type { RateLimitGate } from './rateLimitGate.js';
 import { GitHubRateLimitedError, rateLimitWait } from './rateLimit.js';
 
-export { GitHubRateLimitedError, isRateLimited, isSecondaryRateLimit, rateLimitWait } from './rateLimit.js';
+export { GitHubRateLimitedError, isRateLimited, rateLimitWait } from './rateLimit.js';
 
 /** The one Octokit method used here: both @octokit/rest and ProbotOctokit instances have it. */
 export interface GitHubClient {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dnsFailureOf, GitHubRateLimitedError, GitHubUnreachableError, isSecondaryRateLimit, rateLimitWait, withGitHubRetry, type GitHubRetryOptions } from '../../src/github/retry.js';
+import { dnsFailureOf, GitHubRateLimitedError, GitHubUnreachableError, isRateLimited, rateLimitWait, withGitHubRetry, type GitHubRetryOptions } from '../../src/github/retry.js';
 import { memoryRateLimitGate } from '../../src/github/rateLimitGate.js';
 
 /** A clock that only moves when the code under test sleeps: no wall-clock timing. */
@@ -37,11 +37,11 @@ function scripted(answers: Array<Error | 'ok'>) {
 describe('GitHub rate-limit rules', () => {
   const now = Date.UTC(2026, 11, 5, 4, 0, 0);
 
-  it('recognises GitHub secondary rate limits and tells them from refusals', () => {
-    expect(isSecondaryRateLimit({ status: 403, response: { headers: { 'retry-after': '5' } } })).toBe(true);
-    expect(isSecondaryRateLimit({ status: 429, response: { headers: {}, data: { message: 'You have exceeded a secondary rate limit' } } })).toBe(true);
-    expect(isSecondaryRateLimit({ status: 403, response: { headers: {}, data: { message: 'Resource not accessible by integration' } } })).toBe(false);
-    expect(isSecondaryRateLimit({ status: 500 })).toBe(false);
+  it('recognises GitHub rate limits and tells them from refusals', () => {
+    expect(isRateLimited({ status: 403, response: { headers: { 'retry-after': '5' } } })).toBe(true);
+    expect(isRateLimited({ status: 429, response: { headers: {}, data: { message: 'You have exceeded a secondary rate limit' } } })).toBe(true);
+    expect(isRateLimited({ status: 403, response: { headers: {}, data: { message: 'Resource not accessible by integration' } } })).toBe(false);
+    expect(isRateLimited({ status: 500 })).toBe(false);
   });
 
   it('retry-after is honoured in full, never capped', () => {
