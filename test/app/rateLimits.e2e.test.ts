@@ -147,6 +147,18 @@ describe('GitHub rate limits', () => {
     expect(done.attemptsMade).toBe(1);
   });
 
+  it('a limit met while reading .github/keywarden.yml delays the job too (it is not "cannot read the config")', async () => {
+    const { data } = leaky('config-limited');
+    const start = Date.now();
+    rig.gh.rateLimit({ kind: 'secondary', status: 429, retryAfterSeconds: 90, operationId: 'repos/get-content' });
+    const jobId = await enqueueScan(rig.queue, data);
+    expect(await delayedUntil(jobId)).toBeGreaterThanOrEqual(start + 90_000);
+    expect((await rig.queue.getJob(jobId))?.attemptsMade).toBe(0);
+    rig.gh.clearRateLimits();
+    await releaseNow(await rig.queue.getJob(jobId));
+    expect(await (await finishedJob(rig.queue, jobId, rig.gh.violations)).getState()).toBe('completed');
+  });
+
   it('a secondary limit without retry-after waits at least a minute, then longer if it happens again', async () => {
     const { data } = leaky('secondary-no-header');
     const start = Date.now();
