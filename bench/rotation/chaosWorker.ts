@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { startRotateWorker } from '../../src/rotation/rotateWorker.js';
 import { RotatorRegistry } from '../../src/rotation/rotator.js';
 import { KeyServiceRotator } from '../../src/rotation/keyServiceRotator.js';
+import { withRetryHook } from '../../src/github/client.js';
 
 interface ChaosWorkerConfig {
   redisUrl: string;
@@ -27,11 +28,11 @@ startRotateWorker({
   concurrency: cfg.concurrency,
   backoffBaseMs: 200,
   backoffMaxMs: 2_000,
-  githubRetry: { retries: 6, baseDelayMs: 50, maxDelayMs: 1_000 },
   registry: new RotatorRegistry().register(
     new KeyServiceRotator({ baseUrl: cfg.keyServiceUrl, publicKey: cfg.publicKey, secretKey: cfg.secretKey, timeoutMs: 1_000, inProcessRetryMs: 500 }),
   ),
-  github: async () => new Octokit({ baseUrl: cfg.githubUrl, auth: cfg.githubToken, log: quiet }),
+  // The workers' own retry layer (github/retry.ts), with short waits for the chaos run.
+  github: async (installationId) => withRetryHook(new Octokit({ baseUrl: cfg.githubUrl, auth: cfg.githubToken, log: quiet }), installationId, { retry: { retries: 6, baseDelayMs: 50, maxDelayMs: 1_000 } }),
   issueSettings: async () => ({ labels: ['security'] }),
   log,
 });

@@ -5,6 +5,7 @@
 // A file that cannot be *read* (5xx, network) is not invalid: RepoConfigReadError fails the
 // job, and BullMQ retries it.
 import { CONFIDENCES, parseAllowlist, RuleLoadError, SEVERITIES, type AllowlistConfig, type BlockingPolicy, type Confidence, type Severity } from '../scan/index.js';
+import { GitHubRateLimitedError } from '../github/rateLimit.js';
 
 export const CONFIG_PATH = '.github/keywarden.yml';
 
@@ -228,6 +229,8 @@ export async function loadRepoConfig(octokit: ConfigOctokit, owner: string, repo
   try {
     ({ config: raw } = await octokit.config.get({ owner, repo, path: CONFIG_PATH }));
   } catch (err) {
+    // A rate limit keeps its retryAt: the job is delayed until then, not failed (github/retry.ts).
+    if (err instanceof GitHubRateLimitedError) throw err;
     const e = err as Error & { status?: number };
     if (!PLUGIN_ERROR.test(e.message)) throw new RepoConfigReadError(`cannot read ${CONFIG_PATH} (will retry): ${e.message.split('\n')[0].slice(0, 300)}`, e.status);
     return new InvalidRepoConfig(`cannot use ${CONFIG_PATH}: ${e.message.replace(PLUGIN_ERROR, '')}`);

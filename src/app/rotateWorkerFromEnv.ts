@@ -5,6 +5,8 @@
 import { pino, type Logger } from 'pino';
 import { appEnv } from './env.js';
 import { gitHubApp } from '../github/client.js';
+import { redisRateLimitGate } from '../github/rateLimitGate.js';
+import { openRedis } from '../queue/redis.js';
 import { InvalidRepoConfig, loadRepoConfig } from './repoConfig.js';
 import { KeyServiceRotator } from '../rotation/keyServiceRotator.js';
 import { RotatorRegistry } from '../rotation/rotator.js';
@@ -23,13 +25,15 @@ export async function startRotateWorkerFromEnv(opts: RotateWorkerEnvOptions = {}
   const log = opts.log ?? pino({ name: 'keywarden-rotate', level: env.LOG_LEVEL ?? 'info' });
   const app = appEnv(env, { webhookSecret: false });
   const registry = new RotatorRegistry().register(KeyServiceRotator.fromEnv(env));
-  // Retries happen in ownerIssue (which looks for a lost issue or comment before re-posting),
-  // so the client itself must not repeat a POST blindly.
-  const github = gitHubApp({ appId: app.appId, privateKey: app.privateKey, baseUrl: app.baseUrl, log, retry: { retries: 0 } });
+  // The client's hook is the one retry layer (github/retry.ts); ownerIssue sends its writes
+  // once (ONE_TRY). The gate holds every call of an installation that GitHub rate-limited.
+  const prefix = opts.prefix ?? env.BULLMQ_PREFIX;
+  const gateConnection = openRedis(app.redisUrl);
+  const github = gitHubApp({ appId: app.appId, privateKey: app.privateKey, baseUrl: app.baseUrl, log, gate: redisRateLimitGate(gateConnection, prefix ?? 'bull') });
   const concurrency = Number(env.ROTATE_CONCURRENCY ?? 4);
   return startRotateWorker({
     redis: app.redisUrl,
-    prefix: opts.prefix ?? env.BULLMQ_PREFIX,
+    prefix,
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 4,
     registry,
     github: async (installationId) => (await github.installation(installationId)) as unknown as GitHubClient,
@@ -43,5 +47,6 @@ export async function startRotateWorkerFromEnv(opts: RotateWorkerEnvOptions = {}
     },
     log,
     handleSignals: opts.handleSignals,
+    alsoClose: () => gateConnection.quit(),
   });
 }

@@ -13,6 +13,7 @@ import { closeOnSignals, startQueueWorker } from '../queue/worker.js';
 import { scansTotal } from '../queue/metrics.js';
 import { gitHubApp } from '../github/client.js';
 import type { GitHubRetryOptions } from '../github/retry.js';
+import { redisRateLimitGate } from '../github/rateLimitGate.js';
 import type { RotateJobData } from '../rotation/rotateJobData.js';
 import type { KeyStateReader } from '../rotation/keyStates.js';
 import type { ScanJobData } from './scanJobData.js';
@@ -66,7 +67,8 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
   const producer = openRedis(opts.redis);
   const rotateQueue = new Queue<RotateJobData>(ROTATE_QUEUE, { connection: producer, prefix });
   const deps = {
-    github: gitHubApp({ appId: opts.appId, privateKey: opts.privateKey, baseUrl: opts.baseUrl, log, retry: opts.githubRetry }),
+    // The gate: a rate limit seen by one job holds every job of that installation (retry.ts).
+    github: gitHubApp({ appId: opts.appId, privateKey: opts.privateKey, baseUrl: opts.baseUrl, log, retry: opts.githubRetry, gate: redisRateLimitGate(producer, prefix) }),
     rotateQueue,
     baseline: new BaselineStore(producer, prefix),
     log,
@@ -74,7 +76,6 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     gheHost: opts.gheHost,
     webUrl: opts.webUrl,
     allowLocalClone: opts.allowLocalClone,
-    githubRetry: opts.githubRetry,
     rotationNotConfigured: opts.rotation === false,
     keyStates: opts.keyStates,
     reportLock: redisLock(producer, { prefix: `${prefix}:keywarden:scan-report` }),
@@ -127,7 +128,7 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
     if (!ref) return;
     const p = (async () => {
       const octokit = await deps.github.installation(job.data.installationId);
-      await deps.reportLock(scanId, () => closeFailedCheckRun(octokit, ref, err, job.attemptsMade, opts.githubRetry));
+      await deps.reportLock(scanId, () => closeFailedCheckRun(octokit, ref, err, job.attemptsMade));
     })().catch((e: Error) => log.warn({ jobId: job.id, err: { name: e.name, message: e.message } }, 'could not close the check run of a failed scan'))
       .finally(() => pendingCloses.delete(p));
     pendingCloses.add(p);

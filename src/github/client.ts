@@ -1,14 +1,14 @@
 // GitHub clients for the workers (scan and rotate): one Probot per process (app JWT + installation token
-// cache), installation clients on demand. We pass `throttle: { enabled: false }`, but Probot
-// merges its own throttle defaults back in, so Octokit's write spacing stays on (measured: one
-// issue or comment creation every ~3 s per process). That spacing is what GitHub asks of
-// content-creating clients, so we keep it. Its secondary-limit handler only logs, though:
-// every request also goes through withGitHubRetry, which retries 5xx and secondary rate
-// limits (403/429 with retry-after) with jittered exponential backoff.
+// cache), installation clients on demand. Octokit's throttling plugin stays on for its write
+// spacing (one content-creating request at a time, as GitHub asks), but never retries: Probot's
+// default handler would sleep until x-ratelimit-reset and call again, a second retry layer
+// hidden under ours. Every request goes through withGitHubRetry (retry.ts: the one retry layer,
+// short waits only, longer ones become delayed jobs) behind the installation's rate-limit gate.
 import { Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
 import { withGitHubRetry, type GitHubRetryOptions } from './retry.js';
 import { installationLossFromApp, type InstallationLoss } from './installationAccess.js';
+import type { RateLimitGate } from './rateLimitGate.js';
 
 export type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
 
@@ -18,6 +18,8 @@ export interface GitHubAppOptions {
   baseUrl?: string;
   log: Logger;
   retry?: GitHubRetryOptions;
+  /** The installations' shared "limited until" (rateLimitGate.ts); without it, each call knows only its own limits. */
+  gate?: RateLimitGate;
 }
 
 export interface GitHubApp {
@@ -31,7 +33,36 @@ export interface GitHubApp {
   installationLoss(installationId: number): Promise<InstallationLoss | undefined>;
 }
 
-const RetryingOctokit = ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } });
+// A function, not an object: Probot re-applies its own throttle options on top of ours for every
+// client it builds (app and installation), and a defaults function runs last for each of them.
+const noThrottleRetry = () => false;
+const RetryingOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  throttle: { ...(options.throttle as object | undefined), enabled: true, onRateLimit: noThrottleRetry, onSecondaryRateLimit: noThrottleRetry },
+  retry: { enabled: false },
+}));
+
+/** The request hook of an Octokit: what withRetryHook needs of one (any Octokit has it). */
+interface HookedOctokit {
+  hook: InstallationOctokit['hook'];
+}
+
+/**
+ * Sends every request of this installation's client through withGitHubRetry, behind the
+ * installation's gate. Exported for clients built another way (tests, chaos) that must
+ * behave as the workers' do.
+ */
+export function withRetryHook<O extends HookedOctokit>(octokit: O, installationId: number, opts: Pick<GitHubAppOptions, 'retry' | 'gate'> & { log?: Logger }): O {
+  octokit.hook.wrap('request', (request, options) => {
+    // `request: { retries: 0 }` (plugin-retry's spelling) marks a write that must not be
+    // repeated blindly: GitHub may have acted before answering 5xx, so its caller looks
+    // at what GitHub holds (on the job's next attempt) before trying again.
+    const retries = (options.request as { retries?: number } | undefined)?.retries;
+    const route = `${String(options.method)} ${String(options.url)}`;
+    return withGitHubRetry(async () => request(options), opts.retry, { installationId, route, gate: opts.gate, log: opts.log, repeatable: retries !== 0 });
+  });
+  return octokit;
+}
 
 export function gitHubApp(opts: GitHubAppOptions): GitHubApp {
   const probot = new Probot({
@@ -41,22 +72,14 @@ export function gitHubApp(opts: GitHubAppOptions): GitHubApp {
     log: opts.log.child({ name: 'github' }) as never,
     Octokit: RetryingOctokit,
   });
-  const withRetries = (octokit: InstallationOctokit): InstallationOctokit => {
-    octokit.hook.wrap('request', (request, options) => {
-      // `request: { retries: 0 }` (plugin-retry's spelling) marks a write that must not be
-      // repeated blindly: GitHub may have acted before answering 5xx, so its caller looks
-      // at what GitHub holds before trying again.
-      const retries = (options.request as { retries?: number } | undefined)?.retries;
-      return withGitHubRetry(async () => request(options), retries === undefined ? opts.retry : { ...opts.retry, retries });
-    });
-    return octokit;
-  };
   return {
     async installation(installationId) {
-      return withRetries((await probot.auth(installationId)) as InstallationOctokit);
+      const octokit = (await probot.auth(installationId)) as InstallationOctokit;
+      return withRetryHook(octokit, installationId, opts);
     },
     async app() {
-      return withRetries((await probot.auth()) as InstallationOctokit);
+      // The App's own calls (its JWT) are limited apart from any installation's: gate 0 is the App's.
+      return withRetryHook((await probot.auth()) as InstallationOctokit, 0, opts);
     },
     installationLoss: async (installationId) => installationLossFromApp(await probot.auth(), installationId),
     async installationToken(octokit) {

@@ -11,7 +11,7 @@
 // says so (outcome `unsupported`).
 import type { Finding } from '../scan/types.js';
 import { revealSecret } from '../scan/secret.js';
-import { jitteredBackoff } from '../github/retry.js';
+import { DEFAULT_BUDGET_MS, dnsFailureOf, jitteredBackoff, rateLimitWait } from '../github/retry.js';
 import { GITHUB_COM_API_URL } from '../github/endpoints.js';
 
 export const GITHUB_ROTATOR = 'github';
@@ -89,9 +89,13 @@ async function postRevocation(credentials: string[], opts: RevokeOptions): Promi
   const url = `${(opts.baseUrl ?? GITHUB_COM_API_URL).replace(/\/+$/, '')}/credentials/revoke`;
   const retries = opts.retries ?? 4;
   let reason = '';
+  // The same rules as every GitHub call (github/retry.ts), in this call's own loop (it is not an
+  // installation client's request): short waits only, GitHub's full time for a rate limit
+  // (reported, never cut short or slept for minutes), no in-process retry of a DNS failure.
+  let slept = 0;
   for (let attempt = 0; attempt <= retries; attempt++) {
     let status = 0;
-    let retryAfter: number | undefined;
+    let limitWait: number | undefined;
     try {
       // Deliberately no Authorization header: GitHub answers 403 to authenticated calls here.
       const res = await doFetch(url, {
@@ -101,18 +105,22 @@ async function postRevocation(credentials: string[], opts: RevokeOptions): Promi
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
       });
       status = res.status;
-      const ra = Number(res.headers.get('retry-after'));
-      retryAfter = Number.isFinite(ra) && res.headers.has('retry-after') ? ra * 1000 : undefined;
-      await res.body?.cancel().catch(() => undefined);
+      const text = await res.text().catch(() => '');
       if (status === 202 || status === 200) return undefined;
+      const limit = rateLimitWait({ status, message: text, response: { headers: Object.fromEntries(res.headers) } }, Date.now());
+      limitWait = limit && limit.retryAt - Date.now();
+      reason = limit ? `GitHub rate limit until ${new Date(limit.retryAt).toISOString()}` : `GitHub answered ${status}`;
     } catch (err) {
+      const dns = dnsFailureOf(err);
+      if (dns) return `cannot resolve ${dns.host} (${dns.code})`;
       reason = `network error: ${(err as Error).name}`;
     }
-    if (status) reason = `GitHub answered ${status}`;
-    const transient = status === 0 || status >= 500 || status === 429 || (status === 403 && retryAfter !== undefined);
+    const transient = status === 0 || status >= 500 || limitWait !== undefined;
     if (!transient || attempt === retries) break;
-    const wait = Math.max(retryAfter ?? 0, jitteredBackoff(attempt, opts.baseDelayMs ?? 500, 30_000));
-    await new Promise((r) => setTimeout(r, Math.min(wait, 30_000)));
+    const wait = limitWait ?? jitteredBackoff(attempt, opts.baseDelayMs ?? 500, 2_000);
+    if (slept + wait > DEFAULT_BUDGET_MS) break;
+    slept += wait;
+    await new Promise((r) => setTimeout(r, wait));
   }
   return reason;
 }

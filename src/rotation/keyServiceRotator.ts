@@ -14,6 +14,7 @@ import type { RotationRequest, RotationResult, Rotator, RotationOutcome } from '
 import { RotationError } from './rotator.js';
 import type { ErrorAnswer, LeakLabelAnswer, LeakReportAnswer, LeakReportRequest, VerifyAnswer, VerifyRequest } from '../keyservice/contract.js';
 import { keyStateOf, type KeyStateInfo } from './keyStates.js';
+import { dnsFailureOf } from '../github/retry.js';
 
 export interface KeyServiceRotatorOptions {
   baseUrl: string;
@@ -147,11 +148,15 @@ export class KeyServiceRotator implements Rotator {
     } catch (err) {
       const e = err as Error;
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
+      // fetch says only "fetch failed": name the cause, a DNS failure above all. One try per
+      // job attempt either way: the rotate queue's backoff is the retry (no in-process sleeps).
+      const dns = dnsFailureOf(e);
+      const cause = dns ? `cannot resolve ${dns.host} (${dns.code}): check KEYSERVICE_URL and this worker's DNS` : (e.cause as { code?: string } | undefined)?.code ?? e.message;
       throw new RotationError(
-        timedOut ? 'KEYSERVICE_TIMEOUT' : 'KEYSERVICE_UNREACHABLE',
+        timedOut ? 'KEYSERVICE_TIMEOUT' : dns ? 'KEYSERVICE_DNS_FAILURE' : 'KEYSERVICE_UNREACHABLE',
         timedOut
           ? `key service did not answer ${path} within ${this.opts.timeoutMs} ms; will verify the key's state and retry`
-          : `key service unreachable at ${this.opts.baseUrl} (${e.message}); will retry`,
+          : `key service unreachable at ${this.opts.baseUrl} (${cause}); will retry`,
         { retryable: true },
       );
     }

@@ -7,7 +7,8 @@
 import { UnrecoverableError } from 'bullmq';
 import type { RotateJobData } from './rotateJobData.js';
 import type { RotationResult } from './rotator.js';
-import { isSecondaryRateLimit, withGitHubRetry, type GitHubClient } from '../github/retry.js';
+import { isRateLimited, type GitHubClient } from '../github/retry.js';
+import { ONE_TRY } from '../github/oneTry.js';
 import { eventMarker, issueBody } from './issueBody.js';
 import { ensureOwnerIssue, type OwnerIssueOptions } from './ownerIssue.js';
 
@@ -21,25 +22,20 @@ export interface FallbackResult {
 export function isRefusedHere(err: unknown): boolean {
   const e = err as { status?: number; message?: string; response?: { headers?: Record<string, unknown>; data?: unknown } };
   if (e.status === 410 || e.status === 404) return true;
-  return e.status === 403 && !isSecondaryRateLimit(e);
+  return e.status === 403 && !isRateLimited(e);
 }
 
 async function commitCommentOnce(gh: GitHubClient, job: RotateJobData, body: string, opts: OwnerIssueOptions): Promise<string | undefined> {
   const marker = eventMarker(job.idempotencyKey);
   const look = async () => {
-    const res = await withGitHubRetry(() => gh.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/comments', { owner: job.owner, repo: job.repo, commit_sha: job.commit, per_page: 100 }), opts.retry);
+    const res = await gh.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/comments', { owner: job.owner, repo: job.repo, commit_sha: job.commit, per_page: 100 });
     return (res.data as Array<{ body?: string | null; html_url?: string }>).find((c) => (c.body ?? '').includes(marker));
   };
   const found = await look();
   if (found) return found.html_url ?? '';
-  let tries = 0;
-  return withGitHubRetry(async () => {
-    // A 502 can arrive after GitHub stored the comment: look again before re-posting.
-    const earlier = tries++ > 0 ? await look() : undefined;
-    if (earlier) return earlier.html_url ?? '';
-    const res = await gh.request('POST /repos/{owner}/{repo}/commits/{commit_sha}/comments', { owner: job.owner, repo: job.repo, commit_sha: job.commit, body });
-    return (res.data as { html_url?: string }).html_url ?? '';
-  }, opts.retry);
+  // Sent once: a 502 can arrive after GitHub stored the comment, and the job's retry finds it above.
+  const res = await gh.request('POST /repos/{owner}/{repo}/commits/{commit_sha}/comments', { owner: job.owner, repo: job.repo, commit_sha: job.commit, body, request: ONE_TRY });
+  return (res.data as { html_url?: string }).html_url ?? '';
 }
 
 /** Tells the owner another way; throws UnrecoverableError when there is no way left. */

@@ -6,9 +6,12 @@
 // all) rather than using the search API, whose index lags by seconds to minutes and would
 // miss an issue created just before a crash. Two jobs for the same key (the key leaked in two
 // files) take a lock on repo + secretHash, so they cannot both miss and both create.
+// Writes go once (ONE_TRY): GitHub may store an issue and still answer 502, so nothing here
+// loops; the notify job's retry looks again before it writes (github/retry.ts).
 import type { RotateJobData } from './rotateJobData.js';
 import type { RotationResult } from './rotator.js';
-import { type GitHubClient, type GitHubRetryOptions, withGitHubRetry } from '../github/retry.js';
+import type { GitHubClient } from '../github/retry.js';
+import { ONE_TRY } from '../github/oneTry.js';
 import { eventMarker, followUpComment, issueBody, issueTitle, pullRequestComment, secretMarker } from './issueBody.js';
 
 /** Every issue keywarden opens carries this label, which is also how it finds them again. */
@@ -20,7 +23,6 @@ export interface OwnerIssueOptions {
   /** Assignees from the repository's config, used when the commit author cannot be assigned. */
   assignees?: string[];
   now?: () => Date;
-  retry?: GitHubRetryOptions;
   /** Serialises find-or-create for one key in one repository (across workers). */
   withLock?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 }
@@ -39,13 +41,10 @@ interface IssueLike {
   body?: string | null;
 }
 
-export async function findIssueForSecret(gh: GitHubClient, owner: string, repo: string, secretHash: string, retry?: GitHubRetryOptions): Promise<IssueLike | undefined> {
+export async function findIssueForSecret(gh: GitHubClient, owner: string, repo: string, secretHash: string): Promise<IssueLike | undefined> {
   const marker = secretMarker(secretHash);
   for (let page = 1; page <= 50; page++) {
-    const res = await withGitHubRetry(
-      () => gh.request('GET /repos/{owner}/{repo}/issues', { owner, repo, labels: ISSUE_LABEL, state: 'all', per_page: 100, page }),
-      retry,
-    );
+    const res = await gh.request('GET /repos/{owner}/{repo}/issues', { owner, repo, labels: ISSUE_LABEL, state: 'all', per_page: 100, page });
     const issues = res.data as IssueLike[];
     const hit = issues.find((i) => (i.body ?? '').includes(marker));
     if (hit) return hit;
@@ -54,12 +53,9 @@ export async function findIssueForSecret(gh: GitHubClient, owner: string, repo: 
   return undefined;
 }
 
-async function hasCommentWith(gh: GitHubClient, owner: string, repo: string, issueNumber: number, marker: string, retry?: GitHubRetryOptions): Promise<boolean> {
+async function hasCommentWith(gh: GitHubClient, owner: string, repo: string, issueNumber: number, marker: string): Promise<boolean> {
   for (let page = 1; page <= 50; page++) {
-    const res = await withGitHubRetry(
-      () => gh.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: issueNumber, per_page: 100, page }),
-      retry,
-    );
+    const res = await gh.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: issueNumber, per_page: 100, page });
     const comments = res.data as Array<{ body?: string | null }>;
     if (comments.some((c) => (c.body ?? '').includes(marker))) return true;
     if (comments.length < 100) return false;
@@ -68,9 +64,9 @@ async function hasCommentWith(gh: GitHubClient, owner: string, repo: string, iss
 }
 
 /** True when GitHub says the user can be assigned issues in this repository (204), false on 404. */
-export async function isAssignable(gh: GitHubClient, owner: string, repo: string, login: string, retry?: GitHubRetryOptions): Promise<boolean> {
+export async function isAssignable(gh: GitHubClient, owner: string, repo: string, login: string): Promise<boolean> {
   try {
-    await withGitHubRetry(() => gh.request('GET /repos/{owner}/{repo}/assignees/{assignee}', { owner, repo, assignee: login }), retry);
+    await gh.request('GET /repos/{owner}/{repo}/assignees/{assignee}', { owner, repo, assignee: login });
     return true;
   } catch (err) {
     if ((err as { status?: number }).status === 404) return false;
@@ -83,23 +79,18 @@ async function chooseAssignees(gh: GitHubClient, job: RotateJobData, opts: Owner
   const out: string[] = [];
   for (const login of candidates) {
     if (out.includes(login)) continue;
-    if (await isAssignable(gh, job.owner, job.repo, login, opts.retry)) out.push(login);
+    if (await isAssignable(gh, job.owner, job.repo, login)) out.push(login);
     // The author is enough when assignable; config assignees are the fallback.
     if (out.length > 0 && login === job.authorLogin) break;
   }
   return out;
 }
 
-async function commentOnce(gh: GitHubClient, job: RotateJobData, issueNumber: number, body: string, retry?: GitHubRetryOptions): Promise<boolean> {
+async function commentOnce(gh: GitHubClient, job: RotateJobData, issueNumber: number, body: string): Promise<boolean> {
   const marker = eventMarker(job.idempotencyKey);
-  if (await hasCommentWith(gh, job.owner, job.repo, issueNumber, marker, retry)) return false;
-  let tries = 0;
-  return withGitHubRetry(async () => {
-    // A 502 can arrive after GitHub stored the comment: look again before re-posting.
-    if (tries++ > 0 && (await hasCommentWith(gh, job.owner, job.repo, issueNumber, marker, retry))) return false;
-    await gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: job.owner, repo: job.repo, issue_number: issueNumber, body });
-    return true;
-  }, retry);
+  if (await hasCommentWith(gh, job.owner, job.repo, issueNumber, marker)) return false;
+  await gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: job.owner, repo: job.repo, issue_number: issueNumber, body, request: ONE_TRY });
+  return true;
 }
 
 /**
@@ -112,36 +103,31 @@ export async function ensureOwnerIssue(gh: GitHubClient, job: RotateJobData, res
   const { owner, repo } = job;
 
   const issue = await lock(`issue:${owner}/${repo}:${job.secretHash}`, async () => {
-    const existing = await findIssueForSecret(gh, owner, repo, job.secretHash, opts.retry);
+    const existing = await findIssueForSecret(gh, owner, repo, job.secretHash);
     if (existing) {
       // Our own issue from an earlier, interrupted run of this very job: nothing to add.
       const ours = (existing.body ?? '').includes(eventMarker(job.idempotencyKey));
-      const commented = ours ? false : await commentOnce(gh, job, existing.number, followUpComment(job, result, now()), opts.retry);
+      const commented = ours ? false : await commentOnce(gh, job, existing.number, followUpComment(job, result, now()));
       return { number: existing.number, url: existing.html_url, created: false, commented };
     }
     const assignees = await chooseAssignees(gh, job, opts);
     const labels = [...new Set([ISSUE_LABEL, ...(opts.labels ?? [])])];
-    let tries = 0;
-    return withGitHubRetry(async () => {
-      // A 502 can arrive after GitHub created the issue: look again before re-creating.
-      const earlier = tries++ > 0 ? await findIssueForSecret(gh, owner, repo, job.secretHash, opts.retry) : undefined;
-      if (earlier) return { number: earlier.number, url: earlier.html_url, created: true, commented: false };
-      const res = await gh.request('POST /repos/{owner}/{repo}/issues', {
-        owner,
-        repo,
-        title: issueTitle(job, result),
-        body: issueBody(job, result, now()),
-        labels,
-        ...(assignees.length > 0 ? { assignees } : {}),
-      });
-      const created = res.data as IssueLike;
-      return { number: created.number, url: created.html_url, created: true, commented: false };
-    }, opts.retry);
+    const res = await gh.request('POST /repos/{owner}/{repo}/issues', {
+      owner,
+      repo,
+      title: issueTitle(job, result),
+      body: issueBody(job, result, now()),
+      labels,
+      ...(assignees.length > 0 ? { assignees } : {}),
+      request: ONE_TRY,
+    });
+    const created = res.data as IssueLike;
+    return { number: created.number, url: created.html_url, created: true, commented: false };
   });
 
   let pullRequestCommented = false;
   if (job.pullRequest) {
-    pullRequestCommented = await commentOnce(gh, job, job.pullRequest.number, pullRequestComment(job, result, issue.url, now()), opts.retry);
+    pullRequestCommented = await commentOnce(gh, job, job.pullRequest.number, pullRequestComment(job, result, issue.url, now()));
   }
   return { ...issue, pullRequestCommented };
 }
@@ -150,5 +136,5 @@ export async function ensureOwnerIssue(gh: GitHubClient, job: RotateJobData, res
 export async function notePublicKeyOnPullRequest(gh: GitHubClient, job: RotateJobData, result: RotationResult, opts: OwnerIssueOptions = {}): Promise<boolean> {
   if (!job.pullRequest) return false;
   const now = opts.now ?? (() => new Date());
-  return commentOnce(gh, job, job.pullRequest.number, pullRequestComment(job, result, undefined, now()), opts.retry);
+  return commentOnce(gh, job, job.pullRequest.number, pullRequestComment(job, result, undefined, now()));
 }

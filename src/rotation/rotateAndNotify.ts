@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { NOTIFY_JOB_OPTIONS } from '../queue/queues.js';
 import { commitUrlOf, type RotateJobData, type RotateJobState } from './rotateJobData.js';
 import { RotationError, type RotationResult, type RotatorRegistry } from './rotator.js';
-import type { GitHubClient, GitHubRetryOptions } from '../github/retry.js';
+import type { GitHubClient } from '../github/retry.js';
 import { ensureOwnerIssue, notePublicKeyOnPullRequest, type OwnerIssueResult } from './ownerIssue.js';
 import { isRefusedHere, notifyByFallback, type FallbackResult } from './notifyFallback.js';
 
@@ -55,7 +55,6 @@ export interface RotateJobDeps {
   metrics?: RotationMetrics;
   log: Logger;
   now?: () => Date;
-  githubRetry?: GitHubRetryOptions;
 }
 
 export function sourceUrlOf(d: RotateJobData): string | undefined {
@@ -120,7 +119,7 @@ async function processNotice(data: RotateJobState, deps: RotateJobDeps, log: Rot
   const result = data.rotation;
   if (!result) throw new UnrecoverableError('NOTIFY_WITHOUT_ROTATION: a notify job must carry the rotation answer');
   const settings = (await deps.issueSettings?.(data)) ?? {};
-  const issueOpts = { labels: settings.labels, assignees: settings.assignees, now: deps.now, retry: deps.githubRetry, withLock: deps.withLock };
+  const issueOpts = { labels: settings.labels, assignees: settings.assignees, now: deps.now, withLock: deps.withLock };
   const gh = await deps.github(data.installationId);
   if (result.outcome === 'public') {
     // The check run already shows the finding as neutral; on a PR, say why nothing happened.

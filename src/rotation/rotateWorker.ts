@@ -16,7 +16,7 @@ import { redisLock } from '../queue/redisLock.js';
 import { processNotifyJob, processRotateJob, type NotifyJobReturn, type RotateJobDeps, type RotateJobReturn } from './rotateAndNotify.js';
 import type { RotateJobState } from './rotateJobData.js';
 import { RotationError } from './rotator.js';
-import { jitteredBackoff, type GitHubRetryOptions } from '../github/retry.js';
+import { jitteredBackoff } from '../github/retry.js';
 
 export const ROTATE_BACKOFF_TYPE = 'rotate';
 
@@ -33,7 +33,8 @@ export interface RotateWorkerOptions extends Omit<RotateJobDeps, 'log' | 'withLo
   handleSignals?: boolean;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  githubRetry?: GitHubRetryOptions;
+  /** Closed with the worker (the caller's own connections, e.g. its GitHub rate-limit gate's). */
+  alsoClose?: () => Promise<unknown>;
   /** Override WORKER_LOCK_OPTIONS (tests, chaos). */
   lock?: Partial<typeof WORKER_LOCK_OPTIONS>;
 }
@@ -88,7 +89,7 @@ export function startRotateWorker(opts: RotateWorkerOptions): RotateWorkerHandle
     closing ??= (async () => {
       await Promise.all([worker.close(), notifyWorker.close()]);
       await notifyQueue.close();
-      await Promise.allSettled([connection.quit(), lockConnection.quit()]);
+      await Promise.allSettled([connection.quit(), lockConnection.quit(), opts.alsoClose?.()]);
     })();
     return closing;
   };

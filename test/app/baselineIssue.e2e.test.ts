@@ -150,10 +150,14 @@ describe('baseline issue', () => {
     const octokit = await gitHubApp({ appId: 1, privateKey, baseUrl: gh.url, log, retry: { retries: 4, baseDelayMs: 5, maxDelayMs: 20 } }).installation(42);
     const findings = await findingsOf('SECRET=KEY\n');
     gh.failOperation({ operationId: 'issues/create', status: 502, times: 1, afterActing: true });
-    const n = await publishBaselineIssue(octokit, { owner: OWNER, repo: 'flaky', defaultBranch: 'main', findings, commits: 1, labels: [], assignees: [] }, { retries: 4, baseDelayMs: 5, maxDelayMs: 20 });
+    const input = { owner: OWNER, repo: 'flaky', defaultBranch: 'main', findings, commits: 1, labels: [], assignees: [] };
+    // The create is sent once (not re-sent in-process); the job's next attempt finds the issue.
+    await expect(publishBaselineIssue(octokit, input)).rejects.toMatchObject({ status: 502 });
+    const n = await publishBaselineIssue(octokit, input);
     const issues = gh.state.issues.filter((i) => i.repo === 'flaky');
     expect(issues).toHaveLength(1);
     expect(n).toBe(issues[0].number);
+    expect(gh.requests.filter((r) => r.operationId === 'issues/create' && r.url.includes('/flaky/'))).toHaveLength(1);
     expect(gh.violations).toEqual([]);
   });
 });

@@ -65,7 +65,10 @@ describe('check run idempotency', () => {
     const job = await finished(await enqueueScan(rig.queue, jobData(repo, name, { base, head })));
     rig.gh.clearOperationFaults();
     expect(await job.getState()).toBe('completed');
-    expect(job.failedReason).toBeUndefined();
+    // Each lost answer failed an attempt (a write sent once is never re-sent in-process, and no
+    // step loops around it); the job's next attempt found what GitHub held and went on from it.
+    expect(job.attemptsMade).toBeGreaterThanOrEqual(2);
+    expect(job.failedReason).toMatch(/502|Server Error/);
     // Both faults fired: the stand-in stored a run and a batch whose answers were 502.
     expect(callsTo('checks/create', name).map((r) => r.status)).toEqual([502]);
     expect(callsTo('checks/update', name).map((r) => r.status)[0]).toBe(502);

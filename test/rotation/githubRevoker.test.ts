@@ -12,6 +12,7 @@ beforeAll(async () => {
 afterAll(() => gh.close());
 beforeEach(() => {
   gh.setFaults(null);
+  gh.clearRateLimits();
   gh.state.revokedCredentials.length = 0;
   gh.requests.length = 0;
 });
@@ -60,5 +61,21 @@ describe('GitHub token revocation', () => {
     expect(reports).toHaveLength(1);
     expect(reports[0].outcome).toBe('revoked');
     expect(gh.state.revokedCredentials).toEqual([pat]);
+  });
+
+  it('a rate limit longer than a few seconds is reported with GitHub\'s time after one call, never slept or cut short', async () => {
+    gh.rateLimit({ kind: 'primary', status: 403, resetInSeconds: 3_600 });
+    const reports = await revokeGitHubTokens([finding(pat)], { baseUrl: gh.url, retries: 10, baseDelayMs: 5 });
+    expect(gh.requests.filter((r) => r.operationId === 'credentials/revoke')).toHaveLength(1);
+    expect(reports[0].outcome).toBe('failed');
+    const until = Date.parse(/GitHub rate limit until (\S+)/.exec(reports[0].reason ?? '')?.[1] ?? '');
+    expect(until).toBeGreaterThanOrEqual(Date.now() + 3_500_000);
+    expect(reports[0].reason).not.toContain(pat);
+  });
+
+  it('a DNS failure is reported at once, not retried', async () => {
+    const reports = await revokeGitHubTokens([finding(pat)], { baseUrl: 'http://api.keywarden-test.invalid', retries: 10, baseDelayMs: 5 });
+    expect(reports[0]).toMatchObject({ outcome: 'failed' });
+    expect(reports[0].reason).toMatch(/cannot resolve api\.keywarden-test\.invalid \((ENOTFOUND|EAI_AGAIN)\)/);
   });
 });

@@ -149,3 +149,17 @@ describe('key service rotator: faults', () => {
     expect(proxy.records.some((r) => r.body.includes(key.secretKey) || JSON.stringify(r.headers).includes(key.secretKey))).toBe(false);
   });
 });
+
+describe('key service host that does not resolve', () => {
+  it('fails the attempt at once with a clear, retryable DNS error (the rotate queue backs off)', async () => {
+    // RFC 6761: `.invalid` never resolves.
+    const lost = new KeyServiceRotator({ baseUrl: 'http://keys.keywarden-test.invalid', ...ks.bot, timeoutMs: 20_000 });
+    const key = await ks.issueKey('live');
+    const err = (await lost.rotate(requestFor(key.secretKey)).catch((e: unknown) => e)) as RotationError;
+    expect(err).toBeInstanceOf(RotationError);
+    expect(err.code).toBe('KEYSERVICE_DNS_FAILURE');
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(/cannot resolve keys\.keywarden-test\.invalid \((ENOTFOUND|EAI_AGAIN)\): check KEYSERVICE_URL/);
+    expect(err.message).not.toContain(key.secretKey);
+  });
+});

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue, QueueEvents } from 'bullmq';
 import { Octokit } from '@octokit/rest';
+import { withRetryHook } from '../../src/github/client.js';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { NOTIFY_QUEUE, ROTATE_JOB_OPTIONS, ROTATE_QUEUE } from '../../src/queue/queues.js';
@@ -58,9 +59,8 @@ beforeAll(async () => {
     handleSignals: false,
     backoffBaseMs: 20,
     backoffMaxMs: 50,
-    githubRetry: { retries: 1, baseDelayMs: 5, maxDelayMs: 20 },
     registry: new RotatorRegistry().register(new KeyServiceRotator({ baseUrl: ks.url, ...ks.bot })),
-    github: async () => new Octokit({ baseUrl: gh.url, auth: TOKEN, log: quiet }),
+    github: async (installationId) => withRetryHook(new Octokit({ baseUrl: gh.url, auth: TOKEN, log: quiet }), installationId, { retry: { retries: 1, baseDelayMs: 5, maxDelayMs: 20 } }),
     issueSettings: async (job) => ({ labels: ['security'], fallbackRepo: fallbackRepos.get(job.repo) }),
     log: pino({ level: 'silent' }),
   });

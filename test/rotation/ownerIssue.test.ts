@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Octokit } from '@octokit/rest';
+import { withRetryHook } from '../../src/github/client.js';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
@@ -30,7 +31,8 @@ const prefix = `kw-test-owner-${randomUUID()}`;
 beforeAll(async () => {
   gh = await startGitHubStandIn();
   gh.state.tokens.add(TOKEN);
-  octokit = new Octokit({ baseUrl: gh.url, auth: TOKEN, log: quiet });
+  // As the workers' clients: every request through the one retry layer (github/retry.ts).
+  octokit = withRetryHook(new Octokit({ baseUrl: gh.url, auth: TOKEN, log: quiet }), 1, { retry: fast });
   redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
 });
 afterAll(async () => {
@@ -49,7 +51,7 @@ describe('owner issue', () => {
   it('opens one issue with marker, labels, the assignable author and the exact deadline', async () => {
     const secret = formatToken('secret', 'live');
     const job = rotateJobFor(secret);
-    const out = await ensureOwnerIssue(octokit, job, rolled, { labels: ['security', 'urgent'], now, retry: fast });
+    const out = await ensureOwnerIssue(octokit, job, rolled, { labels: ['security', 'urgent'], now });
     expect(out.created).toBe(true);
     expect(gh.state.issues).toHaveLength(1);
     const issue = gh.state.issues[0];
@@ -70,14 +72,14 @@ describe('owner issue', () => {
   it('never opens a second issue on a re-run, and comments once for another sighting of the key', async () => {
     const secret = formatToken('secret', 'live');
     const job = rotateJobFor(secret);
-    await ensureOwnerIssue(octokit, job, rolled, { now, retry: fast });
-    const again = await ensureOwnerIssue(octokit, job, rolled, { now, retry: fast });
+    await ensureOwnerIssue(octokit, job, rolled, { now });
+    const again = await ensureOwnerIssue(octokit, job, rolled, { now });
     expect(again).toMatchObject({ created: false, commented: false });
 
     const elsewhere = rotateJobFor(secret, { path: 'deploy/.env', line: 3 });
     const seen = { ...rolled, outcome: 'already_rolled' as const };
-    const first = await ensureOwnerIssue(octokit, elsewhere, seen, { now, retry: fast });
-    const second = await ensureOwnerIssue(octokit, elsewhere, seen, { now, retry: fast });
+    const first = await ensureOwnerIssue(octokit, elsewhere, seen, { now });
+    const second = await ensureOwnerIssue(octokit, elsewhere, seen, { now });
     expect(first).toMatchObject({ created: false, commented: true, number: again.number });
     expect(second.commented).toBe(false);
     expect(gh.state.issues).toHaveLength(1);
@@ -88,9 +90,9 @@ describe('owner issue', () => {
 
   it('leaves the issue unassigned when the author cannot be assigned, and falls back to config assignees', async () => {
     const a = rotateJobFor(formatToken('secret', 'live'), { authorLogin: 'drive-by-contributor' });
-    await ensureOwnerIssue(octokit, a, rolled, { now, retry: fast });
+    await ensureOwnerIssue(octokit, a, rolled, { now });
     const b = rotateJobFor(formatToken('secret', 'live'), { authorLogin: 'drive-by-contributor' });
-    await ensureOwnerIssue(octokit, b, rolled, { now, retry: fast, assignees: ['Codertocat'] });
+    await ensureOwnerIssue(octokit, b, rolled, { now, assignees: ['Codertocat'] });
     expect(gh.state.issues.map((i) => i.assignees)).toEqual([[], ['Codertocat']]);
     expect(gh.violations).toEqual([]);
   });
@@ -98,8 +100,8 @@ describe('owner issue', () => {
   it('comments on the pull request the leak came from, once', async () => {
     gh.addPull('octo-org', 'shop', { number: 7, baseSha: 'b'.repeat(40), headSha: 'c'.repeat(40) });
     const job = rotateJobFor(formatToken('secret', 'live'), { pullRequest: { number: 7, htmlUrl: 'https://github.com/octo-org/shop/pull/7' } });
-    const out = await ensureOwnerIssue(octokit, job, rolled, { now, retry: fast });
-    await ensureOwnerIssue(octokit, job, rolled, { now, retry: fast });
+    const out = await ensureOwnerIssue(octokit, job, rolled, { now });
+    await ensureOwnerIssue(octokit, job, rolled, { now });
     expect(out.pullRequestCommented).toBe(true);
     const prComments = gh.state.issueComments.filter((c) => c.issue_number === 7);
     expect(prComments).toHaveLength(1);
@@ -109,7 +111,7 @@ describe('owner issue', () => {
 
   it('states the existing deadline when the key had been rolled before', async () => {
     const job = rotateJobFor(formatToken('secret', 'test'));
-    await ensureOwnerIssue(octokit, job, { ...rolled, outcome: 'already_rolled', mode: 'test', oldKeyExpiresAt: '2026-11-24T01:30:00.000Z' }, { now, retry: fast });
+    await ensureOwnerIssue(octokit, job, { ...rolled, outcome: 'already_rolled', mode: 'test', oldKeyExpiresAt: '2026-11-24T01:30:00.000Z' }, { now });
     expect(gh.state.issues[0].title).toBe('Leaked test secret key: already rolled, old key stops working 2026-11-24 01:30 UTC');
     expect(gh.state.issues[0].body).toContain('(in 5 hours)');
   });
@@ -119,7 +121,18 @@ describe('owner issue', () => {
     const secret = formatToken('secret', 'live');
     const withLock = redisLock(redis, { prefix, ttlMs: 10_000 });
     const jobs = Array.from({ length: 6 }, (_, i) => rotateJobFor(secret, { path: `file${i}.txt` }));
-    await Promise.all(jobs.map((j) => ensureOwnerIssue(octokit, j, rolled, { now, retry: fast, withLock })));
+    // A write that got a 502 is not re-sent in-process (GitHub may have acted): the job's next
+    // attempt looks again, as BullMQ's retry would run it.
+    const asJob = async (j: (typeof jobs)[number]) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await ensureOwnerIssue(octokit, j, rolled, { now, withLock });
+        } catch (err) {
+          if (attempt >= 12) throw err;
+        }
+      }
+    };
+    await Promise.all(jobs.map(asJob));
     gh.setFaults(null);
     expect(gh.state.issues).toHaveLength(1);
     // The creator's own sighting is in the body; the other five each comment once.

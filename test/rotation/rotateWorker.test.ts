@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Queue, QueueEvents } from 'bullmq';
 import { Octokit } from '@octokit/rest';
+import { withRetryHook } from '../../src/github/client.js';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
@@ -59,9 +60,8 @@ beforeAll(async () => {
     handleSignals: false,
     backoffBaseMs: 50,
     backoffMaxMs: 200,
-    githubRetry: { retries: 1, baseDelayMs: 5, maxDelayMs: 20 },
     registry: new RotatorRegistry().register(new KeyServiceRotator({ baseUrl: proxy.url, ...ks.bot, timeoutMs: 500, inProcessRetryMs: 100 })),
-    github: async () => new Octokit({ baseUrl: gh.url, auth: TOKEN, log: quiet }),
+    github: async (installationId) => withRetryHook(new Octokit({ baseUrl: gh.url, auth: TOKEN, log: quiet }), installationId, { retry: { retries: 1, baseDelayMs: 5, maxDelayMs: 20 } }),
     issueSettings: async () => ({ labels: ['security'] }),
     log: pino({ level: 'debug' }, sink),
   });

@@ -61,6 +61,28 @@ export interface OperationHold {
   maxWaitMs: number;
 }
 
+/**
+ * GitHub rate-limiting the installation, as its docs describe the answers (403 or 429):
+ * - `primary`: `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (epoch seconds); every
+ *   installation call is refused until the reset;
+ * - `secondary`: "You have exceeded a secondary rate limit", with `retry-after` when
+ *   `retryAfterSeconds` is set (and refused until then), without it otherwise (refused for
+ *   `times` calls, default 1).
+ * App-level calls (the JWT ones: installation tokens) are not limited here.
+ */
+export interface RateLimitRule {
+  kind: 'primary' | 'secondary';
+  status?: 403 | 429;
+  /** primary: seconds from now to x-ratelimit-reset. */
+  resetInSeconds?: number;
+  /** secondary: the retry-after header, in seconds (absent: no header). */
+  retryAfterSeconds?: number;
+  /** Only this operation is limited (default: every installation call). */
+  operationId?: string;
+  /** secondary without retry-after: how many calls are refused (default 1). */
+  times?: number;
+}
+
 /** What became of a hold: how many calls it held, and whether they were answered together or on the timer. */
 export interface HoldOutcome {
   held: number;
@@ -77,6 +99,9 @@ export class GitHubStandIn {
   private operationFaults: Array<OperationFault & { left: number; toSkip: number }> = [];
   private holds: Array<OperationHold & { waiting: Array<() => void>; timer?: NodeJS.Timeout; release(by: HoldOutcome['releasedBy']): void }> = [];
   private seed = 0x2545f491;
+  private limits: Array<RateLimitRule & { until: number; left: number }> = [];
+  /** Calls answered with a rate limit (each is a call made while limited). */
+  readonly rateLimited: RecordedRequest[] = [];
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -103,6 +128,39 @@ export class GitHubStandIn {
 
   clearOperationFaults(): void {
     this.operationFaults = [];
+  }
+
+  /** Starts rate-limiting installation calls (see RateLimitRule). */
+  rateLimit(rule: RateLimitRule): void {
+    const seconds = rule.kind === 'primary' ? (rule.resetInSeconds ?? 60) : (rule.retryAfterSeconds ?? 0);
+    const timed = rule.kind === 'primary' || rule.retryAfterSeconds !== undefined;
+    this.limits.push({ ...rule, until: timed ? Date.now() + seconds * 1000 : Infinity, left: timed ? Infinity : (rule.times ?? 1) });
+  }
+
+  clearRateLimits(): void {
+    this.limits = [];
+  }
+
+  private rateLimitAnswer(operationId: string, appLevel: boolean): HandlerResult | undefined {
+    if (appLevel) return undefined;
+    const now = Date.now();
+    this.limits = this.limits.filter((l) => l.until > now && l.left > 0);
+    const l = this.limits.find((r) => !r.operationId || r.operationId === operationId);
+    if (!l) return undefined;
+    l.left--;
+    const status = l.status ?? 403;
+    if (l.kind === 'primary') {
+      return {
+        status,
+        headers: { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-resource': 'core', 'x-ratelimit-reset': String(Math.ceil(l.until / 1000)) },
+        body: { message: 'API rate limit exceeded for installation ID 1.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+      };
+    }
+    return {
+      status,
+      headers: l.retryAfterSeconds !== undefined ? { 'retry-after': String(l.retryAfterSeconds) } : {},
+      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' },
+    };
   }
 
   /** Holds the calls to one operation (see OperationHold); the promise tells how the hold ended. */
@@ -254,6 +312,11 @@ export class GitHubStandIn {
     if (refused) return send(refused);
 
     await this.held(match.operationId);
+    const limited = this.rateLimitAnswer(match.operationId, match.template.startsWith('/app'));
+    if (limited) {
+      this.rateLimited.push(rec);
+      return send(limited);
+    }
     const input: HandlerInput = { params: match.params, path: pathname, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, headers: req.headers, state: this.state, baseUrl: this.url };
     const aimed = this.aimedFault(match.operationId);
     if (aimed) {

@@ -9,6 +9,7 @@ import type { ScanJobData } from '../../src/app/scanJobData.js';
 import { startScanWorker, type ScanWorkerHandle, type ScanWorkerOptions } from '../../src/app/scanWorker.js';
 import { ensureBuilt } from './ensureBuilt.js';
 import { startGitHubStandIn, type GitHubStandIn } from './githubStandIn.js';
+import { matchOperation } from './openapiContract.js';
 import { formatToken } from '../../src/keyformat/keyFormat.js';
 import { TestRepo } from './gitRepo.js';
 
@@ -49,6 +50,9 @@ export function scanWorkerRig(name: string, o: ScanWorkerRigOptions = {}): ScanW
   beforeAll(async () => {
     ensureBuilt();
     const gh = await startGitHubStandIn();
+    // Parse GitHub's 70 MB OpenAPI description now: during a job's first call it blocks this
+    // process long enough for the job's lock to lapse (a stall runs the job twice).
+    matchOperation('GET', '/');
     const redis = new Redis({ host: '127.0.0.1', port: 6379 });
     const queue = new Queue<ScanJobData>(SCAN_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
     const workers = Array.from({ length: o.workers ?? 1 }, () => startScanWorker({ redis: 'redis://127.0.0.1:6379', prefix, appId: 1, privateKey, baseUrl: gh.url, allowLocalClone: true, handleSignals: false, log: o.log ?? pino({ level: 'silent' }), githubRetry: { retries: 2, baseDelayMs: 20, maxDelayMs: 200 }, lock: o.lock, ...o.limits }));

@@ -3,10 +3,10 @@
 // service's verify tells it. Found again the way owner issues are: by listing the open
 // `keywarden`-labelled issues and looking for a hidden marker (the Search API's index lags, so
 // a re-run right after a crash would miss the issue and open a second one). The create is
-// sent once-only: after a failed attempt, look again before creating.
+// sent once-only (ONE_TRY): the job's retry looks again before creating.
 import { blockingFindings, type Finding } from '../../scan/index.js';
 import type { InstallationOctokit } from '../../github/client.js';
-import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
+import { ONE_TRY } from '../../github/oneTry.js';
 import type { KeyStateInfo } from '../../rotation/keyStates.js';
 import { needsRotation } from '../../rotation/rotateJobData.js';
 import { ISSUE_LABEL } from '../../rotation/ownerIssue.js';
@@ -65,9 +65,9 @@ export function baselineBody(i: BaselineIssueInput): string {
 }
 
 /** The repository's open baseline issue: listed by label (not searched), matched by marker. */
-export async function findBaselineIssue(octokit: InstallationOctokit, owner: string, repo: string, retry?: GitHubRetryOptions): Promise<number | undefined> {
+export async function findBaselineIssue(octokit: InstallationOctokit, owner: string, repo: string): Promise<number | undefined> {
   for (let page = 1; page <= 50; page++) {
-    const { data } = await withGitHubRetry(() => octokit.rest.issues.listForRepo({ owner, repo, labels: ISSUE_LABEL, state: 'open', per_page: 100, page }), retry);
+    const { data } = await octokit.rest.issues.listForRepo({ owner, repo, labels: ISSUE_LABEL, state: 'open', per_page: 100, page });
     const hit = data.find((it) => !it.pull_request && (it.body ?? '').includes(BASELINE_MARKER));
     if (hit) return hit.number;
     if (data.length < 100) return undefined;
@@ -76,11 +76,11 @@ export async function findBaselineIssue(octokit: InstallationOctokit, owner: str
 }
 
 /** Creates or updates the repository's baseline issue; returns its number (none when clean). */
-export async function publishBaselineIssue(octokit: InstallationOctokit, i: BaselineIssueInput, retry?: GitHubRetryOptions): Promise<number | undefined> {
+export async function publishBaselineIssue(octokit: InstallationOctokit, i: BaselineIssueInput): Promise<number | undefined> {
   if (i.findings.length === 0) return undefined;
   const body = baselineBody(i);
   const title = `keywarden: ${i.findings.length} finding(s) already in ${i.repo}'s history`;
-  const existing = await findBaselineIssue(octokit, i.owner, i.repo, retry);
+  const existing = await findBaselineIssue(octokit, i.owner, i.repo);
   if (existing !== undefined) {
     await octokit.rest.issues.update({ owner: i.owner, repo: i.repo, issue_number: existing, title, body });
     return existing;
@@ -92,12 +92,7 @@ export async function publishBaselineIssue(octokit: InstallationOctokit, i: Base
   }
   // The label keywarden finds its issues by is always there, whatever the config's labels.
   const labels = [...new Set([ISSUE_LABEL, ...i.labels])];
-  let tries = 0;
-  return withGitHubRetry(async () => {
-    // A 502 can arrive after GitHub created the issue: look again before re-creating.
-    const earlier = tries++ > 0 ? await findBaselineIssue(octokit, i.owner, i.repo, retry) : undefined;
-    if (earlier !== undefined) return earlier;
-    const { data } = await octokit.rest.issues.create({ owner: i.owner, repo: i.repo, title, body, labels, assignees, request: { retries: 0 } });
-    return data.number;
-  }, retry);
+  // A 502 can arrive after GitHub created the issue: sent once, and the job's retry finds it above.
+  const { data } = await octokit.rest.issues.create({ owner: i.owner, repo: i.repo, title, body, labels, assignees, request: ONE_TRY });
+  return data.number;
 }

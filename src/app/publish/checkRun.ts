@@ -10,7 +10,6 @@ import { findingMessage, findingTitle } from './findingText.js';
 import { isTagRef } from '../handlers/payload.js';
 import { findCheckRun, unsentAnnotations } from './existingCheckRun.js';
 import { ONE_TRY } from '../../github/oneTry.js';
-import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
 
 /** The push scan's check run. */
 export const CHECK_NAME = 'keywarden';
@@ -134,12 +133,9 @@ export function annotationOf(f: Finding, policy?: BlockingPolicy) {
  * job, or a write that failed after GitHub acted) finds the run by its external_id, brings
  * its conclusion and text up to date, and sends only the annotations it lacks.
  */
-export async function publishCheckRun(octokit: InstallationOctokit, r: CheckRunReport, retry?: GitHubRetryOptions): Promise<number> {
-  // Each try starts from what GitHub holds, so only whole tries are retried, never single writes.
-  return withGitHubRetry(() => syncCheckRun(octokit, r), retry);
-}
-
-async function syncCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Promise<number> {
+export async function publishCheckRun(octokit: InstallationOctokit, r: CheckRunReport): Promise<number> {
+  // Writes go once (ONE_TRY); a failed one fails the job's attempt, and the job's retry starts
+  // this step again from what GitHub holds (github/retry.ts: the one retry layer).
   const conclusion = conclusionOf(r);
   const output = { title: titleOf(r, conclusion), summary: summaryOf(r) };
   const completed = { status: 'completed' as const, conclusion, completed_at: new Date().toISOString() };

@@ -2,10 +2,9 @@
 // `side: RIGHT`, never the deprecated `position`). Leaks already reviewed (a hidden marker in
 // earlier review comments or review bodies) and leaks from the baseline are not commented
 // again. That check is also what makes a repeat safe: GitHub may store a review and answer
-// 5xx, so the review is posted once per try and each try starts by reading the markers.
+// 5xx, so the review is posted once (ONE_TRY) and the job's retry starts by reading the markers.
 import { isBlocking, type Finding } from '../../scan/index.js';
 import type { InstallationOctokit } from '../../github/client.js';
-import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
 import { leaksAlreadyReviewed } from './existingReviews.js';
 import { howToSilence, leakId, leakMarker, whyItMatters } from './findingText.js';
 import { ONE_TRY } from '../../github/oneTry.js';
@@ -41,11 +40,7 @@ export function commentBody(f: Finding): string {
   ].join('\n');
 }
 
-export async function publishPrReview(octokit: InstallationOctokit, i: PrReviewInput, retry?: GitHubRetryOptions): Promise<PrReviewResult> {
-  return withGitHubRetry(() => postPrReview(octokit, i), retry);
-}
-
-async function postPrReview(octokit: InstallationOctokit, i: PrReviewInput): Promise<PrReviewResult> {
+export async function publishPrReview(octokit: InstallationOctokit, i: PrReviewInput): Promise<PrReviewResult> {
   const already = await leaksAlreadyReviewed(octokit, i);
   const fresh = new Map<string, Finding>();
   let alreadyCommented = 0;

@@ -6,17 +6,12 @@
 import type { InstallationOctokit } from '../../github/client.js';
 import { findCheckRun, type CheckRunRef } from './existingCheckRun.js';
 import { ONE_TRY } from '../../github/oneTry.js';
-import { withGitHubRetry, type GitHubRetryOptions } from '../../github/retry.js';
 
-// Writes go once per try and whole tries are retried (look, then write), as in checkRun.ts:
-// a create whose answer was lost is found by the next try instead of being sent twice.
+// Writes go once (ONE_TRY) after a look, as in checkRun.ts: a create whose answer was lost is
+// found by the job's next attempt instead of being sent twice.
 
 /** Opens the scan's run as in_progress, unless a run of this scan exists already (a retry). */
-export function startCheckRun(octokit: InstallationOctokit, ref: CheckRunRef, retry?: GitHubRetryOptions): Promise<number> {
-  return withGitHubRetry(() => openRun(octokit, ref), retry);
-}
-
-async function openRun(octokit: InstallationOctokit, ref: CheckRunRef): Promise<number> {
+export async function startCheckRun(octokit: InstallationOctokit, ref: CheckRunRef): Promise<number> {
   const existing = await findCheckRun(octokit, ref);
   if (existing) return existing.id;
   const { data } = await octokit.rest.checks.create({
@@ -39,11 +34,7 @@ export function isTimeout(err: Error): boolean {
 }
 
 /** Closes the scan's run after the job failed for good, unless it holds a result; returns its id. */
-export function closeFailedCheckRun(octokit: InstallationOctokit, ref: CheckRunRef, err: Error, attempts: number, retry?: GitHubRetryOptions): Promise<number> {
-  return withGitHubRetry(() => closeRun(octokit, ref, err, attempts), retry);
-}
-
-async function closeRun(octokit: InstallationOctokit, ref: CheckRunRef, err: Error, attempts: number): Promise<number> {
+export async function closeFailedCheckRun(octokit: InstallationOctokit, ref: CheckRunRef, err: Error, attempts: number): Promise<number> {
   const conclusion = isTimeout(err) ? ('timed_out' as const) : ('failure' as const);
   // Error messages here are keywarden's own or git's first lines: no token travels in them.
   const reason = err.message.replace(/\s+/g, ' ').slice(0, 500);

@@ -6,7 +6,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { GitHubApp, InstallationOctokit } from '../../github/client.js';
-import type { GitHubRetryOptions } from '../../github/retry.js';
 import { GITHUB_COM_WEB_URL } from '../../github/endpoints.js';
 import type { RotateJobData } from '../../rotation/rotateJobData.js';
 import type { KeyStateReader } from '../../rotation/keyStates.js';
@@ -36,8 +35,6 @@ export interface ScanJobDeps {
   webUrl?: string;
   /** Tests only: allow file:// clone URLs. */
   allowLocalClone?: boolean;
-  /** Retry timing of GitHub calls, also for reports that retry whole steps themselves. */
-  githubRetry?: GitHubRetryOptions;
   /**
    * Runs fn while no other run of the same scan (same key: the scan's identity) is in its
    * report step: a Redis lock shared by all workers (queue/redisLock.ts).
@@ -109,7 +106,7 @@ async function scanAndReport(d: ScanJobData, octokit: InstallationOctokit, log: 
   // The run shows `in_progress` from the start: a required check then never waits on a job
   // that failed before it could report (scanWorker closes the run when the job fails for good).
   const runRef = scanCheckRunRef(d, scanId);
-  if (runRef) await deps.reportLock(scanId, () => startCheckRun(octokit, runRef, deps.githubRetry));
+  if (runRef) await deps.reportLock(scanId, () => startCheckRun(octokit, runRef));
   const { defaultBranch, cloneUrl, repoUrl } = await resolveRepository(octokit, d, deps.webUrl ?? GITHUB_COM_WEB_URL);
   const { config, invalidConfig } = await loadScanConfig(octokit, d, log);
   const token = await deps.github.installationToken(octokit);

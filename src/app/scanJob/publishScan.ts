@@ -2,7 +2,6 @@
 // baseline store learns its leaks, so pull requests don't repeat them); a push or pull
 // request gets its check run, and a pull request its review. Returns what was published.
 import type { InstallationOctokit } from '../../github/client.js';
-import type { GitHubRetryOptions } from '../../github/retry.js';
 import type { BaselineStore } from '../baselineStore.js';
 import type { ScanJobData } from '../scanJobData.js';
 import type { RepoConfig } from '../repoConfig.js';
@@ -53,11 +52,11 @@ function baselineRotation(a: Actions | undefined): BaselineIssueInput['rotation'
   return a.rotationSkipped;
 }
 
-export async function publishScan(octokit: InstallationOctokit, i: PublishInput, deps: { baseline: BaselineStore; githubRetry?: GitHubRetryOptions }): Promise<Published> {
+export async function publishScan(octokit: InstallationOctokit, i: PublishInput, deps: { baseline: BaselineStore }): Promise<Published> {
   const { job: d, result } = i;
   if (d.event === 'installation') {
     await deps.baseline.add(d.owner, d.repo, result.findings.map(leakId));
-    const baselineIssue = await publishBaselineIssue(octokit, { owner: d.owner, repo: d.repo, defaultBranch: i.defaultBranch, findings: result.findings, commits: result.commits, truncated: result.truncated, labels: i.issues.labels, assignees: i.issues.assignees, keyStates: i.actions?.keyStates, rotation: baselineRotation(i.actions) }, deps.githubRetry);
+    const baselineIssue = await publishBaselineIssue(octokit, { owner: d.owner, repo: d.repo, defaultBranch: i.defaultBranch, findings: result.findings, commits: result.commits, truncated: result.truncated, labels: i.issues.labels, assignees: i.issues.assignees, keyStates: i.actions?.keyStates, rotation: baselineRotation(i.actions) });
     return { baselineIssue };
   }
   if (!i.headSha) return {};
@@ -69,10 +68,10 @@ export async function publishScan(octokit: InstallationOctokit, i: PublishInput,
   // this one's job id and is folded into it, and the run must then still tell the truth.
   const newerHead = d.pullRequest ? await newerPullHead(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha }) : undefined;
   const notes = newerHead ? [...i.notes, supersededNote(newerHead)] : i.notes;
-  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event, d.ref), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes, policy: i.failing }, deps.githubRetry);
+  out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event, d.ref), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes, policy: i.failing });
   if (newerHead) return { ...out, supersededBy: newerHead };
   if (d.pullRequest) {
-    const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
+    const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, baseline: await deps.baseline.get(d.owner, d.repo) });
     out.reviewId = review.reviewId;
   }
   return out;
