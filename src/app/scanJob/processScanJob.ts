@@ -98,7 +98,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   const { config, invalidConfig } = await loadScanConfig(octokit, d, log);
   const token = await deps.github.installationToken(octokit);
 
-  const { plan, result } = await fetchAndScan({ job: d, defaultBranch, cloneUrl, token, config, limits: deps.limits, allowLocalClone: deps.allowLocalClone, log });
+  const { plan, result } = await fetchAndScan({ job: d, defaultBranch, cloneUrl, token, config, limits: deps.limits, allowLocalClone: deps.allowLocalClone, httpOrigin: deps.webUrl?.startsWith('http:') ? deps.webUrl : undefined, log });
   bytesScannedTotal.inc(result.bytes);
   for (const f of result.findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
   log.info({ commits: result.commits, bytes: result.bytes, findings: result.findings.length, truncated: result.truncated?.reason }, 'scan finished');
