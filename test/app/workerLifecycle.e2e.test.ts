@@ -134,10 +134,15 @@ describe('keywarden worker lifecycle', () => {
     expect(returned?.failedReason).toBeFalsy();
 
     // Another worker takes it; its token request is the hold's second call, which lets both go.
+    // (It waits for the report lock the first worker held, up to its 30 s TTL: that lock keeps
+    // the first worker's last GitHub write, possibly still in flight, apart from this one.)
     const b = await startWorker(workerEnv());
     expect((await hold).releasedBy).toBe('calls');
     await until(async () => (await queue.getJobState(jobId)) === 'completed', 60_000);
     expect(await queue.getJobState(jobId), b.output()).toBe('completed');
+    const done = await queue.getJob(jobId);
+    // Started twice (once per worker), one attempt counted (the one that completed), never stalled.
+    expect([done?.attemptsStarted, done?.attemptsMade, done?.stalledCounter]).toEqual([2, 1, 0]);
     const runs = gh.state.checkRuns.filter((c) => c.repo === 'sigterm' && c.head_sha === data.after);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 'completed', conclusion: 'success' });
