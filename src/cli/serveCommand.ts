@@ -14,6 +14,7 @@ Environment:
   REDIS_URL          queue backend (default redis://127.0.0.1:6379)
   HOST, PORT         where to listen (default 127.0.0.1:3000; the Docker image sets HOST=0.0.0.0)
   GHE_HOST           GitHub Enterprise Server host: API at https://GHE_HOST/api/v3
+  GHE_PROTOCOL       http for a GHES behind a plain-http proxy (default https)
   GITHUB_API_URL     full REST API root instead (tests, proxies); wins over GHE_HOST
   DASHBOARD_USER, DASHBOARD_PASSWORD   enable the queue dashboard at /admin/queues
   OPS_PORT, OPS_HOST serve /metrics and /admin/queues there, not on PORT (OPS_HOST default HOST)

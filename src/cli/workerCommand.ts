@@ -17,6 +17,7 @@ Environment:
   APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH   the GitHub App's settings
   REDIS_URL            queue backend (default redis://127.0.0.1:6379)
   GHE_HOST / GITHUB_API_URL   GitHub Enterprise Server host / full REST API root
+  GHE_PROTOCOL         http for a GHES behind a plain-http proxy (default https)
   SCAN_CONCURRENCY     scan jobs at once per process (default 2)
   SCAN_MAX_COMMITS, SCAN_MAX_BYTES   caps per scan job (default 500 commits, 50 MiB)
   OPS_PORT, OPS_HOST   serve /metrics of this process there (METRICS_PORT: older name)
