@@ -10,7 +10,6 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, basename } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { SCAN_QUEUE } from '../../src/queue/queues.js';
 import { enqueueScan, scanJobId } from '../../src/app/enqueueScan.js';
@@ -20,6 +19,7 @@ import { githubEndpoints } from '../../src/github/endpoints.js';
 import { checkCloneUrl } from '../../src/app/scanJob/fetchCommits.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
 import { ensureBuilt } from '../support/ensureBuilt.js';
+import { deleteKeysUnder } from '../support/redisKeys.js';
 import { TestRepo } from '../support/gitRepo.js';
 
 const PREFIX = `kw-ghehttp-${randomUUID().slice(0, 8)}`;
@@ -86,10 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.close();
   await queue?.close();
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  const keys = await redis.keys(`${PREFIX}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
+  await deleteKeysUnder(PREFIX);
   ghes?.closeAllConnections();
   await new Promise((r) => ghes?.close(r));
   await gh?.close();

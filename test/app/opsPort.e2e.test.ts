@@ -6,7 +6,6 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/app/server.js';
 import { opsAddress } from '../../src/app/opsServer.js';
@@ -14,6 +13,7 @@ import { mountDashboard } from '../../src/queue/dashboard.js';
 import { deliverWebhook } from '../support/webhookDelivery.js';
 import { pushExample } from '../support/webhookExamples.js';
 import { runCli } from '../cli/runCli.js';
+import { deleteKeysUnder } from '../support/redisKeys.js';
 
 const PREFIX = `kw-ops-${randomUUID().slice(0, 8)}`;
 const SECRET = 'ops-port-secret';
@@ -39,10 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of servers) await s.close();
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  const keys = await redis.keys(`${PREFIX}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
+  await deleteKeysUnder(PREFIX);
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -11,12 +11,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { SCAN_QUEUE } from '../../src/queue/queues.js';
 import { enqueueScan, scanJobId } from '../../src/app/enqueueScan.js';
 import type { ScanJobData } from '../../src/app/scanJobData.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
 import { ensureBuilt } from '../support/ensureBuilt.js';
+import { deleteKeysUnder } from '../support/redisKeys.js';
 import { TestRepo } from '../support/gitRepo.js';
 import { BIN, runCli } from '../cli/runCli.js';
 
@@ -99,10 +99,7 @@ afterAll(async () => {
     }
   }
   await queue.close();
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  const keys = await redis.keys(`${PREFIX}:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
+  await deleteKeysUnder(PREFIX);
   await gh.close();
   repo.remove();
   rmSync(scratch, { recursive: true, force: true });
