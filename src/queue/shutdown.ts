@@ -102,7 +102,10 @@ function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
 export async function closeWorkerWithin(worker: Worker, log: Logger, graceMs = shutdownGraceMs()): Promise<void> {
   const closed = worker.close();
   if (await settlesWithin(closed, graceMs)) return;
-  await inFlightOf.get(worker)?.handBackAll(log, worker.name);
+  // moveToWait waits for Redis like every worker command: if Redis is down, give up on it
+  // (the stalled-job check returns those jobs once their locks run out).
+  const jobs = inFlightOf.get(worker);
+  if (jobs) await settlesWithin(jobs.handBackAll(log, worker.name), 5_000);
   // The processors have ended; what is left is closing connections. If Redis hangs, do not
   // wait on it: the caller quits its connections, and exitOnSignals' deadline still holds.
   await settlesWithin(closed, 3_000);
