@@ -37,7 +37,7 @@ export class InFlightJobs {
   private readonly running = new Set<Running>();
 
   /** The processor to give BullMQ: runs `process`, or ends with a WaitingError once handed back. */
-  wrap<D, R>(process: (job: Job<D>) => Promise<R>): Processor<D, R> {
+  wrap<D, R>(process: (job: Job<D>, token?: string) => Promise<R>): Processor<D, R> {
     return async (job, token) => {
       let handBack!: () => void;
       const handedBack = new Promise<never>((_, reject) => {
@@ -46,7 +46,7 @@ export class InFlightJobs {
       const entry: Running = { job, token, handBack };
       this.running.add(entry);
       try {
-        return await Promise.race([process(job), handedBack]);
+        return await Promise.race([process(job, token), handedBack]);
       } finally {
         this.running.delete(entry);
       }
