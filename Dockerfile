@@ -67,5 +67,10 @@ RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 VOLUME /data
 USER node
 EXPOSE 3000 8787
+# One check for every process the image runs (`keywarden healthcheck`): serve and keyservice
+# by their /healthz on $PORT (serve answers 503 while Redis is unreachable), the worker, which
+# has no port, by the heartbeat file it rewrites every 10 s after pinging Redis. The start
+# period covers loading the rules and the first Redis connection.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["keywarden", "healthcheck"]
 ENTRYPOINT ["keywarden"]
 CMD ["serve"]

@@ -14,7 +14,7 @@ import { GITHUB_COM_WEB_URL } from '../github/endpoints.js';
 export interface AppDeps {
   /** Puts a scan job on the `scan` queue; returns its (deterministic) job id. */
   enqueue: (data: ScanJobData) => Promise<string>;
-  /** Web root for clone URLs built from repository names: https://github.com or https://GHE_HOST. */
+  /** Web root for clone URLs built from repository names: https://github.com or GHE_PROTOCOL://GHE_HOST. */
   webUrl?: string;
   /** Counts what happened to each delivery (metrics). */
   onDelivery?: (event: string, action: 'queued' | 'ignored' | 'invalid' | 'unavailable' | 'applied') => void;

@@ -10,6 +10,7 @@ import { ROTATE_QUEUE, SCAN_QUEUE, WORKER_LOCK_OPTIONS } from '../queue/queues.j
 import { openRedis } from '../queue/redis.js';
 import { redisLock } from '../queue/redisLock.js';
 import { closeOnSignals, startQueueWorker } from '../queue/worker.js';
+import { closeWorkerWithin } from '../queue/shutdown.js';
 import { scansTotal } from '../queue/metrics.js';
 import { gitHubApp } from '../github/client.js';
 import type { GitHubRetryOptions } from '../github/retry.js';
@@ -38,6 +39,8 @@ export interface ScanWorkerOptions {
   gheHost?: string;
   log?: Logger;
   handleSignals?: boolean;
+  /** How long jobs in flight get on close before they go back to the queue (default SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs?: number;
   /** Tests only: accept file:// clone URLs (KEYWARDEN_ALLOW_FILE_CLONE=1). */
   allowLocalClone?: boolean;
   maxCommits?: number;
@@ -137,8 +140,9 @@ export function startScanWorker(opts: ScanWorkerOptions): ScanWorkerHandle {
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await worker.close();
-      await Promise.allSettled([...pendingCloses]);
+      // Jobs in flight get a short grace, then go back to the queue: SIGTERM ends within 25 s.
+      await closeWorkerWithin(worker, log, opts.shutdownGraceMs);
+      await Promise.race([Promise.allSettled([...pendingCloses]), new Promise((r) => setTimeout(r, 2_000).unref())]);
       await rotateQueue.close();
       await closeScanThread();
       await Promise.allSettled([connection.quit(), producer.quit()]);

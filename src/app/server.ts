@@ -1,4 +1,6 @@
-// `keywarden serve`: one HTTP server (fastify) for webhooks, health and metrics.
+// `keywarden serve`: one HTTP server (fastify) for webhooks, health and metrics; with an ops
+// address (OPS_PORT), /metrics and the operator routes (the dashboard) move to a second
+// server there instead (app/opsServer.ts).
 // Webhooks bypass fastify's body parsing: Probot's node middleware reads the RAW body and
 // verifies X-Hub-Signature-256 against it; a bad signature is answered 400 before any handler
 // runs, so it never queues work. Everything else is a fastify route, so other parts (the
@@ -18,7 +20,8 @@ import { BaselineStore } from './baselineStore.js';
 import { InstallationJobs } from './installationJobs.js';
 import { enqueueScanJob } from './enqueueScan.js';
 import { openProducerRedis, PRODUCER_COMMAND_TIMEOUT_MS, whileRedisUp } from '../queue/redis.js';
-import { collectProcessMetrics, registry, unwatchQueueDepths, watchQueueDepths, webhooksTotal } from '../queue/metrics.js';
+import { collectProcessMetrics, unwatchQueueDepths, watchQueueDepths, webhooksTotal } from '../queue/metrics.js';
+import { mountMetrics, startOpsServer, type OpsAddress, type OpsServer } from './opsServer.js';
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
 
@@ -42,12 +45,19 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   port?: number;
   log?: Logger;
-  /** The seam for more routes on this server (the queue dashboard). Runs before listen. */
+  /**
+   * Where /metrics and `extraRoutes` go instead of the webhook port (OPS_PORT; port 0 picks
+   * a free one). Unset: they are served on the webhook port.
+   */
+  ops?: OpsAddress;
+  /** The seam for operator routes (the queue dashboard): on the ops server when there is one. Runs before listen. */
   extraRoutes?: (app: FastifyInstance, ctx: { queues: ServerQueues; log: Logger }) => Promise<void> | void;
 }
 
 export interface RunningServer {
   url: string;
+  /** The ops server's root, when `ops` was given. */
+  opsUrl?: string;
   queues: ServerQueues;
   close(): Promise<void>;
 }
@@ -127,19 +137,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const redisOk = await whileRedisUp(connection, () => connection.ping()).then(() => true, () => false);
     return reply.code(redisOk ? 200 : 503).send({ status: redisOk ? 'ok' : 'redis unavailable' });
   });
-  app.get('/metrics', async (_req, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
-  await opts.extraRoutes?.(app, { queues, log });
+  let ops: OpsServer | undefined;
+  if (opts.ops) {
+    ops = await startOpsServer({ ...opts.ops, log, routes: (opsApp) => opts.extraRoutes?.(opsApp, { queues, log }) });
+  } else {
+    mountMetrics(app);
+    await opts.extraRoutes?.(app, { queues, log });
+  }
 
-  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 3000 });
+  try {
+    await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 3000 });
+  } catch (err) {
+    await ops?.close();
+    throw err;
+  }
   const { address, port } = app.server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   let closed: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
+    opsUrl: ops?.url,
     queues,
     close() {
       closed ??= (async () => {
-        await app.close();
+        await Promise.all([app.close(), ops?.close()]);
         unwatchQueueDepths(queues.scan, queues.rotate);
         await Promise.allSettled([queues.scan.close(), queues.rotate.close()]);
         await connection.quit().catch(() => undefined);

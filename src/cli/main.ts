@@ -17,13 +17,14 @@ async function runWithCommander(): Promise<void> {
   // `keywarden scan ...` needs no other command, so their modules are not even loaded
   // then; everything else (help included) sees them all.
   if (process.argv[2] !== 'scan') {
-    const [hook, ignore, dlq, keyservice, serve, worker] = await Promise.all([
+    const [hook, ignore, dlq, keyservice, serve, worker, healthcheck] = await Promise.all([
       import('./hookCommand.js'),
       import('./ignoreCommand.js'),
       import('./dlqCommand.js'),
       import('./keyserviceCommand.js'),
       import('./serveCommand.js'),
       import('./workerCommand.js'),
+      import('./healthcheckCommand.js'),
     ]);
     hook.registerHookCommand(program);
     ignore.registerIgnoreCommand(program);
@@ -31,6 +32,7 @@ async function runWithCommander(): Promise<void> {
     keyservice.registerKeyserviceCommand(program);
     serve.registerServeCommand(program);
     worker.registerWorkerCommand(program);
+    healthcheck.registerHealthcheckCommand(program);
   }
 
   program.exitOverride();

@@ -17,15 +17,19 @@ Environment:
   APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH   the GitHub App's settings
   REDIS_URL            queue backend (default redis://127.0.0.1:6379)
   GHE_HOST / GITHUB_API_URL   GitHub Enterprise Server host / full REST API root
+  GHE_PROTOCOL         http for a GHES behind a plain-http proxy (default https)
   SCAN_CONCURRENCY     scan jobs at once per process (default 2)
   SCAN_MAX_COMMITS, SCAN_MAX_BYTES   caps per scan job (default 500 commits, 50 MiB)
-  METRICS_PORT         serve /metrics of this process on this port
   REDELIVERY_INTERVAL_S   how often to redeliver webhooks that failed (Redis was down):
                        default 300, 0 turns the sweeper off
   REDELIVERY_LOOKBACK_H   how far back to look for failed deliveries (default 6, at most 71)
+  OPS_PORT, OPS_HOST   serve /metrics of this process there (METRICS_PORT: older name)
+  SHUTDOWN_GRACE_SECONDS   on SIGTERM, how long jobs in flight may finish (default 10)
+  KEYWARDEN_HEARTBEAT_FILE   heartbeat for \`keywarden healthcheck\`
   KEYSERVICE_URL, KEYSERVICE_PUBLIC_KEY, KEYSERVICE_SECRET_KEY   rotation (rotate queue);
                        all unset: scan and report only, rotation off
-SIGTERM lets in-flight jobs finish, then exits.`,
+SIGTERM: takes no new jobs, gives jobs in flight SHUTDOWN_GRACE_SECONDS, hands those still
+running back to the queue for another worker, and exits within 25 s.`,
     )
     .action(async (opts: { queues: string }) => {
       const queues = opts.queues.split(',').map((q) => q.trim()).filter(Boolean);
@@ -87,22 +91,23 @@ SIGTERM lets in-flight jobs finish, then exits.`,
         sweeper.start();
         closers.push(sweeper.close);
       }
-      if (process.env.METRICS_PORT) {
-        const { createServer } = await import('node:http');
-        const { registry, collectProcessMetrics } = await import('../queue/metrics.js');
+      const { opsAddress, startOpsServer } = await import('../app/opsServer.js');
+      const ops = opsAddress(process.env);
+      if (ops) {
+        const { collectProcessMetrics } = await import('../queue/metrics.js');
         collectProcessMetrics();
-        const server = createServer((req, res) => {
-          if (req.url !== '/metrics') return void res.writeHead(404).end();
-          void registry.metrics().then((body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body));
-        }).listen(Number(process.env.METRICS_PORT), process.env.HOST ?? '127.0.0.1');
-        closers.push(() => new Promise<void>((r) => server.close(() => r())));
+        const server = await startOpsServer({ ...ops, log });
+        log.info({ url: server.url }, 'serving /metrics on the ops port');
+        closers.push(server.close);
       }
+      // For `keywarden healthcheck` (the image's HEALTHCHECK): this process has no /healthz.
+      const { heartbeatFile, startHeartbeat } = await import('../queue/heartbeat.js');
+      const heartbeat = startHeartbeat({ file: heartbeatFile(process.env), redis: env.redisUrl });
+      closers.push(heartbeat.stop);
       log.info({ queues }, 'keywarden worker started');
-      const stop = (signal: string) => {
-        log.info({ signal }, 'finishing in-flight jobs, then exiting');
-        void Promise.allSettled(closers.map((c) => c())).then(() => process.exit(0));
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      // SIGTERM: no new jobs; jobs in flight get a short grace, then go back to the queue for
+      // another worker; the process exits within SHUTDOWN_DEADLINE_MS whatever hangs.
+      const { exitOnSignals } = await import('../queue/shutdown.js');
+      exitOnSignals(() => Promise.allSettled(closers.map((c) => c())), log, 'keywarden worker');
     });
 }

@@ -1,5 +1,5 @@
 // Prometheus metrics for the app, the scan worker and the rotate worker, in one registry.
-// Each process exposes its own /metrics (serve on its port, workers on METRICS_PORT);
+// Each process exposes its own /metrics (serve on its port or OPS_PORT, workers on OPS_PORT);
 // queue depths are read from Redis at scrape time so any process reports the same truth.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';

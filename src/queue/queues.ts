@@ -32,11 +32,18 @@ export const NOTIFY_JOB_OPTIONS: JobsOptions = {
 };
 
 /**
- * Lock and stall tuning for workers: a job whose worker died is picked up again within
- * about lockDuration + stalledInterval (~10 s) instead of BullMQ's default minute.
+ * Lock and stall tuning for workers. A worker renews its jobs' locks every lockDuration / 2
+ * (15 s); another worker's stalled-job check takes a job whose lock has run out. So a worker
+ * that pauses (a long GC, an overloaded host, a SIGSTOP, a VM migration) keeps its jobs for
+ * up to lockDuration - lockDuration / 2 = 15 s of silence: a 5 s pause never runs a job
+ * twice, with 3x margin. The price: the jobs of a worker that dies without closing (SIGKILL,
+ * OOM kill) are picked up again only after their lock runs out plus up to two checks, about
+ * 30-60 s. A worker that is stopped the normal way (SIGTERM) hands its jobs back at once
+ * (queue/shutdown.ts), so the stall path is for crashes only; we take the slower recovery
+ * there over scans and rotations run twice after every pause.
  */
 export const WORKER_LOCK_OPTIONS = {
-  lockDuration: 5_000,
-  stalledInterval: 5_000,
+  lockDuration: 30_000,
+  stalledInterval: 15_000,
   maxStalledCount: 3,
 } as const;

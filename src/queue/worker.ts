@@ -2,7 +2,8 @@
 // (`process`): this folder moves jobs, it does not know what they do.
 // - the connection comes from openRedis (maxRetriesPerRequest: null), so a Redis restart
 //   pauses work instead of failing jobs;
-// - WORKER_LOCK_OPTIONS: a job whose worker died is picked up again within ~10 s;
+// - WORKER_LOCK_OPTIONS: a pause of a few seconds does not run a job twice (see there);
+// - on close, jobs in flight get a short grace, then go back to the queue (queue/shutdown.ts);
 // - a failure is logged once, as "will retry" or "failed for good" (attempts used up, or an
 //   UnrecoverableError: the job stays in the failed set, the dead-letter view);
 // - a job body that throws an error carrying `retryAt` (ms since epoch; e.g. a GitHub rate
@@ -13,6 +14,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WORKER_LOCK_OPTIONS } from './queues.js';
+import { exitOnSignals, InFlightJobs, trackInFlight } from './shutdown.js';
 
 export type BackoffStrategy = (attemptsMade: number, type?: string, err?: Error) => number;
 
@@ -68,7 +70,8 @@ export function isFinalFailure(job: Job, err: Error): boolean {
 }
 
 export function startQueueWorker<D, R>(o: QueueWorkerOptions<D, R>): Worker<D, R> {
-  const worker = new Worker<D, R>(o.queue, delayingProcessor(o), {
+  const inFlight = new InFlightJobs();
+  const worker = new Worker<D, R>(o.queue, inFlight.wrap(delayingProcessor(o)), {
     connection: o.connection,
     prefix: o.prefix,
     concurrency: o.concurrency,
@@ -76,6 +79,7 @@ export function startQueueWorker<D, R>(o: QueueWorkerOptions<D, R>): Worker<D, R
     ...o.lock,
     ...(o.backoffStrategy ? { settings: { backoffStrategy: o.backoffStrategy } } : {}),
   });
+  trackInFlight(worker, inFlight);
   worker.on('failed', (job, err) => {
     if (!job) return;
     const final = isFinalFailure(job, err);
@@ -89,12 +93,7 @@ export function startQueueWorker<D, R>(o: QueueWorkerOptions<D, R>): Worker<D, R
   return worker;
 }
 
-/** SIGTERM/SIGINT: let in-flight jobs finish (close), then exit. */
+/** SIGTERM/SIGINT: close (in-flight jobs get a short grace, then go back to the queue), then exit. */
 export function closeOnSignals(close: () => Promise<void>, log: Logger, what: string): void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    log.info({ signal }, `${what}: finishing in-flight jobs, then exiting`);
-    void close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  exitOnSignals(close, log, what);
 }

@@ -3,7 +3,7 @@
 // wiring (lock and stall tuning, failure logs), plus:
 // - a custom backoff (`rotate`): exponential with jitter, or the wait the error asks for
 //   (REQUEST_IN_PROCESS: a few seconds);
-// - SIGTERM closes the worker, which waits for in-flight jobs to finish;
+// - SIGTERM closes the worker: jobs in flight get a short grace, then go back to the queue;
 // - failed jobs are kept (ROTATE_JOB_OPTIONS.removeOnFail = false): the dead-letter view.
 import { Queue, type Job, type Worker } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
@@ -12,6 +12,7 @@ import { openRedis } from '../queue/redis.js';
 import { rotationMetrics } from '../queue/metrics.js';
 import { NOTIFY_QUEUE, ROTATE_QUEUE, WORKER_LOCK_OPTIONS } from '../queue/queues.js';
 import { closeOnSignals, isFinalFailure, startQueueWorker } from '../queue/worker.js';
+import { closeWorkerWithin } from '../queue/shutdown.js';
 import { redisLock } from '../queue/redisLock.js';
 import { processNotifyJob, processRotateJob, type NotifyJobReturn, type RotateJobDeps, type RotateJobReturn } from './rotateAndNotify.js';
 import type { RotateJobState } from './rotateJobData.js';
@@ -31,6 +32,8 @@ export interface RotateWorkerOptions extends Omit<RotateJobDeps, 'log' | 'withLo
   log?: Logger;
   /** Install a SIGTERM/SIGINT handler that closes the worker gracefully (default true). */
   handleSignals?: boolean;
+  /** How long jobs in flight get on close before they go back to the queue (default SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** Closed with the worker (the caller's own connections, e.g. its GitHub rate-limit gate's). */
@@ -87,7 +90,7 @@ export function startRotateWorker(opts: RotateWorkerOptions): RotateWorkerHandle
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await Promise.all([worker.close(), notifyWorker.close()]);
+      await Promise.all([closeWorkerWithin(worker, log, opts.shutdownGraceMs), closeWorkerWithin(notifyWorker, log, opts.shutdownGraceMs)]);
       await notifyQueue.close();
       await Promise.allSettled([connection.quit(), lockConnection.quit(), opts.alsoClose?.()]);
     })();

@@ -17,6 +17,8 @@ export interface FetchAndScanInput {
   config: ScanCommitsInput['config'];
   limits: PlanLimits & { maxBytes: number };
   allowLocalClone?: boolean;
+  /** GitHub's web root when it is http (GHE_PROTOCOL=http): http clone URLs there are allowed. */
+  httpOrigin?: string;
   log: Logger;
 }
 
@@ -29,7 +31,7 @@ export interface ScannedCommits {
 async function fetchPlanned(i: FetchAndScanInput): Promise<{ plan: FetchPlan; clone: FetchedRepo }> {
   const job = { ...i.job, defaultBranch: i.defaultBranch };
   const plan = planFetch(job, i.defaultBranch, i.limits);
-  const fetch = (p: FetchPlan) => fetchCommits({ cloneUrl: i.cloneUrl, token: i.token, wants: p.wants, allowLocal: i.allowLocalClone });
+  const fetch = (p: FetchPlan) => fetchCommits({ cloneUrl: i.cloneUrl, token: i.token, wants: p.wants, allowLocal: i.allowLocalClone, httpOrigin: i.httpOrigin });
   try {
     return { plan, clone: await fetch(plan) };
   } catch (err) {

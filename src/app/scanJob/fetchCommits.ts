@@ -23,6 +23,8 @@ export interface FetchOptions {
   wants: string[];
   /** Allow file:// and plain paths as clone URLs (tests only: KEYWARDEN_ALLOW_FILE_CLONE=1). */
   allowLocal?: boolean;
+  /** The GitHub Enterprise Server's origin when it is served over http (GHE_PROTOCOL=http). */
+  httpOrigin?: string;
   timeoutMs?: number;
 }
 
@@ -32,7 +34,12 @@ export interface FetchedRepo {
   cleanup(): Promise<void>;
 }
 
-export function checkCloneUrl(url: string, allowLocal: boolean): void {
+/**
+ * Clone URLs are https; http only on the GitHub Enterprise Server's own origin when it is
+ * served over http (GHE_PROTOCOL=http, behind a proxy), never anywhere else: the token goes
+ * with the fetch.
+ */
+export function checkCloneUrl(url: string, allowLocal: boolean, httpOrigin?: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -42,7 +49,8 @@ export function checkCloneUrl(url: string, allowLocal: boolean): void {
   if (parsed.username || parsed.password) throw new FetchError('clone URL must not carry credentials');
   if (parsed.protocol === 'https:') return;
   if (parsed.protocol === 'file:' && allowLocal) return;
-  throw new FetchError(`clone URL must be https (file:// only with KEYWARDEN_ALLOW_FILE_CLONE=1, for tests): ${parsed.protocol}`);
+  if (parsed.protocol === 'http:' && httpOrigin && parsed.origin === new URL(httpOrigin).origin) return;
+  throw new FetchError(`clone URL must be https (http only on the GitHub Enterprise Server with GHE_PROTOCOL=http; file:// only with KEYWARDEN_ALLOW_FILE_CLONE=1, for tests): ${parsed.protocol}//${parsed.host}`);
 }
 
 /** The GIT_CONFIG_* variables that make git send the token as a Basic auth header. */
@@ -55,7 +63,7 @@ export function authEnv(token: string | undefined): Record<string, string> {
 const REF = /^(?:[0-9a-f]{40}|refs\/heads\/[A-Za-z0-9._\/-]+)$/;
 
 export async function fetchCommits(opts: FetchOptions): Promise<FetchedRepo> {
-  checkCloneUrl(opts.cloneUrl, opts.allowLocal ?? false);
+  checkCloneUrl(opts.cloneUrl, opts.allowLocal ?? false, opts.httpOrigin);
   for (const w of opts.wants) {
     if (!REF.test(w) || w.includes('..')) throw new FetchError(`refusing to fetch "${w}": not a commit sha or branch ref`);
   }

@@ -111,7 +111,7 @@ async function scanAndReport(d: ScanJobData, octokit: InstallationOctokit, log: 
   const { config, invalidConfig } = await loadScanConfig(octokit, d, log);
   const token = await deps.github.installationToken(octokit);
 
-  const { plan, result } = await fetchAndScan({ job: d, defaultBranch, cloneUrl, token, config, limits: deps.limits, allowLocalClone: deps.allowLocalClone, log });
+  const { plan, result } = await fetchAndScan({ job: d, defaultBranch, cloneUrl, token, config, limits: deps.limits, allowLocalClone: deps.allowLocalClone, httpOrigin: deps.webUrl?.startsWith('http:') ? deps.webUrl : undefined, log });
   bytesScannedTotal.inc(result.bytes);
   for (const f of result.findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
   log.info({ commits: result.commits, bytes: result.bytes, findings: result.findings.length, truncated: result.truncated?.reason }, 'scan finished');
