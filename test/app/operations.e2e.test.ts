@@ -203,7 +203,7 @@ describe('operations', () => {
     repos.push(repo);
     const sha = repo.commit({ 'x.txt': 'x\n' }, 'x');
     const token = 'ghs_' + 'T'.repeat(36);
-    const clone = await fetchCommits({ cloneUrl: repo.cloneUrl, token, wants: [sha, 'refs/heads/main'], allowLocal: true });
+    const clone = await fetchCommits({ cloneUrl: repo.cloneUrl, token, wants: [sha, 'refs/heads/main'], range: sha, maxCommits: 10, allowLocal: true });
     try {
       const config = readFileSync(join(clone.dir, 'config'), 'utf8');
       expect(config).not.toContain(token);
@@ -212,9 +212,9 @@ describe('operations', () => {
     } finally {
       await clone.cleanup();
     }
-    await expect(fetchCommits({ cloneUrl: repo.cloneUrl, wants: [sha] })).rejects.toMatchObject({ code: 'GIT_FETCH_FAILED' });
-    await expect(fetchCommits({ cloneUrl: 'https://x:y@github.com/o/r.git', wants: [sha] })).rejects.toThrow(/credentials/);
-    await expect(fetchCommits({ cloneUrl: repo.cloneUrl, wants: ['--upload-pack=evil'], allowLocal: true })).rejects.toThrow(/refusing/);
+    await expect(fetchCommits({ cloneUrl: repo.cloneUrl, wants: [sha], range: sha, maxCommits: 10 })).rejects.toMatchObject({ code: 'GIT_FETCH_FAILED' });
+    await expect(fetchCommits({ cloneUrl: 'https://x:y@github.com/o/r.git', wants: [sha], range: sha, maxCommits: 10 })).rejects.toThrow(/credentials/);
+    await expect(fetchCommits({ cloneUrl: repo.cloneUrl, wants: ['--upload-pack=evil'], range: sha, maxCommits: 10, allowLocal: true })).rejects.toThrow(/refusing/);
   });
 
   it('gives installation clients that retry a secondary rate limit', async () => {
