@@ -7,8 +7,9 @@
 //      boundary: a long push, or a force push whose old head must reach the merge base.
 //   2. the blobs the range's patches read, listed from the trees (rangeCoverage.ts) and fetched
 //      in one request, the way git's own lazy fetch asks (no negotiation, ids on stdin).
-//   3. partial-clone mode off: a blob the scan's `git log -p` still lacked would be an error,
-//      never one lazy fetch per file (which would also run without the token).
+//   The clone is never in partial-clone mode outside those fetches: a blob the scan's
+//   `git log -p` still lacked would be an error, never one lazy fetch per file (which would
+//   also run without the token).
 // Measured with `npm run bench app-fetch` (smart HTTP; one-commit push to 10 and 20,000
 // earlier commits): this plan received the same ~7 KB in 3 requests for both histories;
 // a shallow fetch with blobs (`filterBlobs: false`) received ~2 snapshots of the tree
@@ -21,7 +22,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitStepError, runGitStep, type GitStepLimits } from './gitFetchProcess.js';
-import { blobsForRange, missingEnds, missingObjects, needsDeeper, partialCloneOff, type LocalGit } from './rangeCoverage.js';
+import { blobsForRange, missingEnds, missingObjects, needsDeeper, type LocalGit } from './rangeCoverage.js';
 
 export class FetchError extends Error {
   readonly code = 'GIT_FETCH_FAILED';
@@ -118,30 +119,31 @@ export async function fetchCommits(opts: FetchOptions): Promise<FetchedRepo> {
   try {
     await git(['init', '--quiet', '--bare', dir]);
     await git(['remote', 'add', 'origin', opts.cloneUrl]);
-    const filter = opts.filterBlobs === false ? [] : ['--filter=blob:none'];
+    // The partial-clone settings go on the fetch's command line only, never into the clone's
+    // config: every other git command (the checks below, the scan's `git log -p`) then sees a
+    // missing blob as missing instead of fetching it on the spot, one request per file.
+    const filter = opts.filterBlobs === false ? [] : ['-c', 'remote.origin.promisor=true', '-c', 'remote.origin.partialclonefilter=blob:none'];
+    const filterFlag = filter.length > 0 ? ['--filter=blob:none'] : [];
     const refspecs = opts.wants.map(refspec);
     const cap = opts.maxCommits + 1;
     // One revision (a baseline, a default branch's first push) is read back from its tip: fetch
     // the capped depth at once. A range starts shallow and goes deeper only if it must.
     let depth = opts.range.includes('..') ? Math.min(FIRST_DEPTH, cap) : cap;
     for (;;) {
-      await git([...FETCH, ...filter, `--depth=${depth}`, 'origin', ...refspecs]);
-      if (depth >= cap || !(await needsDeeper(g, opts.range, opts.maxCommits))) break;
+      await git([...filter, ...FETCH, ...filterFlag, `--depth=${depth}`, 'origin', ...refspecs]);
+      if (!(await needsDeeper(g, opts.range, opts.maxCommits))) break;
+      if (depth >= cap) {
+        // A pull request's head fetched through refs/pull/N/head may have moved on past this
+        // job's head (a newer push to the PR), out of reach within the cap.
+        const missing = await missingEnds(g, opts.range);
+        if (missing.length > 0) throw new FetchError(`${missing.join(', ')} not fetched: not on the server, or not within ${cap} commits of what was fetched`);
+        break;
+      }
       depth = Math.min(depth * DEPTH_GROWTH, cap);
     }
-    // A pull request's head fetched through refs/pull/N/head may have moved on past this job's
-    // head (a newer push to the PR, out of reach within the cap).
-    const missing = await missingEnds(g, opts.range);
-    if (missing.length > 0) throw new FetchError(`${missing.join(', ')} not fetched: not on the server, or out of reach of ${opts.range} within ${cap} commits`);
     if (filter.length > 0) {
-      // Partial-clone mode off before asking which blobs are here: in that mode, asking about
-      // a missing blob fetches it.
-      await partialCloneOff(g);
       const blobs = await missingObjects(g, await blobsForRange(g, opts.range, opts.maxCommits));
-      if (blobs.length > 0) {
-        await git(['-c', 'fetch.negotiationAlgorithm=noop', ...FETCH, ...filter, '--stdin', 'origin'], blobs.join('\n') + '\n');
-        await partialCloneOff(g);
-      }
+      if (blobs.length > 0) await git([...filter, '-c', 'fetch.negotiationAlgorithm=noop', ...FETCH, ...filterFlag, '--stdin', 'origin'], blobs.join('\n') + '\n');
     }
     return { dir, cleanup };
   } catch (err) {

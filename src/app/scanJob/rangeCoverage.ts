@@ -88,13 +88,3 @@ export async function missingObjects(g: LocalGit, ids: string[]): Promise<string
   const out = await runGitStep(['cat-file', '--batch-check'], g.dir, g.env, g.limits, ids.join('\n') + '\n');
   return out.split('\n').filter((l) => l.endsWith(' missing')).map((l) => l.slice(0, l.indexOf(' ')));
 }
-
-/**
- * Leaves partial-clone mode: git then reports a missing object as an error instead of fetching
- * it on the spot. A fetch with --filter turns the mode on (again); a server that ignored the
- * filter leaves it off, which is fine.
- */
-export async function partialCloneOff(g: LocalGit): Promise<void> {
-  const set = await runGitStep(['config', '--get-all', 'extensions.partialClone'], g.dir, g.env, g.limits).catch(() => '');
-  if (set.trim() !== '') await runGitStep(['config', '--unset-all', 'extensions.partialClone'], g.dir, g.env, g.limits);
-}
