@@ -3,7 +3,7 @@
 // only the blobs those patches show. The cost of a push is flat in the repository's history:
 //   1. `--filter=blob:none --depth=D` of the range's ends (commits and trees only), D = 2 first
 //      (a one-commit push: the new commit, the old head and its parent), then deeper (x4 per
-//      round, at most the scan's commit cap + 1) while the range still meets a shallow
+//      round, at most the scan's commit cap + 2) while the range still meets a shallow
 //      boundary: a long push, or a force push whose old head must reach the merge base.
 //   2. the blobs the range's patches read, listed from the trees (rangeCoverage.ts) and fetched
 //      in one request, the way git's own lazy fetch asks (no negotiation, ids on stdin).
@@ -40,7 +40,7 @@ export interface FetchOptions {
   wants: string[];
   /** The revision range the scan reads (fetchPlan's): `A..B` or one revision (its history). */
   range: string;
-  /** The scan reads at most this many commits of the range: the fetch never goes deeper than one more. */
+  /** The scan's commit cap: the fetch goes no deeper than the scan reads (the cap + 1) + their parents. */
   maxCommits: number;
   /** Allow file:// and http://127.0.0.1 clone URLs (tests only: KEYWARDEN_ALLOW_FILE_CLONE=1). */
   allowLocal?: boolean;
@@ -125,13 +125,16 @@ export async function fetchCommits(opts: FetchOptions): Promise<FetchedRepo> {
     const filter = opts.filterBlobs === false ? [] : ['-c', 'remote.origin.promisor=true', '-c', 'remote.origin.partialclonefilter=blob:none'];
     const filterFlag = filter.length > 0 ? ['--filter=blob:none'] : [];
     const refspecs = opts.wants.map(refspec);
-    const cap = opts.maxCommits + 1;
+    // The scan reads up to maxCommits + 1 commits (the one past the cap says it was cut), and
+    // each of those needs its parent: never deeper than that.
+    const reads = opts.maxCommits + 1;
+    const cap = reads + 1;
     // One revision (a baseline, a default branch's first push) is read back from its tip: fetch
     // the capped depth at once. A range starts shallow and goes deeper only if it must.
     let depth = opts.range.includes('..') ? Math.min(FIRST_DEPTH, cap) : cap;
     for (;;) {
       await git([...filter, ...FETCH, ...filterFlag, `--depth=${depth}`, 'origin', ...refspecs]);
-      if (!(await needsDeeper(g, opts.range, opts.maxCommits))) break;
+      if (!(await needsDeeper(g, opts.range, reads))) break;
       if (depth >= cap) {
         // A pull request's head fetched through refs/pull/N/head may have moved on past this
         // job's head (a newer push to the PR), out of reach within the cap.
@@ -142,7 +145,7 @@ export async function fetchCommits(opts: FetchOptions): Promise<FetchedRepo> {
       depth = Math.min(depth * DEPTH_GROWTH, cap);
     }
     if (filter.length > 0) {
-      const blobs = await missingObjects(g, await blobsForRange(g, opts.range, opts.maxCommits));
+      const blobs = await missingObjects(g, await blobsForRange(g, opts.range, reads));
       if (blobs.length > 0) await git([...filter, '-c', 'fetch.negotiationAlgorithm=noop', ...FETCH, ...filterFlag, '--stdin', 'origin'], blobs.join('\n') + '\n');
     }
     return { dir, cleanup };

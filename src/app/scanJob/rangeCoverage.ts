@@ -42,16 +42,16 @@ async function shallowCommits(dir: string): Promise<Set<string>> {
 
 /**
  * Whether the clone must go deeper before the scan can read `range`: one of its ends is not
- * here yet, or one of the commits the scan will read (the newest `maxCommits`, in git log's
+ * here yet, or one of the commits the scan will read (the newest `commits`, in git log's
  * order) is a shallow boundary. A boundary commit has no parents here, so its patch would be
  * its whole tree added (every file of the repository reported as new), and for `A..B` the
  * commits below a boundary could not be told apart from A's own history.
  */
-export async function needsDeeper(g: LocalGit, range: string, maxCommits: number): Promise<boolean> {
+export async function needsDeeper(g: LocalGit, range: string, commits: number): Promise<boolean> {
   if ((await missingEnds(g, range)).length > 0) return true;
   const shallow = await shallowCommits(g.dir);
   if (shallow.size === 0) return false;
-  const listed = await runGitStep(['rev-list', `--max-count=${maxCommits}`, range, '--'], g.dir, g.env, g.limits);
+  const listed = await runGitStep(['rev-list', `--max-count=${commits}`, range, '--'], g.dir, g.env, g.limits);
   return listed.split('\n').some((c) => shallow.has(c));
 }
 
@@ -65,8 +65,8 @@ const SUBMODULE = '160000';
  * merges every parent's version (`-c`, a superset of what `--cc` reads). Listed from trees
  * alone (`--raw --no-renames` opens no blob), so a blob-less clone can answer.
  */
-export async function blobsForRange(g: LocalGit, range: string, maxCommits: number): Promise<string[]> {
-  const raw = await runGitStep(['log', '--raw', '-c', '--no-renames', '--no-abbrev', '--format=', `--max-count=${maxCommits}`, range, '--'], g.dir, g.env, g.limits);
+export async function blobsForRange(g: LocalGit, range: string, commits: number): Promise<string[]> {
+  const raw = await runGitStep(['log', '--raw', '-c', '--no-renames', '--no-abbrev', '--format=', `--max-count=${commits}`, range, '--'], g.dir, g.env, g.limits);
   const blobs = new Set<string>();
   for (const line of raw.split('\n')) {
     if (!line.startsWith(':')) continue;

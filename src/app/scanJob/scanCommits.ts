@@ -45,6 +45,9 @@ export async function scanCommits(input: ScanCommitsInput): Promise<ScanCommitsR
   for await (const fragment of gitHistoryFragments({
     repoDir: input.repoDir,
     range: input.range,
+    // One commit past the cap tells the scan it was cut; git goes no further (a scan's clone is
+    // shallow just beyond that commit: fetchCommits.ts).
+    maxCount: input.maxCommits + 1,
     onCommit: (n) => (out.commits = n),
     onBinary: (b) => out.skipped.push({ path: b.path, commit: b.commit, reason: 'binary', bytes: 0 }),
   })) {
@@ -73,6 +76,12 @@ export async function scanCommits(input: ScanCommitsInput): Promise<ScanCommitsR
         if (raw) out.githubTokens.push([f.fingerprint, raw]);
       }
     }
+  }
+  if (out.commits > input.maxCommits) {
+    // The commit past the cap added no text (a merge, a deletion): it cut the range all the same.
+    out.commits = input.maxCommits;
+    out.truncated = { reason: 'max-commits', limit: input.maxCommits };
+    out.notScanned.commits = Math.max(0, (await countCommits(input.repoDir, input.range)) - input.maxCommits);
   }
   return out;
 }
