@@ -22,8 +22,12 @@ export interface GitHubAppOptions {
 export interface GitHubApp {
   /** An Octokit authenticated as the installation, with retries. */
   installation(installationId: number): Promise<InstallationOctokit>;
-  /** A short-lived installation token, for git over HTTPS. Never log it. */
-  installationToken(octokit: InstallationOctokit): Promise<string>;
+  /**
+   * A short-lived installation token for git over HTTPS, narrowed to one repository and
+   * `contents: read` (the installation's own token can write checks, issues... in every
+   * repository it is installed on; git needs none of that). Never log it.
+   */
+  gitToken(installationId: number, repository: string): Promise<string>;
 }
 
 const RetryingOctokit = ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } });
@@ -48,14 +52,16 @@ export function gitHubApp(opts: GitHubAppOptions): GitHubApp {
       });
       return octokit;
     },
-    async installationToken(octokit) {
-      // octokit.auth() on its own asks api.github.com for the token whatever baseUrl is (the app
-      // auth strategy's request has no baseUrl under Probot); one request through the client's
-      // own hook fetches and caches the token against the right host first.
-      await octokit.request('GET /installation/repositories', { per_page: 1 });
-      const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
-      if (!auth.token) throw new Error('GitHub returned no installation token');
-      return auth.token;
+    async gitToken(installationId, repository) {
+      // Minted as the App (JWT), not taken from Probot's cache of the installation's full token:
+      // POST /app/installations/{id}/access_tokens with the repository and the one permission.
+      const app = (await probot.auth()) as InstallationOctokit;
+      const { data } = await withGitHubRetry(
+        () => app.request('POST /app/installations/{installation_id}/access_tokens', { installation_id: installationId, repositories: [repository], permissions: { contents: 'read' } }),
+        opts.retry,
+      );
+      if (!data.token) throw new Error('GitHub returned no installation token');
+      return data.token;
     },
   };
 }

@@ -160,10 +160,13 @@ function storeAnnotations(run: StoredCheckRun, body: Record<string, unknown>): v
 }
 
 export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
-  'apps/create-installation-access-token': ({ params, state }) => {
+  'apps/create-installation-access-token': ({ params, body, state }) => {
     const token = state.newToken();
     state.tokens.add(token);
-    return ok({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { contents: 'read', checks: 'write' }, repository_selection: 'all', installation_id: Number(params.installation_id) }, 201);
+    // A narrowed request (repositories / repository_ids, permissions) gets what it asked for, as on GitHub.
+    const narrowed = body.repositories !== undefined || body.repository_ids !== undefined;
+    const permissions = (body.permissions as Record<string, string> | undefined) ?? { contents: 'read', checks: 'write', issues: 'write', pull_requests: 'write' };
+    return ok({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions, repository_selection: narrowed ? 'selected' : 'all', installation_id: Number(params.installation_id) }, 201);
   },
   'apps/list-repos-accessible-to-installation': () => ok({ total_count: 0, repositories: [] }),
   'apps/get-authenticated': () => ok({ id: 1, slug: 'keywarden', name: 'keywarden', owner: user('octo-org') }),

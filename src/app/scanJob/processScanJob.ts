@@ -96,7 +96,7 @@ export async function processScanJob(job: Job<ScanJobData>, deps: ScanJobDeps): 
   if (runRef) await deps.reportLock(scanId, () => startCheckRun(octokit, runRef, deps.githubRetry));
   const { defaultBranch, cloneUrl, repoUrl } = await resolveRepository(octokit, d, deps.webUrl ?? GITHUB_COM_WEB_URL);
   const { config, invalidConfig } = await loadScanConfig(octokit, d, log);
-  const token = await deps.github.installationToken(octokit);
+  const token = await deps.github.gitToken(d.installationId, d.repo);
 
   const { plan, result } = await fetchAndScan({ job: d, defaultBranch, cloneUrl, token, config, limits: deps.limits, allowLocalClone: deps.allowLocalClone, log });
   bytesScannedTotal.inc(result.bytes);
