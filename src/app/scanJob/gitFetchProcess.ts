@@ -27,13 +27,19 @@ export function runGitStep(args: string[], cwd: string, env: NodeJS.ProcessEnv, 
   return new Promise((resolve, reject) => {
     const left = limits.deadline - Date.now();
     if (left <= 0) return reject(new GitStepError('fetch deadline passed', true));
-    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group: git fetch runs git-remote-https and upload-pack helpers that hold
+    // the pipes; a stuck fetch is ended with all of them, not just git.
+    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     let err = '';
     let killedFor: string | undefined;
     const kill = (why: string): void => {
       killedFor = why;
-      child.kill('SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     };
     const deadline = setTimeout(() => kill(`fetch deadline passed (git ${args[0] === '-c' ? 'fetch' : args[0]})`), left);
     let idle = setTimeout(() => kill(`git printed nothing for ${limits.inactivityMs} ms`), limits.inactivityMs);
