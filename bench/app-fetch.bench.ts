@@ -121,13 +121,20 @@ export async function run(): Promise<void> {
     const repos = HISTORIES.map((h) => buildRepo(root, h, server.url));
     const variants = ['before', 'after', 'shallow'];
     const figures = new Map<string, { ms: number; bytes: number; requests: number; commits: number; findings: number }>();
-    for (const repo of repos) {
-      for (const variant of variants) {
-        const runs: Measured[] = [];
-        for (let i = 0; i < RUNS; i++) runs.push(await measureOnce(server, repo, variant));
-        const last = runs[runs.length - 1];
-        figures.set(`${variant}:${repo.history}`, { ms: median(runs.map((r) => r.ms)), bytes: last.bytes, requests: last.requests, commits: last.scan.commits, findings: last.scan.findings.length });
+    // Interleaved (every variant on every repository, then again), so a change in the machine's
+    // load during the bench falls on all of them alike.
+    const runs = new Map<string, Measured[]>();
+    for (let i = 0; i < RUNS; i++) {
+      for (const repo of repos) {
+        for (const variant of variants) {
+          const key = `${variant}:${repo.history}`;
+          runs.set(key, [...(runs.get(key) ?? []), await measureOnce(server, repo, variant)]);
+        }
       }
+    }
+    for (const [key, list] of runs) {
+      const last = list[list.length - 1];
+      figures.set(key, { ms: median(list.map((r) => r.ms)), bytes: last.bytes, requests: last.requests, commits: last.scan.commits, findings: last.scan.findings.length });
     }
     const rows: (string | number)[][] = [['variant', 'history', 'ms (median)', 'KB received', 'requests', 'commits scanned', 'findings']];
     for (const variant of variants) {

@@ -29,7 +29,7 @@ export interface ScanCommitsResult {
    * (over the scan's byte budget, or over the scanner's size per file). Either one means the
    * scan cannot be called clean.
    */
-  notScanned: { commits: number; files: number };
+  notScanned: { commits: number; files: number; commitsAtLeast?: boolean };
   /** fingerprint → raw token, for rotator `github` findings only. Never serialised. */
   githubTokens: Array<[string, string]>;
 }
@@ -54,7 +54,7 @@ export async function scanCommits(input: ScanCommitsInput): Promise<ScanCommitsR
     if (out.commits > input.maxCommits) {
       out.commits = input.maxCommits;
       out.truncated = { reason: 'max-commits', limit: input.maxCommits };
-      out.notScanned.commits = Math.max(0, (await countCommits(input.repoDir, input.range)) - input.maxCommits);
+      await countNotScanned(out, input);
       break;
     }
     if (out.bytes + fragment.text.length > input.maxBytes) {
@@ -81,7 +81,13 @@ export async function scanCommits(input: ScanCommitsInput): Promise<ScanCommitsR
     // The commit past the cap added no text (a merge, a deletion): it cut the range all the same.
     out.commits = input.maxCommits;
     out.truncated = { reason: 'max-commits', limit: input.maxCommits };
-    out.notScanned.commits = Math.max(0, (await countCommits(input.repoDir, input.range)) - input.maxCommits);
+    await countNotScanned(out, input);
   }
   return out;
+}
+
+async function countNotScanned(out: ScanCommitsResult, input: ScanCommitsInput): Promise<void> {
+  const { count, atLeast } = await countCommits(input.repoDir, input.range);
+  out.notScanned.commits = Math.max(0, count - input.maxCommits);
+  if (atLeast) out.notScanned.commitsAtLeast = true;
 }

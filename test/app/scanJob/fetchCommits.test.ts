@@ -155,6 +155,29 @@ describe('fetchCommits: a push costs what it adds, not the history', () => {
     }
   });
 
+  it('a push longer than the cap: fetches no deeper than the scan reads, and says the count is a lower bound', async () => {
+    const start = repo.git('rev-parse', 'main');
+    const short = repo.commits(5);
+    const long = repo.commits(40);
+    const scanOf = async (from: string, to: string) => {
+      const clone = await fetchCommits({ cloneUrl: repo.url, wants: [from, to], range: `${from}..${to}`, maxCommits: 3, allowLocal: true });
+      try {
+        return { held: commitsHeld(clone.dir), scan: await scanCommits({ repoDir: clone.dir, range: `${from}..${to}`, config: CONFIG, maxCommits: 3, maxBytes: 1e6 }) };
+      } finally {
+        await clone.cleanup();
+      }
+    };
+    // 5 commits, cap 3: the depth (cap + 2) reaches the base, so the count is exact.
+    const exact = await scanOf(start, short);
+    expect(exact.scan.notScanned).toEqual({ commits: 2, files: 0 });
+    // 40 commits, cap 3: 5 of them fetched, the rest never; the report says "at least".
+    const cut = await scanOf(short, long);
+    expect(cut.held).toBeLessThanOrEqual(6);
+    expect(cut.scan.truncated).toMatchObject({ reason: 'max-commits', limit: 3 });
+    expect(cut.scan.notScanned).toMatchObject({ commitsAtLeast: true });
+    expect(cut.scan.notScanned.commits).toBeGreaterThan(0);
+  });
+
   it('bounds a baseline (one revision) by the commit cap', async () => {
     const clone = await fetchCommits({ cloneUrl: repo.url, wants: ['refs/heads/main'], range: 'origin/main', maxCommits: 25, allowLocal: true });
     try {
