@@ -35,7 +35,7 @@ export interface ScanWorkerOptions {
   gheHost?: string;
   log?: Logger;
   handleSignals?: boolean;
-  /** Tests only: accept file:// clone URLs (KEYWARDEN_ALLOW_FILE_CLONE=1). */
+  /** Tests only: accept file:// and http://127.0.0.1 clone URLs (KEYWARDEN_ALLOW_FILE_CLONE=1). */
   allowLocalClone?: boolean;
   maxCommits?: number;
   maxBaselineCommits?: number;

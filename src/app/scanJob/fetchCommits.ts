@@ -10,12 +10,16 @@
 //   The clone is never in partial-clone mode outside those fetches: a blob the scan's
 //   `git log -p` still lacked would be an error, never one lazy fetch per file (which would
 //   also run without the token).
-// Measured with `npm run bench app-fetch` (smart HTTP; one-commit push to 10 and 20,000
-// earlier commits): this plan received the same ~7 KB in 3 requests for both histories;
-// a shallow fetch with blobs (`filterBlobs: false`) received ~2 snapshots of the tree
-// (~100x the bytes, also flat); the old full fetch grew with history (~1,900x the time on
-// 20,000 commits). Both bounded plans were within 1.3x across history sizes; the partial one
-// is chosen for its bytes: a monorepo's snapshot is large even when its history is not.
+// Measured with `npm run bench app-fetch` (git's smart HTTP on loopback; 300 files, one-commit
+// push after 10 and after 20,000 earlier commits; medians of 5, a loaded 8-helper machine):
+//   old full fetch:               687 ms / 160 KB  ->  9,971 ms / 25,264 KB  (14.5x, 158x)
+//   this (shallow + blob-less):   884 ms /  14 KB  ->    970 ms /     14 KB  (1.10x, 1.01x)
+//   shallow with blobs:           666 ms / 153 KB  ->    731 ms /    140 KB  (1.10x, 0.92x)
+// Both bounded options are flat in history. The shallow one is ~0.2 s quicker here (one request
+// instead of two, fewer local git steps) but receives a whole snapshot of the tree (every file
+// of the old head and its parent), so its cost grows with the size of the repository's tree: a monorepo's snapshot is gigabytes. The blob-less one receives
+// commits, trees and the changed files only: flat in history and nearly flat in tree size, so
+// it is the one used (`filterBlobs: false` keeps the other for the bench's comparison).
 // The installation token travels ONLY as an HTTP header set through GIT_CONFIG_* environment
 // variables of the git process: never in .git/config, never in a URL, never in argv.
 import { mkdtemp, rm } from 'node:fs/promises';
