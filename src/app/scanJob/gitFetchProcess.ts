@@ -23,6 +23,23 @@ export class GitStepError extends Error {
 
 const MAX_STDERR = 2048;
 
+/** Process groups of the git commands running now: ended with the worker, not orphaned by it. */
+const running = new Set<number>();
+let exitHookSet = false;
+function endGroupsOnExit(): void {
+  if (exitHookSet) return;
+  exitHookSet = true;
+  process.once('exit', () => {
+    for (const pid of running) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
 export function runGitStep(args: string[], cwd: string, env: NodeJS.ProcessEnv, limits: GitStepLimits, stdin?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const left = limits.deadline - Date.now();
@@ -30,18 +47,23 @@ export function runGitStep(args: string[], cwd: string, env: NodeJS.ProcessEnv, 
     // Its own process group: git fetch runs git-remote-https and upload-pack helpers that hold
     // the pipes; a stuck fetch is ended with all of them, not just git.
     const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const pid = child.pid;
+    if (pid !== undefined) {
+      running.add(pid);
+      endGroupsOnExit();
+    }
     const out: Buffer[] = [];
     let err = '';
     let killedFor: string | undefined;
     const kill = (why: string): void => {
       killedFor = why;
       try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        if (pid !== undefined) process.kill(-pid, 'SIGKILL');
       } catch {
         child.kill('SIGKILL');
       }
     };
-    const deadline = setTimeout(() => kill(`fetch deadline passed (git ${args[0] === '-c' ? 'fetch' : args[0]})`), left);
+    const deadline = setTimeout(() => kill(`fetch deadline passed (git ${subcommand(args)})`), left);
     let idle = setTimeout(() => kill(`git printed nothing for ${limits.inactivityMs} ms`), limits.inactivityMs);
     const active = (): void => {
       clearTimeout(idle);
@@ -59,11 +81,13 @@ export function runGitStep(args: string[], cwd: string, env: NodeJS.ProcessEnv, 
     child.stdin.on('error', () => undefined);
     child.stdin.end(stdin ?? '');
     child.on('error', (e) => {
+      if (pid !== undefined) running.delete(pid);
       clearTimeout(deadline);
       clearTimeout(idle);
       reject(new GitStepError(`could not run git: ${e.message}`));
     });
     child.on('close', (code) => {
+      if (pid !== undefined) running.delete(pid);
       clearTimeout(deadline);
       clearTimeout(idle);
       if (killedFor) return reject(new GitStepError(killedFor, true));
@@ -74,4 +98,13 @@ export function runGitStep(args: string[], cwd: string, env: NodeJS.ProcessEnv, 
       resolve(Buffer.concat(out).toString('utf8'));
     });
   });
+}
+
+/** The git subcommand of an argument list, past any `-c key=value` pairs. */
+function subcommand(args: string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c') i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return 'git';
 }
