@@ -89,7 +89,8 @@ class ServedRepo {
 
 const inClone = (dir: string, ...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const isShallow = (dir: string): boolean => inClone(dir, 'rev-parse', '--is-shallow-repository') === 'true';
-const commitsHeld = (dir: string): number => Number(inClone(dir, 'rev-list', '--all', '--count'));
+/** Commit objects in the clone, reachable from a ref or not (a fetch by sha writes no ref). */
+const commitsHeld = (dir: string): number => inClone(dir, 'cat-file', '--batch-all-objects', '--batch-check=%(objecttype)').split('\n').filter((t) => t === 'commit').length;
 
 function pushJob(repo: ServedRepo, before: string, after: string): ScanJobData {
   return { receivedAt: 0, installationId: 1, owner: 'o', repo: repo.name, cloneUrl: repo.url, defaultBranch: 'main', event: 'push', before, after, ref: 'refs/heads/main' };
@@ -142,7 +143,9 @@ describe('fetchCommits: a push costs what it adds, not the history', () => {
     const clone = await fetchCommits({ cloneUrl: repo.url, wants: plan.wants, range: plan.range, maxCommits: plan.maxCommits, allowLocal: true });
     try {
       expect(Number(inClone(clone.dir, 'rev-list', '--count', plan.range))).toBe(40);
-      expect(commitsHeld(clone.dir)).toBeLessThan(100);
+      // Depth 2, 8, 32, then 128 reaches the old head: both ends are fetched to that depth, so at
+      // most 2 x 128 commits, whatever the history below (the old full fetch held 341).
+      expect(commitsHeld(clone.dir)).toBeLessThanOrEqual(2 * 128);
       let fragments = 0;
       for await (const f of gitHistoryFragments({ repoDir: clone.dir, range: plan.range })) {
         fragments++;
@@ -172,7 +175,8 @@ describe('fetchCommits: a push costs what it adds, not the history', () => {
     expect(exact.scan.notScanned).toEqual({ commits: 2, files: 0 });
     // 40 commits, cap 3: 5 of them fetched, the rest never; the report says "at least".
     const cut = await scanOf(short, long);
-    expect(cut.held).toBeLessThanOrEqual(6);
+    // Both ends to depth cap + 2 = 5, whatever the history below (the old full fetch held 386).
+    expect(cut.held).toBeLessThanOrEqual(2 * 5);
     expect(cut.scan.truncated).toMatchObject({ reason: 'max-commits', limit: 3 });
     expect(cut.scan.notScanned).toMatchObject({ commitsAtLeast: true });
     expect(cut.scan.notScanned.commits).toBeGreaterThan(0);
