@@ -12,7 +12,8 @@ export interface ScanJobData extends RepoRef {
   before?: string;
   after: string;
   ref?: string;
-  pullRequest?: { number: number; baseSha: string; headSha: string; htmlUrl?: string };
+  /** fromFork: the head lives in another repository; the base repository serves it only at refs/pull/<number>/head. */
+  pullRequest?: { number: number; baseSha: string; headSha: string; htmlUrl?: string; fromFork?: boolean };
   deliveryId?: string;
   /**
    * Set on a scan that "Re-run" asked for (check_run / check_suite rerequested): the delivery

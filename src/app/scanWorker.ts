@@ -41,7 +41,7 @@ export interface ScanWorkerOptions {
   handleSignals?: boolean;
   /** How long jobs in flight get on close before they go back to the queue (default SHUTDOWN_GRACE_MS). */
   shutdownGraceMs?: number;
-  /** Tests only: accept file:// clone URLs (KEYWARDEN_ALLOW_FILE_CLONE=1). */
+  /** Tests only: accept file:// and http://127.0.0.1 clone URLs (KEYWARDEN_ALLOW_FILE_CLONE=1). */
   allowLocalClone?: boolean;
   maxCommits?: number;
   maxBaselineCommits?: number;

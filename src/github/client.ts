@@ -27,8 +27,12 @@ export interface GitHubApp {
   installation(installationId: number): Promise<InstallationOctokit>;
   /** An Octokit authenticated as the App itself (its JWT): /app endpoints, e.g. webhook deliveries. */
   app(): Promise<InstallationOctokit>;
-  /** A short-lived installation token, for git over HTTPS. Never log it. */
-  installationToken(octokit: InstallationOctokit): Promise<string>;
+  /**
+   * A short-lived installation token for git over HTTPS, narrowed to one repository and
+   * `contents: read` (the installation's own token can write checks, issues... in every
+   * repository it is installed on; git needs none of that). Never log it.
+   */
+  gitToken(installationId: number, repository: string): Promise<string>;
   /** Whether the installation is still there and active, asked as the App (installationAccess.ts). */
   installationLoss(installationId: number): Promise<InstallationLoss | undefined>;
 }
@@ -82,14 +86,17 @@ export function gitHubApp(opts: GitHubAppOptions): GitHubApp {
       return withRetryHook((await probot.auth()) as InstallationOctokit, 0, opts);
     },
     installationLoss: async (installationId) => installationLossFromApp(await probot.auth(), installationId),
-    async installationToken(octokit) {
-      // octokit.auth() on its own asks api.github.com for the token whatever baseUrl is (the app
-      // auth strategy's request has no baseUrl under Probot); one request through the client's
-      // own hook fetches and caches the token against the right host first.
-      await octokit.request('GET /installation/repositories', { per_page: 1 });
-      const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
-      if (!auth.token) throw new Error('GitHub returned no installation token');
-      return auth.token;
+    async gitToken(installationId, repository) {
+      // Minted as the App (JWT), not taken from Probot's cache of the installation's full token:
+      // POST /app/installations/{id}/access_tokens with the repository and the one permission.
+      const app = withRetryHook((await probot.auth()) as InstallationOctokit, installationId, opts);
+      const { data } = await app.request('POST /app/installations/{installation_id}/access_tokens', {
+        installation_id: installationId,
+        repositories: [repository],
+        permissions: { contents: 'read' },
+      });
+      if (!data.token) throw new Error('GitHub returned no installation token');
+      return data.token;
     },
   };
 }

@@ -15,6 +15,8 @@ export interface GitHistoryOptions {
   all?: boolean;
   /** Split one file's added text in a commit into fragments of at most this many characters. */
   maxBytes?: number;
+  /** Read at most this many commits (git log --max-count): git never reaches past them. */
+  maxCount?: number;
   /** Called after each commit header, with the number of commits seen so far. */
   onCommit?: (commits: number) => void;
   /** Called for binary files a commit adds or changes (they are not scanned). */
@@ -97,6 +99,7 @@ function revisionArgs(opts: GitHistoryOptions): string[] {
       throw new GitError(`invalid revision "${rev}": expected a commit, ref or A..B range`);
     }
   }
+  if (opts.maxCount !== undefined) revs.push(`--max-count=${Math.max(1, Math.floor(opts.maxCount))}`);
   if (opts.all) revs.push('--all');
   if (opts.range) revs.push(opts.range);
   if (opts.since) revs.push(`${opts.since}..HEAD`);

@@ -117,6 +117,16 @@ describe('pull_request', () => {
     })]);
   });
 
+  it('marks a pull request from a fork (or a deleted fork), whose head only refs/pull/N/head serves', async () => {
+    const fork = pullRequestExample('opened');
+    fork.pull_request.head.repo = { ...fork.pull_request.head.repo, id: fork.pull_request.base.repo.id + 1, full_name: 'someone/fork' };
+    await receive('pull_request', fork, 'fork');
+    const gone = pullRequestExample('opened');
+    gone.pull_request.head.repo = null;
+    await receive('pull_request', gone, 'gone');
+    expect(queued.map((j) => j.pullRequest?.fromFork)).toEqual([true, true]);
+  });
+
   it('ignores actions that change no code', async () => {
     await receive('pull_request', webhookExample('pull_request', (p) => p.action === 'labeled'));
     expect(queued).toEqual([]);

@@ -203,7 +203,7 @@ describe('operations', () => {
     repos.push(repo);
     const sha = repo.commit({ 'x.txt': 'x\n' }, 'x');
     const token = 'ghs_' + 'T'.repeat(36);
-    const clone = await fetchCommits({ cloneUrl: repo.cloneUrl, token, wants: [sha, 'refs/heads/main'], allowLocal: true });
+    const clone = await fetchCommits({ cloneUrl: repo.cloneUrl, token, wants: [sha, 'refs/heads/main'], range: sha, maxCommits: 10, allowLocal: true });
     try {
       const config = readFileSync(join(clone.dir, 'config'), 'utf8');
       expect(config).not.toContain(token);
@@ -212,15 +212,32 @@ describe('operations', () => {
     } finally {
       await clone.cleanup();
     }
-    await expect(fetchCommits({ cloneUrl: repo.cloneUrl, wants: [sha] })).rejects.toMatchObject({ code: 'GIT_FETCH_FAILED' });
-    await expect(fetchCommits({ cloneUrl: 'https://x:y@github.com/o/r.git', wants: [sha] })).rejects.toThrow(/credentials/);
-    await expect(fetchCommits({ cloneUrl: repo.cloneUrl, wants: ['--upload-pack=evil'], allowLocal: true })).rejects.toThrow(/refusing/);
+    await expect(fetchCommits({ cloneUrl: repo.cloneUrl, wants: [sha], range: sha, maxCommits: 10 })).rejects.toMatchObject({ code: 'GIT_FETCH_FAILED' });
+    await expect(fetchCommits({ cloneUrl: 'https://x:y@github.com/o/r.git', wants: [sha], range: sha, maxCommits: 10 })).rejects.toThrow(/credentials/);
+    await expect(fetchCommits({ cloneUrl: repo.cloneUrl, wants: ['--upload-pack=evil'], range: sha, maxCommits: 10, allowLocal: true })).rejects.toThrow(/refusing/);
+  });
+
+  it("mints each scan's git token for its one repository, with contents: read only", async () => {
+    const repo = new TestRepo();
+    repos.push(repo);
+    const base = repo.commit({ 'a.txt': 'a\n' }, 'base');
+    const head = repo.commit({ 'b.txt': 'b\n' }, 'b');
+    const p = pushExample();
+    Object.assign(p, { ref: 'refs/heads/main', before: base, after: head });
+    Object.assign(p.repository, { name: 'narrow-repo', full_name: `${OWNER}/narrow-repo`, clone_url: repo.cloneUrl, default_branch: 'main' });
+    await deliverWebhook(server.url, 'push', p, SECRET);
+    await scanFinished('narrow-repo', head);
+    const minted = gh.requests.filter((r) => r.operationId === 'apps/create-installation-access-token' && r.body.includes('narrow-repo'));
+    expect(minted).toHaveLength(1);
+    expect(JSON.parse(minted[0].body)).toEqual({ repositories: ['narrow-repo'], permissions: { contents: 'read' } });
+    expect(minted[0].status).toBe(201);
+    expect(gh.violations).toEqual([]);
   });
 
   it('gives installation clients that retry a secondary rate limit', async () => {
     const app = gitHubApp({ appId: 1, privateKey, baseUrl: gh.url, log, retry: { retries: 3, baseDelayMs: 5, maxDelayMs: 20 } });
     const octokit = await app.installation(42);
-    expect(await app.installationToken(octokit)).toMatch(/^ghs_/);
+    expect(await app.gitToken(42, 'r')).toMatch(/^ghs_/);
     gh.setFaults({ share: 1, kinds: ['secondary-403'], retryAfterSeconds: 0 });
     const pending = octokit.rest.issues.create({ owner: OWNER, repo: 'r', title: 'x' });
     setTimeout(() => gh.setFaults(null), 30);

@@ -174,11 +174,14 @@ const isEmptyRepo = ({ params, state }: Pick<HandlerInput, 'params' | 'state'>) 
 const noCommit = (sha: string): HandlerResult => ({ status: 422, body: { message: `No commit found for SHA: ${sha}`, documentation_url: 'https://docs.github.com/rest/checks/runs' } });
 
 export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
-  'apps/create-installation-access-token': ({ params, state }) => {
+  'apps/create-installation-access-token': ({ params, body, state }) => {
     const token = state.newToken();
     state.tokens.add(token);
     state.tokenInstallations.set(token, Number(params.installation_id));
-    return ok({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { contents: 'read', checks: 'write' }, repository_selection: 'all', installation_id: Number(params.installation_id) }, 201);
+    // A narrowed request (repositories / repository_ids, permissions) gets what it asked for, as on GitHub.
+    const narrowed = body.repositories !== undefined || body.repository_ids !== undefined;
+    const permissions = (body.permissions as Record<string, string> | undefined) ?? { contents: 'read', checks: 'write', issues: 'write', pull_requests: 'write' };
+    return ok({ token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions, repository_selection: narrowed ? 'selected' : 'all', installation_id: Number(params.installation_id) }, 201);
   },
   'apps/list-repos-accessible-to-installation': () => ok({ total_count: 0, repositories: [] }),
   'apps/get-authenticated': () => ok({ id: 1, slug: 'keywarden', name: 'keywarden', owner: user('octo-org') }),

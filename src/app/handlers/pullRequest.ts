@@ -30,8 +30,15 @@ export function scanJobsForPullRequest(payload: unknown, meta: DeliveryMeta): Ha
       before: baseSha,
       after: headSha,
       ref: str(obj(pr.head)?.ref),
-      pullRequest: { number, baseSha, headSha, htmlUrl: str(pr.html_url) },
+      pullRequest: { number, baseSha, headSha, htmlUrl: str(pr.html_url), ...(fromFork(pr) ? { fromFork: true } : {}) },
       actorLogin: login(obj(pr.user)?.login),
     }],
   };
+}
+
+/** The head's repository is not the base's (a fork, or a fork since deleted: head.repo null). */
+function fromFork(pr: Record<string, unknown>): boolean {
+  const headRepo = obj(obj(pr.head)?.repo);
+  const baseRepo = obj(obj(pr.base)?.repo);
+  return !headRepo || int(headRepo.id) !== int(baseRepo?.id);
 }

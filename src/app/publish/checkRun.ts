@@ -48,7 +48,8 @@ export interface CheckRunReport {
   bytes: number;
   truncated?: { reason: string; limit: number };
   /** Commits and files the scan did not cover (caps, files too large). */
-  notScanned?: { commits: number; files: number };
+  /** commitsAtLeast: the shallow clone ends inside the range, so `commits` is a lower bound. */
+  notScanned?: { commits: number; files: number; commitsAtLeast?: boolean };
   /** The conclusion of an incomplete scan that found nothing blocking (default neutral). */
   incompleteScan?: 'neutral' | 'action_required';
   /** Set when .github/keywarden.yml could not be used: the reason. */
@@ -65,7 +66,7 @@ type Conclusion = 'success' | 'neutral' | 'failure' | 'action_required';
 export function notScannedText(r: Pick<CheckRunReport, 'notScanned' | 'truncated'>): string | undefined {
   const commits = r.notScanned?.commits ?? 0;
   const files = r.notScanned?.files ?? 0;
-  const parts = [commits > 0 && `${commits} commit${commits === 1 ? '' : 's'}`, files > 0 && `${files} file${files === 1 ? '' : 's'}`].filter((p): p is string => !!p);
+  const parts = [commits > 0 && `${r.notScanned?.commitsAtLeast ? 'at least ' : ''}${commits} commit${commits === 1 ? '' : 's'}`, files > 0 && `${files} file${files === 1 ? '' : 's'}`].filter((p): p is string => !!p);
   if (parts.length > 0) return `${parts.join(' / ')} not scanned`;
   return r.truncated ? 'not everything was scanned' : undefined;
 }

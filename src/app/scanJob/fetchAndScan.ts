@@ -31,13 +31,15 @@ export interface ScannedCommits {
 async function fetchPlanned(i: FetchAndScanInput): Promise<{ plan: FetchPlan; clone: FetchedRepo }> {
   const job = { ...i.job, defaultBranch: i.defaultBranch };
   const plan = planFetch(job, i.defaultBranch, i.limits);
-  const fetch = (p: FetchPlan) => fetchCommits({ cloneUrl: i.cloneUrl, token: i.token, wants: p.wants, allowLocal: i.allowLocalClone, httpOrigin: i.httpOrigin });
+  const fetch = (p: FetchPlan) =>
+    fetchCommits({ cloneUrl: i.cloneUrl, token: i.token, wants: p.wants, range: p.range, maxCommits: p.maxCommits, allowLocal: i.allowLocalClone, httpOrigin: i.httpOrigin });
   try {
     return { plan, clone: await fetch(plan) };
   } catch (err) {
     // A force push names a `before` the server no longer has: scan what the branch adds over
-    // the default branch instead, as for a new branch.
-    if (!(err instanceof FetchError) || job.event !== 'push' || !job.before || job.before === ZERO_SHA) throw err;
+    // the default branch instead, as for a new branch (a fetch as bounded as the first). A
+    // fetch that ran out of time is not retried here: the job's own retry does that.
+    if (!(err instanceof FetchError) || err.timedOut || job.event !== 'push' || !job.before || job.before === ZERO_SHA) throw err;
     i.log.warn({ before: job.before }, 'push base not fetchable (force push?); scanning the branch against the default branch');
     const fallback = planFetch({ ...job, before: ZERO_SHA }, i.defaultBranch, i.limits);
     return { plan: fallback, clone: await fetch(fallback) };

@@ -29,8 +29,11 @@ export function planFetch(job: ScanJobData, defaultBranch: string, limits: PlanL
     return { wants: [defaultRef], range: `origin/${defaultBranch}`, maxCommits: limits.maxBaselineCommits };
   }
   if (job.event === 'pull_request' && job.pullRequest) {
-    const { baseSha, headSha } = job.pullRequest;
-    return { wants: [baseSha, headSha], range: `${baseSha}..${headSha}`, headSha, maxCommits: limits.maxCommits };
+    const { baseSha, headSha, number, fromFork } = job.pullRequest;
+    // A fork's commits are on none of the base repository's branches: GitHub serves them at
+    // the pull request's own ref.
+    const head = fromFork ? `refs/pull/${number}/head` : headSha;
+    return { wants: [baseSha, head], range: `${baseSha}..${headSha}`, headSha, maxCommits: limits.maxCommits };
   }
   if (job.before === undefined || job.before === ZERO_SHA || isTagRef(job.ref)) {
     if (job.ref === defaultRef) return { wants: [job.after], range: job.after, headSha: job.after, maxCommits: limits.maxBaselineCommits };

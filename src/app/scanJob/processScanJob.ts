@@ -109,7 +109,7 @@ async function scanAndReport(d: ScanJobData, octokit: InstallationOctokit, log: 
   if (runRef) await deps.reportLock(scanId, () => startCheckRun(octokit, runRef));
   const { defaultBranch, cloneUrl, repoUrl } = await resolveRepository(octokit, d, deps.webUrl ?? GITHUB_COM_WEB_URL);
   const { config, invalidConfig } = await loadScanConfig(octokit, d, log);
-  const token = await deps.github.installationToken(octokit);
+  const token = await deps.github.gitToken(d.installationId, d.repo);
 
   const { plan, result } = await fetchAndScan({ job: d, defaultBranch, cloneUrl, token, config, limits: deps.limits, allowLocalClone: deps.allowLocalClone, httpOrigin: deps.webUrl?.startsWith('http:') ? deps.webUrl : undefined, log });
   bytesScannedTotal.inc(result.bytes);

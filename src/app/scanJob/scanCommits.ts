@@ -29,7 +29,7 @@ export interface ScanCommitsResult {
    * (over the scan's byte budget, or over the scanner's size per file). Either one means the
    * scan cannot be called clean.
    */
-  notScanned: { commits: number; files: number };
+  notScanned: { commits: number; files: number; commitsAtLeast?: boolean };
   /** fingerprint → raw token, for rotator `github` findings only. Never serialised. */
   githubTokens: Array<[string, string]>;
 }
@@ -45,13 +45,16 @@ export async function scanCommits(input: ScanCommitsInput): Promise<ScanCommitsR
   for await (const fragment of gitHistoryFragments({
     repoDir: input.repoDir,
     range: input.range,
+    // One commit past the cap tells the scan it was cut; git goes no further (a scan's clone is
+    // shallow just beyond that commit: fetchCommits.ts).
+    maxCount: input.maxCommits + 1,
     onCommit: (n) => (out.commits = n),
     onBinary: (b) => out.skipped.push({ path: b.path, commit: b.commit, reason: 'binary', bytes: 0 }),
   })) {
     if (out.commits > input.maxCommits) {
       out.commits = input.maxCommits;
       out.truncated = { reason: 'max-commits', limit: input.maxCommits };
-      out.notScanned.commits = Math.max(0, (await countCommits(input.repoDir, input.range)) - input.maxCommits);
+      await countNotScanned(out, input);
       break;
     }
     if (out.bytes + fragment.text.length > input.maxBytes) {
@@ -74,5 +77,17 @@ export async function scanCommits(input: ScanCommitsInput): Promise<ScanCommitsR
       }
     }
   }
+  if (out.commits > input.maxCommits) {
+    // The commit past the cap added no text (a merge, a deletion): it cut the range all the same.
+    out.commits = input.maxCommits;
+    out.truncated = { reason: 'max-commits', limit: input.maxCommits };
+    await countNotScanned(out, input);
+  }
   return out;
+}
+
+async function countNotScanned(out: ScanCommitsResult, input: ScanCommitsInput): Promise<void> {
+  const { count, atLeast } = await countCommits(input.repoDir, input.range);
+  out.notScanned.commits = Math.max(0, count - input.maxCommits);
+  if (atLeast) out.notScanned.commitsAtLeast = true;
 }
