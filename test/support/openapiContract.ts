@@ -161,3 +161,25 @@ export function validateRequest(m: OperationMatch, query: URLSearchParams, body:
   }
   return problems;
 }
+
+interface ResponseSpec {
+  content?: Record<string, { schema?: object }>;
+}
+const responseValidators = new Map<string, ValidateFunction | null>();
+
+/**
+ * Every way a JSON answer breaks GitHub's documented response for this operation and status
+ * (empty when it conforms): the stand-in checks its own answers with it, where a client reads
+ * fields of them (a files list's patches, a 422's errors), so it cannot answer what GitHub never would.
+ */
+export function validateResponse(m: OperationMatch, status: number, body: unknown): string[] {
+  const key = `${m.operationId}:${status}`;
+  if (!responseValidators.has(key)) {
+    const responses = (m.op as Operation & { responses?: Record<string, ResponseSpec> }).responses ?? {};
+    const schema = responses[String(status)]?.content?.['application/json']?.schema;
+    responseValidators.set(key, schema ? bodyAjv.compile(toJsonSchema(schema) as object) : null);
+  }
+  const v = responseValidators.get(key);
+  if (v === null) return [`GitHub documents no JSON answer ${status} for ${m.operationId}`];
+  return v && !v(body) ? [`answer ${status}: ${bodyAjv.errorsText(v.errors, { dataVar: 'body' })}`] : [];
+}

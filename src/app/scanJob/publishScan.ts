@@ -61,7 +61,7 @@ export async function publishScan(octokit: InstallationOctokit, i: PublishInput,
   const out: Published = {};
   out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes: i.notes, policy: i.failing }, deps.githubRetry);
   if (d.pullRequest) {
-    const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
+    const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, headLines: result.headLines, baseline: await deps.baseline.get(d.owner, d.repo) }, deps.githubRetry);
     out.reviewId = review.reviewId;
   }
   return out;
