@@ -10,7 +10,7 @@ import { InvalidRepoConfig, loadRepoConfig } from './repoConfig.js';
 import { KeyServiceRotator } from '../rotation/keyServiceRotator.js';
 import { RotatorRegistry } from '../rotation/rotator.js';
 import type { GitHubClient } from '../github/retry.js';
-import { startRotateWorker, type RotateWorkerHandle } from '../rotation/rotateWorker.js';
+import { startRotateWorker, type RotateWorkerHandle, type RotateWorkerOptions } from '../rotation/rotateWorker.js';
 import { smtpSender } from '../rotation/emailNotice.js';
 
 /** The sender of notify.email messages when SMTP_FROM does not name one. */
@@ -21,6 +21,8 @@ export interface RotateWorkerEnvOptions {
   log?: Logger;
   prefix?: string;
   handleSignals?: boolean;
+  /** Lock and stall tuning (tests on a loaded machine). */
+  lock?: RotateWorkerOptions['lock'];
 }
 
 export async function startRotateWorkerFromEnv(opts: RotateWorkerEnvOptions = {}): Promise<RotateWorkerHandle> {
@@ -55,5 +57,6 @@ export async function startRotateWorkerFromEnv(opts: RotateWorkerEnvOptions = {}
     email: env.SMTP_URL ? smtpSender(env.SMTP_URL, env.SMTP_FROM || DEFAULT_SMTP_FROM) : undefined,
     log,
     handleSignals: opts.handleSignals,
+    lock: opts.lock,
   });
 }

@@ -35,7 +35,7 @@ export interface RotateWorkerOptions extends Omit<RotateJobDeps, 'log' | 'withLo
   backoffMaxMs?: number;
   githubRetry?: GitHubRetryOptions;
   /** Override WORKER_LOCK_OPTIONS (tests, chaos). */
-  lock?: Partial<typeof WORKER_LOCK_OPTIONS>;
+  lock?: Partial<Record<keyof typeof WORKER_LOCK_OPTIONS, number>>;
 }
 
 export interface RotateWorkerHandle {

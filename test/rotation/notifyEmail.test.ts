@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
-import { NOTIFY_QUEUE, ROTATE_JOB_OPTIONS, ROTATE_QUEUE } from '../../src/queue/queues.js';
+import { NOTIFY_QUEUE, ROTATE_QUEUE } from '../../src/queue/queues.js';
 import type { RotateJobData } from '../../src/rotation/rotateJobData.js';
 import type { RotateWorkerHandle } from '../../src/rotation/rotateWorker.js';
 import type { NotifyJobReturn } from '../../src/rotation/rotateAndNotify.js';
@@ -21,7 +21,7 @@ import { registry } from '../../src/queue/metrics.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
 import type { NotifyState } from '../support/githubStandInNotify.js';
 import { startKeyServiceHarness, type KeyServiceHarness } from './keyServiceHarness.js';
-import { rotateJobFor, sha256 } from './fixtures.js';
+import { closeRotateQueues, rotateAndAwaitNotice, rotateJobFor, sha256 } from './fixtures.js';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const prefix = `kw-test-notifymail-${randomUUID().slice(0, 8)}`;
@@ -102,16 +102,14 @@ beforeAll(async () => {
     prefix,
     log,
     handleSignals: false,
+    // GitHub's pacing of writes makes the first case's notice take seconds; a loaded machine
+    // must not hand the job to another run meanwhile (the production tuning is tested elsewhere).
+    lock: { lockDuration: 60_000, stalledInterval: 60_000 },
   });
 });
 
 afterAll(async () => {
-  await handle?.close();
-  await notifyEvents?.close();
-  await notifyQueue?.obliterate({ force: true }).catch(() => undefined);
-  await notifyQueue?.close();
-  await queue?.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
+  await closeRotateQueues({ handle, notifyEvents, notifyQueue, queue });
   await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
   await gh?.close();
   await ks?.close();
@@ -121,16 +119,7 @@ async function leak(over: Partial<RotateJobData>): Promise<{ data: RotateJobData
   const key = await ks.issueKey('live');
   const repo = over.repo ?? 'shop';
   const data = rotateJobFor(key.secretKey, { fingerprint: `keywarden-secret-key:${repo}:${randomUUID()}`, last4: key.secretKey.slice(-4), ...over });
-  await queue.add(data.rotator, data, { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${data.idempotencyKey}` });
-  const id = `notify-${data.idempotencyKey}`;
-  const ret = (async () => {
-    for (let i = 0; i < 300; i++) {
-      const job = await notifyQueue.getJob(id);
-      if (job) return (await job.waitUntilFinished(notifyEvents, 90_000)) as NotifyJobReturn;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`no notify job ${id}`);
-  })();
+  const { ret } = await rotateAndAwaitNotice<NotifyJobReturn>({ rotate: queue, notify: notifyQueue, notifyEvents }, data, 90_000);
   return { data, secret: key.secretKey, ret };
 }
 
