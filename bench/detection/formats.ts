@@ -29,6 +29,15 @@ export const GENERATORS: Record<string, (rng: Rng) => string> = {
     const body = rng.chars(BASE62, 30);
     return `ghp_${body}${checksumOf(body)}`;
   },
+  // A JWS header as issuers write it (RFC 7515: a JSON object with an alg), base64url: real
+  // tokens of JWT-based providers always carry one, where `eyJ` plus random text does not.
+  'jwt-header': (rng) => {
+    const alg = rng.pick(['HS256', 'RS256', 'ES256']);
+    const header = rng.pick([{ alg, typ: 'JWT' }, { typ: 'JWT', alg }, { alg, kid: rng.chars(CHARSETS.hex, 4) }]);
+    return Buffer.from(JSON.stringify(header)).toString('base64url');
+  },
+  // Kubernetes service-account tokens: RS256 with the signing key's id (43 base64url characters).
+  'jwt-header-rs256-kid': (rng) => Buffer.from(JSON.stringify({ alg: 'RS256', kid: rng.chars(CHARSETS.b64url, 43) })).toString('base64url'),
   'keywarden-secret-live': (rng) => formatToken('secret', 'live', rng.chars(BASE62, 30)),
   'keywarden-secret-test': (rng) => formatToken('secret', 'test', rng.chars(BASE62, 30)),
   'keywarden-public-live': (rng) => formatToken('public', 'live', rng.chars(BASE62, 30)),

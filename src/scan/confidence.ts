@@ -56,21 +56,81 @@ function secretStartsWithKeyword(rule: RuleShape): boolean {
   return head !== undefined && rule.keywords.some((k) => k.length >= 3 && head.includes(k));
 }
 
+const MAX_HEADS = 16;
+
 /**
- * The literal prefixes a rule's secret opens with, as written (`ghp_`, `AKIA`, `pscale_tkn_`):
- * 4 characters or more, and one of the rule's keywords. A value that opens with one but that
- * the rule did not match is that provider's token of the wrong length or alphabet: a near
- * miss, which the catch-alls leave alone (scanner.ts).
+ * The literal texts the regex can open with from `at`, as far as they are literal: `acme_`,
+ * both of `(?:AKIA|ASIA)`, and for `tvly-(?:dev-|prod-)?[...]` all of `tvly-dev-`,
+ * `tvly-prod-` and `tvly-`. Stops at a class, a quantifier or a group it cannot read.
+ */
+function literalHeads(src: string, at: number): string[] {
+  let heads = [''];
+  let i = at;
+  const quantifier = (c: string | undefined) => c === '?' || c === '*' || c === '+' || c === '{';
+  while (i < src.length) {
+    const c = src[i];
+    if (src.startsWith('\\b', i)) {
+      i += 2;
+      continue;
+    }
+    if (src.startsWith('(?:', i) || src.startsWith('(?i:', i)) {
+      const open = src.indexOf(':', i) + 1;
+      const close = src.indexOf(')', open);
+      const body = close < 0 ? '' : src.slice(open, close);
+      // Only a group of plain alternatives: `(?:dev-|prod-)`.
+      if (close < 0 || !/^(?:[A-Za-z0-9_-]|\\[.-])+(?:\|(?:[A-Za-z0-9_-]|\\[.-])+)*$/.test(body) || src.startsWith('(?i:', i)) break;
+      const alts = body.split('|').map((a) => a.replace(/\\/g, ''));
+      const optional = src[close + 1] === '?';
+      if (quantifier(src[close + 1]) && !optional) break;
+      const next = heads.flatMap((h) => [...alts.map((a) => h + a), ...(optional ? [h] : [])]);
+      if (next.length > MAX_HEADS) break;
+      heads = next;
+      i = close + 1 + (optional ? 1 : 0);
+      continue;
+    }
+    const cls = /^\[([A-Za-z0-9]{1,4})\]/.exec(src.slice(i));
+    if (cls) {
+      // A small set of letters (`wl[up]_`) is as good as alternatives.
+      const next = heads.flatMap((h) => [...cls[1]].map((ch) => h + ch));
+      if (quantifier(src[i + cls[0].length]) || next.length > MAX_HEADS) break;
+      heads = next;
+      i += cls[0].length;
+      continue;
+    }
+    let ch: string;
+    let width = 1;
+    if (c === '\\' && /[.\-_/:]/.test(src[i + 1] ?? '')) {
+      ch = src[i + 1];
+      width = 2;
+    } else if (/[A-Za-z0-9_\-:/]/.test(c)) ch = c;
+    else break;
+    if (quantifier(src[i + width])) break;
+    heads = heads.map((h) => h + ch);
+    i += width;
+  }
+  return heads;
+}
+
+/** A literal opening that marks a provider's token: 4 characters or more, or 3 with a separator (`re_`, `SG.`). */
+function marksProvider(p: string): boolean {
+  if (p.length >= 4) return /[^a-z]/.test(p) || p.length >= 6;
+  return p.length === 3 && /^[A-Za-z0-9]{2}[_.-]$/.test(p);
+}
+
+/**
+ * The literal prefixes a rule's secret opens with, as written (`ghp_`, `AKIA`, `pscale_tkn_`,
+ * `re_`), that one of the rule's keywords starts. A value that opens with one but that the
+ * rule did not match is that provider's token of the wrong length or alphabet: a near miss,
+ * which the catch-alls leave alone (scanner.ts). Four lower-case letters (`prod`, `live`)
+ * begin too many words to mark a provider's token.
  */
 export function secretPrefixes(rule: RuleShape): string[] {
-  const head = secretHead(rule);
-  if (head === undefined) return [];
-  return head
-    .split('|')
-    .map((p) => p.replace(/[()?*+^$]/g, ''))
-    // Four lower-case letters (`prod`, `live`) begin too many words to mark a provider's token.
-    .filter((p) => p.length >= 4 && (/[^a-z]/.test(p) || p.length >= 6))
-    .filter((p) => rule.keywords.some((k) => p.toLowerCase().startsWith(k) || k.startsWith(p.toLowerCase())));
+  if (!rule.regex) return [];
+  const at = secretGroupStart(rule.regex, rule.secretGroup);
+  if (at < 0) return [];
+  const heads = literalHeads(rule.regex, at);
+  if (heads.some((h) => !marksProvider(h))) return [];
+  return heads.filter((p) => rule.keywords.some((k) => p.toLowerCase().startsWith(k) || k.startsWith(p.toLowerCase())));
 }
 
 export function defaultConfidence(rule: RuleShape): Confidence {

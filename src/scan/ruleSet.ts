@@ -112,6 +112,13 @@ export interface RuleSet {
    * knows that token's shape and did not match it: a near miss, not an unknown secret.
    */
   providerWords?: RegExp;
+  /**
+   * The providers whose tokens carry a prefix (`clickup`, `figma`): a catch-all does not report
+   * a prefix-shaped value (`pk_…`, `account-…`) on a line naming one, since that provider's
+   * rule knows its prefixes and did not match it. An unprefixed value there may be the
+   * provider's legacy token (a GitLab token from before `glpat-`), and is still reported.
+   */
+  prefixedProviderWords?: RegExp;
   /** The files the set was built from (plain data: it can be sent to worker threads). */
   files: RuleFileConfig[];
   disabledRules: string[];
@@ -126,9 +133,7 @@ const NOT_PROVIDERS = new Set([
   'storage', 'machine', 'privatekey', 'wallet', 'deployer', 'developertoken', 'writekey', 'routingkey', 'accountkey',
   'sharedaccesskey', 'sharedaccesssignature', 'servicerole', 'containerregistry', 'akia', 'asia', 'dapi', 'ldap', 'smtp',
   'redis', 'mysql', 'mariadb', 'postgres', 'pgsql', 'postgis', 'mongodb', 'amqp', 'mssql', 'sqlserver', 'redshift',
-  'cockroachdb', 'timescaledb', 'kafka', 'sasl', 'oracle', 'atlas', 'azure', 'storage', 'vault', 'checkout', 'circle',
-  'conduit', 'copper', 'courier', 'crisp', 'drone', 'foundry', 'ghost', 'harbor', 'machine', 'modal', 'nexus', 'semaphore',
-  'streak', 'terminus', 'unleash', 'wallet', 'chroma', 'coda', 'gemini', 'genius', 'kagi', 'kimi', 'bonsai', 'bunny',
+  'cockroachdb', 'timescaledb', 'kafka', 'sasl', 'oracle', 'atlas', 'azure', 'vault',
 ]);
 
 /** First parts of compound keywords that name a kind of secret, not a provider (client_secret, api_key). */
@@ -147,6 +152,10 @@ function providerWord(k: string): string | undefined {
   return `${parts[1]}[_.-]?${parts[2]}`;
 }
 
+function wordsPattern(words: Set<string>): RegExp | undefined {
+  return words.size === 0 ? undefined : new RegExp([...words].sort((a, b) => b.length - a.length).join('|'), 'i');
+}
+
 function providerWordsOf(rules: CompiledRule[]): RegExp | undefined {
   const words = new Set<string>();
   for (const r of rules) {
@@ -156,8 +165,31 @@ function providerWordsOf(rules: CompiledRule[]): RegExp | undefined {
       if (word) words.add(word);
     }
   }
-  if (words.size === 0) return undefined;
-  return new RegExp([...words].sort((a, b) => b.length - a.length).join('|'), 'i');
+  return wordsPattern(words);
+}
+
+/**
+ * The providers that prefixed rules name in their ids (`clickup-personal-token` -> clickup):
+ * five letters or more, since a shorter word hides inside others (`expo` in `export`).
+ */
+function prefixedProviderWordsOf(rules: CompiledRule[]): RegExp | undefined {
+  const words = new Set<string>();
+  for (const r of rules) {
+    if (r.config.generic || r.prefixes.length === 0) continue;
+    const name = r.config.id.split('-')[0];
+    if (name.length >= 5 && !GENERIC_PARTS.test(name) && providerWord(name) === name) words.add(name);
+  }
+  return wordsPattern(words);
+}
+
+/**
+ * The specific rules' prefixes, less the short ones that open other providers' prefixes too:
+ * `pk_` is ClickUp's, but also the start of Stripe's `pk_live_` and Courier's `pk_prod_`, so a
+ * `pk_` value no rule matched may be any of several providers' keys, not ClickUp's near miss.
+ */
+function ownedPrefixesOf(rules: CompiledRule[]): string[] {
+  const all = [...new Set(rules.filter((r) => !r.config.generic).flatMap((r) => r.prefixes))];
+  return all.filter((p) => p.length > 3 || !all.some((q) => q !== p && q.startsWith(p)));
 }
 
 export interface BuildRuleSetOptions {
@@ -209,8 +241,9 @@ export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions 
     keywordRules,
     ruleKeywords,
     alwaysRun,
-    ownedPrefixes: [...new Set(rules.filter((r) => !r.config.generic).flatMap((r) => r.prefixes))],
+    ownedPrefixes: ownedPrefixesOf(rules),
     providerWords: providerWordsOf(rules),
+    prefixedProviderWords: prefixedProviderWordsOf(rules),
     files,
     disabledRules: [...(opts.disabledRules ?? [])],
   };

@@ -46,6 +46,8 @@ export interface FragmentScan {
 export const DEFAULT_MAX_FRAGMENT_BYTES = 10 * 1024 * 1024;
 const INLINE_IGNORE = [Buffer.from('keywarden:allow'), Buffer.from('gitleaks:allow')];
 const MAX_SEGMENTS = 256;
+/** A value that opens like a prefixed token: a short word, then a separator (`pk_`, `account-`, `s.`). */
+const PREFIX_SHAPED = /^[A-Za-z][A-Za-z0-9]{0,11}[_.|:~-]/;
 const MAX_DECODED_BYTES = 1024 * 1024;
 const PATH_CACHE_SIZE = 4096;
 const NO_PATH_RULES: readonly CompiledRule[] = Object.freeze([]);
@@ -234,16 +236,25 @@ export class Scanner {
     return filterFindings(candidates, context).map((c) => c.finding);
   }
 
-  /** A low-confidence catch-all's value on a line that names a provider whose rule did not match it. */
+  /**
+   * A catch-all's value on a line that names a provider whose rule did not match it. Not the
+   * catch-alls whose secret names its own format (a JWT, a PEM key: high confidence), and for
+   * one that judges a Kubernetes Secret value only when the value is written plainly: a base64
+   * `data:` value is out of reach of the provider's rule, which needs its name on the same line
+   * as the decoded value.
+   */
   private nearMissOfProvider(hit: PlacedHit, line: string): boolean {
     const cfg = hit.rule.config;
     const words = this.rules.providerWords;
-    // Also a catch-all that judges a Kubernetes Secret value (medium: a committed Secret is worth
-    // failing a check on) when the value is written plainly; a base64 `data:` value is out of
-    // reach of the provider's rule, which needs its name on the same line as the decoded value.
-    if (!words || !cfg.generic || hit.rule.prefixes.length > 0) return false;
-    if (cfg.confidence !== 'low' && !(hit.rule.plainValue && hit.rule.plainValue(hit.secret) === hit.secret)) return false;
-    return words.test(line.replace(hit.secret, ' '));
+    if (!words || !cfg.generic || hit.rule.prefixes.length > 0 || cfg.confidence === 'high') return false;
+    if (hit.rule.plainValue && hit.rule.plainValue(hit.secret) !== hit.secret) return false;
+    // The name side of the assignment: a provider in a URL after the value (`@nexus.acme.io`) names no key.
+    const at = line.indexOf(hit.secret);
+    const rest = at < 0 ? line : line.slice(0, at);
+    const prefixed = this.rules.prefixedProviderWords;
+    const named = words.exec(rest)?.[0] ?? (prefixed && PREFIX_SHAPED.test(hit.secret) ? prefixed.exec(rest)?.[0] : undefined);
+    // A catch-all keyed on the provider's own name (netlify's legacy tokens) is that provider's rule.
+    return named !== undefined && !cfg.keywords.includes(named.toLowerCase());
   }
 
   private providerPrefixed(secret: string): boolean {

@@ -52,6 +52,22 @@ function pemPrivateKey(pem: string): boolean {
   return Buffer.from(body.slice(0, 8), 'base64')[0] === 0x30;
 }
 
+/**
+ * A JWS compact token whose header is what RFC 7515 requires: base64url of a JSON object with
+ * an `alg`. Every issued token has one; `eyJ` followed by random text (a truncated paste, a
+ * generated id that happens to start so) does not.
+ */
+function jwtHeader(token: string): boolean {
+  const head = token.slice(0, token.indexOf('.'));
+  if (!/^[A-Za-z0-9_-]+$/.test(head)) return false;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(head, 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string';
+  } catch {
+    return false;
+  }
+}
+
 /** Printable ASCII, allowing line breaks and tabs: what a Secret value holding text decodes to. */
 function isPrintableText(b: Buffer): boolean {
   if (b.length === 0) return false;
@@ -89,6 +105,7 @@ export const VALIDATORS: Record<string, (secret: string) => boolean> = {
   'secret-literal': isSecretLiteral,
   'basic-auth': basicAuth,
   'pem-private-key': pemPrivateKey,
+  'jwt-header': jwtHeader,
   'kubernetes-secret-value': (secret) => kubernetesSecretValue(secret) !== undefined,
 };
 

@@ -127,3 +127,21 @@ severity = "high"
     expect(scanner.scanFragment({ path: 'k8s/secret.yaml', text: manifest('acuity-api-key', tokenChars(21, 5)) }).findings.map((f) => f.ruleId)).toEqual(['k8s']);
   });
 });
+
+describe('jwt-header', () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const body = `${b64({ sub: '5050639289', iat: 1700245000 })}.0FeegFZ3hW3qECQ6SCaaTg9QSuTHxLC9RQKuXuQNCHK`;
+  const check = VALIDATORS['jwt-header'];
+
+  it('accepts a header that is a JSON object with an alg', () => {
+    expect(check(`${b64({ alg: 'HS256', typ: 'JWT' })}.${body}`)).toBe(true);
+    expect(check(`${b64({ alg: 'RS256', kid: 'Zq3Wm8Kx' })}.${body}`)).toBe(true);
+  });
+
+  it('refuses eyJ followed by random text, a header without alg, and JSON that is no object', () => {
+    expect(check(`eyJXJxnltCGvomxa6aD3TeA09AnRQ.${body}`)).toBe(false);
+    expect(check(`${b64({ typ: 'JWT' })}.${body}`)).toBe(false);
+    expect(check(`${b64({ alg: 256 })}.${body}`)).toBe(false);
+    expect(check(`${b64(['alg'])}.${body}`)).toBe(false);
+  });
+});
