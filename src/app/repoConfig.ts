@@ -24,8 +24,8 @@ export interface RepoConfig {
   ignorePaths: string[];
   allowlists: AllowlistConfig[];
   issues: { labels: string[]; assignees: string[] };
-  /** Where to tell the owner when a repository's issues cannot be opened: an `org/repo`. */
-  notify: { fallbackRepo?: string };
+  /** Where to tell the owner when a repository's issues cannot be opened: an `org/repo`, then an email address (through SMTP_URL). */
+  notify: { fallbackRepo?: string; email?: string };
   /**
    * Which findings fail the check run: `minConfidence` (default medium: the catch-alls' low-
    * confidence matches are annotated as notices, not failures) and `failOn` (a severity).
@@ -142,12 +142,20 @@ function rotationOf(v: unknown, problems: Problems): { enabled?: boolean; policy
 
 function notifyOf(v: unknown, problems: Problems): RepoConfig['notify'] {
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) return problems.add('notify must be a mapping with fallbackRepo') ?? {};
+  if (typeof v !== 'object' || Array.isArray(v)) return problems.add('notify must be a mapping with fallbackRepo and/or email') ?? {};
   const n = v as Record<string, unknown>;
-  for (const k of Object.keys(n)) if (k !== 'fallbackRepo') problems.add(`notify: unknown key "${k}" (known: fallbackRepo)`);
-  if (n.fallbackRepo === undefined) return {};
-  if (typeof n.fallbackRepo !== 'string' || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(n.fallbackRepo)) return problems.add('notify.fallbackRepo must be owner/repo') ?? {};
-  return { fallbackRepo: n.fallbackRepo };
+  for (const k of Object.keys(n)) if (k !== 'fallbackRepo' && k !== 'email') problems.add(`notify: unknown key "${k}" (known: fallbackRepo, email)`);
+  const out: RepoConfig['notify'] = {};
+  if (n.fallbackRepo !== undefined) {
+    if (typeof n.fallbackRepo !== 'string' || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(n.fallbackRepo)) problems.add('notify.fallbackRepo must be owner/repo');
+    else out.fallbackRepo = n.fallbackRepo;
+  }
+  if (n.email !== undefined) {
+    // One plain address: no display name, no list, nothing a mail header could be bent with.
+    if (typeof n.email !== 'string' || !/^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(n.email)) problems.add('notify.email must be one email address, e.g. security@example.com');
+    else out.email = n.email;
+  }
+  return out;
 }
 
 function incompleteScanOf(v: unknown, problems: Problems): IncompleteScanConclusion {

@@ -86,7 +86,7 @@ function whereLines(job: RotateJobData, result: RotationResult): string[] {
   return lines;
 }
 
-function hasGraceDeadline(result: RotationResult): result is RotationResult & { oldKeyExpiresAt: string } {
+export function hasGraceDeadline(result: RotationResult): result is RotationResult & { oldKeyExpiresAt: string } {
   return (result.outcome === 'rolled' || result.outcome === 'already_rolled') && !!result.oldKeyExpiresAt;
 }
 
@@ -101,7 +101,8 @@ function deadlineLines(result: RotationResult, now: Date, verb: string): string[
   ];
 }
 
-function whatToDo(job: RotateJobData, result: RotationResult): string[] {
+/** The owner's steps, as markdown lines (the issue's and the email's). */
+export function whatToDo(job: RotateJobData, result: RotationResult): string[] {
   const replacement = result.replacementKeyId && !job.publicRepo ? ` (\`${result.replacementKeyId}\`)` : '';
   const rolled = result.outcome === 'rolled' || result.outcome === 'already_rolled';
   return [

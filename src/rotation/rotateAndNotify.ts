@@ -8,12 +8,14 @@
 // key service again; notify finds its own earlier issue and comments by their markers.
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { NOTIFY_JOB_OPTIONS } from '../queue/queues.js';
+import { NOTIFY_JOB_OPTIONS, NOTIFY_QUEUE } from '../queue/queues.js';
 import { commitUrlOf, type RotateJobData, type RotateJobState } from './rotateJobData.js';
 import { RotationError, type RotationResult, type RotatorRegistry } from './rotator.js';
 import type { GitHubClient } from '../github/retry.js';
 import { ensureOwnerIssue, notePublicKeyOnPullRequest, type OwnerIssueResult } from './ownerIssue.js';
-import { isRefusedHere, notifyByFallback, type FallbackResult } from './notifyFallback.js';
+import { isRefusedHere, missingChannel, notifyByEmail, notifyByFallback, type EmailFallback, type FallbackResult } from './notifyFallback.js';
+import type { EmailSender } from './emailNotice.js';
+import { installationLossOf, type InstallationLoss } from '../github/installationAccess.js';
 
 export interface RotateJobReturn {
   outcome: RotationResult['outcome'];
@@ -49,8 +51,10 @@ export interface RotateJobDeps {
   registry: RotatorRegistry;
   notifyQueue?: Queue<RotateJobState>;
   github(installationId: number): Promise<GitHubClient>;
-  /** Labels and fallback assignees from the repository's config. */
-  issueSettings?(job: RotateJobData): Promise<{ labels?: string[]; assignees?: string[]; fallbackRepo?: string }>;
+  /** Labels, fallback assignees and other contacts from the repository's config. */
+  issueSettings?(job: RotateJobData): Promise<{ labels?: string[]; assignees?: string[]; fallbackRepo?: string; email?: string }>;
+  /** SMTP (SMTP_URL), for `notify.email`: the last way to tell someone. */
+  email?: EmailSender;
   withLock?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
   metrics?: RotationMetrics;
   log: Logger;
@@ -101,7 +105,7 @@ export async function processRotateJob(job: Job<RotateJobState>, deps: RotateJob
     return { outcome: result.outcome };
   }
   if (!deps.notifyQueue) {
-    await processNotice({ ...data, rotation: result }, deps, log);
+    await processNotice(job, { ...data, rotation: result }, deps, log);
     return { outcome: result.outcome };
   }
   const notifyJobId = `notify-${data.idempotencyKey}`;
@@ -112,15 +116,46 @@ export async function processRotateJob(job: Job<RotateJobState>, deps: RotateJob
 export async function processNotifyJob(job: Job<RotateJobState>, deps: RotateJobDeps): Promise<NotifyJobReturn> {
   const data = job.data;
   const log = deps.log.child({ jobId: job.id, repo: `${data.owner}/${data.repo}`, rule: data.ruleId, secretHash: data.secretHash, attempt: job.attemptsMade + 1 });
-  return processNotice(data, deps, log);
+  return processNotice(job, data, deps, log);
 }
 
-async function processNotice(data: RotateJobState, deps: RotateJobDeps, log: RotateJobDeps['log']): Promise<NotifyJobReturn> {
+async function processNotice(job: Job<RotateJobState>, data: RotateJobState, deps: RotateJobDeps, log: RotateJobDeps['log']): Promise<NotifyJobReturn> {
   const result = data.rotation;
   if (!result) throw new UnrecoverableError('NOTIFY_WITHOUT_ROTATION: a notify job must carry the rotation answer');
-  const settings = (await deps.issueSettings?.(data)) ?? {};
-  const issueOpts = { labels: settings.labels, assignees: settings.assignees, now: deps.now, withLock: deps.withLock };
+  // The settings the scan read travel in the job: with the App uninstalled they cannot be read again.
+  const email: EmailFallback = { to: data.notify?.email, sender: deps.email, once: (send) => mailOnce(job, deps, send) };
+  try {
+    return await noticeOnGitHub(data, result, email, deps, log);
+  } catch (err) {
+    const loss = installationLossOf(err);
+    if (!loss) throw err;
+    return noticeWithoutGitHub(data, result, email, loss, deps, log);
+  }
+}
+
+/**
+ * Sends at most once per leak: under a Redis lock, the job's stored data (read again: a run
+ * picked up again while the first goes on holds stale data) says whether a run already mailed.
+ */
+async function mailOnce(job: Job<RotateJobState>, deps: RotateJobDeps, send: () => Promise<void>): Promise<void> {
+  const lock = deps.withLock ?? (<T>(_k: string, fn: () => Promise<T>) => fn());
+  await lock(`email:${job.data.idempotencyKey}`, async () => {
+    const stored = job.queueName === NOTIFY_QUEUE && job.id && deps.notifyQueue ? await deps.notifyQueue.getJob(job.id) : undefined;
+    const data = stored?.data ?? job.data;
+    if (data.emailedAt !== undefined) return;
+    await send();
+    await job.updateData({ ...data, emailedAt: Date.now() });
+  });
+}
+
+async function noticeOnGitHub(data: RotateJobState, result: RotationResult, email: EmailFallback, deps: RotateJobDeps, log: RotateJobDeps['log']): Promise<NotifyJobReturn> {
+  // The client first: a token GitHub refuses (the App uninstalled) ends this path at once.
   const gh = await deps.github(data.installationId);
+  // The repository's config as it is now; the one the scan read when there is none to read.
+  const fresh = await deps.issueSettings?.(data);
+  const settings = fresh ?? { ...data.notify };
+  email.to = settings.email;
+  const issueOpts = { labels: settings.labels, assignees: settings.assignees, now: deps.now, withLock: deps.withLock };
   if (result.outcome === 'public') {
     // The check run already shows the finding as neutral; on a PR, say why nothing happened.
     const noted = await notePublicKeyOnPullRequest(gh, data, result, issueOpts);
@@ -131,13 +166,37 @@ async function processNotice(data: RotateJobState, deps: RotateJobDeps, log: Rot
   try {
     issue = await ensureOwnerIssue(gh, data, result, issueOpts);
   } catch (err) {
-    if (!isRefusedHere(err)) throw err;
+    if (installationLossOf(err) || !isRefusedHere(err)) throw err;
     log.warn({ status: (err as { status?: number }).status, err: (err as Error).message }, 'cannot open the owner issue here; trying the fallbacks');
-    const fb = await notifyByFallback(gh, data, result, settings.fallbackRepo, issueOpts, err);
+    const fb = await notifyByFallback(gh, data, result, settings.fallbackRepo, issueOpts, err, email);
     deps.metrics?.notifyFallback?.(fb.via);
     log.info({ via: fb.via, url: fb.url }, 'owner told another way');
     return { outcome: result.outcome, issue: fb.number, fallback: fb.via };
   }
   log.info({ issue: issue.number, created: issue.created, commented: issue.commented, pr: issue.pullRequestCommented }, 'owner told');
   return { outcome: result.outcome, issue: issue.number, issueCreated: issue.created, pullRequestCommented: issue.pullRequestCommented };
+}
+
+/**
+ * The App is gone from the installation (uninstalled: the token request answers 404; or
+ * suspended: 403): no issue, comment or fallback repository can be written, so the email is
+ * the only way left. Without one the job fails for good, loudly: the key was rolled anyway.
+ */
+async function noticeWithoutGitHub(data: RotateJobState, result: RotationResult, email: EmailFallback, loss: InstallationLoss, deps: RotateJobDeps, log: RotateJobDeps['log']): Promise<NotifyJobReturn> {
+  const state = loss === 'uninstalled' ? 'no longer installed' : 'suspended';
+  if (result.outcome === 'public') {
+    // A public key needs no notice: nothing was rotated.
+    log.info({ loss }, 'public key, App gone: nothing to tell');
+    return { outcome: result.outcome };
+  }
+  const why = `the keywarden GitHub App is ${state} on ${data.owner}, so no issue or comment can be written there`;
+  if (await notifyByEmail(data, result, email, why, (deps.now ?? (() => new Date()))())) {
+    deps.metrics?.notifyFallback?.('email');
+    log.warn({ loss, via: 'email' }, 'the App is gone from this installation; owner told by email');
+    return { outcome: result.outcome, fallback: 'email' };
+  }
+  const code = loss === 'uninstalled' ? 'NOTIFY_APP_UNINSTALLED' : 'NOTIFY_APP_SUSPENDED';
+  const message = `${code}: the keywarden App is ${state} on installation ${data.installationId} (${data.owner}), so nobody can be told on GitHub about the leak in ${data.owner}/${data.repo}:${data.path} (the key's outcome: ${result.outcome}); ${missingChannel(email, false)}`;
+  log.error({ loss, code, outcome: result.outcome }, `${message}. Nobody was told.`);
+  throw new UnrecoverableError(message);
 }

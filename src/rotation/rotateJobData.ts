@@ -43,6 +43,19 @@ export interface RotateJobData {
   action?: 'roll' | 'revoke';
   /** Set on an issue in the fallback contact repository: `owner/repo` the key leaked from. */
   reportedFrom?: string;
+  /**
+   * The repository's `notify` settings when the scan read them: the notify step reads them
+   * again, and uses these when it cannot (the App was uninstalled in between).
+   */
+  notify?: NotifySettings;
+}
+
+/** Who else to tell when the owner's issue cannot be opened (`notify` in .github/keywarden.yml). */
+export interface NotifySettings {
+  /** `owner/repo` whose issues are on. */
+  fallbackRepo?: string;
+  /** An org-level address, mailed through SMTP_URL when one is configured. */
+  email?: string;
 }
 
 /** The leaking commit's page, when the job knows where its repository lives. */
@@ -56,6 +69,8 @@ export interface RotateJobState extends RotateJobData {
   firstSentAt?: number;
   /** The rotator's answer, once known. */
   rotation?: RotationResult;
+  /** When the owner was emailed (ms): a retry of the job does not mail again. */
+  emailedAt?: number;
 }
 
 export interface RotateContext {
@@ -72,6 +87,7 @@ export interface RotateContext {
   publicRepo?: boolean;
   /** What to do with a key leaked in a public repository (default revoke). */
   publicRepos?: 'revoke' | 'roll';
+  notify?: NotifySettings;
 }
 
 /** Rotators that consume the rotate queue. `github` is revoked in the scan worker instead (raw token needed). */
@@ -108,6 +124,7 @@ export function rotateJobFor(f: Finding, ctx: RotateContext): { name: string; da
     repoUrl: ctx.repoUrl,
     htmlUrl: ctx.repoUrl && f.commit ? `${ctx.repoUrl}/blob/${f.commit}/${f.path}#L${f.line}` : undefined,
     ...(ctx.publicRepo ? { publicRepo: true, action: ctx.publicRepos === 'roll' ? ('roll' as const) : ('revoke' as const) } : {}),
+    ...(ctx.notify?.fallbackRepo || ctx.notify?.email ? { notify: { ...ctx.notify } } : {}),
   };
   return { name: f.rotator!, data, opts: { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${idempotencyKey}` } };
 }

@@ -39,7 +39,7 @@ export interface RotateWorkerOptions extends Omit<RotateJobDeps, 'log' | 'withLo
   /** Closed with the worker (the caller's own connections, e.g. its GitHub rate-limit gate's). */
   alsoClose?: () => Promise<unknown>;
   /** Override WORKER_LOCK_OPTIONS (tests, chaos). */
-  lock?: Partial<typeof WORKER_LOCK_OPTIONS>;
+  lock?: Partial<Record<keyof typeof WORKER_LOCK_OPTIONS, number>>;
 }
 
 export interface RotateWorkerHandle {

@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Octokit } from '@octokit/rest';
 import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn.js';
+import { TestRepo } from '../support/gitRepo.js';
+import { matchOperation, validateResponse } from '../support/openapiContract.js';
 
 let gh: GitHubStandIn;
 let octokit: Octokit;
@@ -97,6 +99,39 @@ describe('GitHub stand-in', () => {
     await expect(octokit.pulls.createReview({ ...review, comments: [{ path: 'kept.txt', line: 1, side: 'RIGHT', body: 'x' }] })).resolves.toMatchObject({ status: 200 });
     expect(gh.state.reviewComments.filter((c) => c.repo === 'outdated')).toHaveLength(1);
     expect(gh.violations).toEqual([]);
+  });
+
+  it('serves a pull request\'s real files with patches, as GitHub documents them, and refuses a comment off the diff with GitHub\'s 422', async () => {
+    const repo = new TestRepo();
+    try {
+      const base = repo.commit({ 'a.txt': Array.from({ length: 20 }, (_, k) => `line ${k + 1}`).join('\n') + '\n' }, 'base');
+      repo.branch('feature');
+      const head = repo.commit({ 'a.txt': Array.from({ length: 20 }, (_, k) => (k === 14 ? 'changed' : `line ${k + 1}`)).join('\n') + '\n', 'b.txt': 'new\n' }, 'change');
+      gh.addPull('o', 'diff', { number: 3, baseSha: base, headSha: head, gitDir: repo.bare });
+      const { data: files } = await octokit.pulls.listFiles({ owner: 'o', repo: 'diff', pull_number: 3 });
+      expect(files.map((f) => [f.filename, f.status, f.additions, f.deletions])).toEqual([['a.txt', 'modified', 1, 1], ['b.txt', 'added', 1, 0]]);
+      expect(files[0].patch).toMatch(/^@@ -12,7 \+12,7 @@/);
+      const review = { owner: 'o', repo: 'diff', pull_number: 3, commit_id: head, event: 'COMMENT' as const, body: 'b' };
+      // Line 2 of a.txt is outside the hunk (12-18): the whole review is refused, nothing stored.
+      const refused = await octokit.pulls.createReview({ ...review, comments: [{ path: 'a.txt', line: 15, side: 'RIGHT', body: 'x' }, { path: 'a.txt', line: 2, side: 'RIGHT', body: 'y' }] }).catch((e: { status: number; response: { data: unknown } }) => e);
+      expect(refused).toMatchObject({ status: 422, response: { data: { message: 'Unprocessable Entity', errors: ['Line could not be resolved'] } } });
+      await expect(octokit.pulls.createReview({ ...review, comments: [{ path: 'c.txt', line: 1, side: 'RIGHT', body: 'x' }] })).rejects.toMatchObject({ status: 422 });
+      expect(gh.state.reviews.filter((r) => r.repo === 'diff')).toEqual([]);
+      // A context line of the hunk takes a comment, as on GitHub.
+      await expect(octokit.pulls.createReview({ ...review, comments: [{ path: 'a.txt', line: 12, side: 'RIGHT', body: 'x' }, { path: 'b.txt', line: 1, side: 'RIGHT', body: 'z' }] })).resolves.toMatchObject({ status: 200 });
+      // The answers above were checked against GitHub's documented responses too.
+      expect(gh.violations).toEqual([]);
+    } finally {
+      repo.remove();
+    }
+  });
+
+  it('checks answers against GitHub\'s documented responses: a files entry without its fields, or a 422 without documentation_url, is not GitHub\'s', () => {
+    const files = matchOperation('GET', '/repos/o/r/pulls/1/files')!;
+    expect(validateResponse(files, 200, [{ filename: 'a', status: 'modified' }]).join()).toMatch(/sha/);
+    const review = matchOperation('POST', '/repos/o/r/pulls/1/reviews')!;
+    expect(validateResponse(review, 422, { message: 'Unprocessable Entity', errors: ['Line could not be resolved'] }).join()).toMatch(/documentation_url/);
+    expect(validateResponse(review, 422, { message: 'Unprocessable Entity', errors: ['Line could not be resolved'], documentation_url: 'https://docs.github.com/rest' })).toEqual([]);
   });
 
   it('injects 502 and secondary rate limits on the configured share of calls', async () => {

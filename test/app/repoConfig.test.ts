@@ -46,6 +46,7 @@ describe('parseRepoConfig', () => {
     expect(parseRepoConfig({ rotation: { baseline: true, publicRepos: 'roll' } })).toMatchObject({ rotation: true, rotationPolicy: { baseline: true, publicRepos: 'roll' } });
     expect(parseRepoConfig({ rotation: { enabled: false } })).toMatchObject({ rotation: false });
     expect(parseRepoConfig({ notify: { fallbackRepo: 'octo-org/security' } })).toMatchObject({ notify: { fallbackRepo: 'octo-org/security' } });
+    expect(parseRepoConfig({ notify: { fallbackRepo: 'octo-org/security', email: 'security@example.com' } })).toMatchObject({ notify: { fallbackRepo: 'octo-org/security', email: 'security@example.com' } });
   });
 
   it.each([
@@ -55,6 +56,10 @@ describe('parseRepoConfig', () => {
     [{ rotation: { publicRepos: 'ignore' } }, /rotation\.publicRepos must be one of revoke, roll/],
     [{ rotation: { basline: true } }, /rotation: unknown key "basline"/],
     [{ notify: { fallbackRepo: 'just-a-name' } }, /notify\.fallbackRepo must be owner\/repo/],
+    [{ notify: { email: 'security team' } }, /notify\.email must be one email address/],
+    [{ notify: { email: 'a@example.com, b@example.com' } }, /notify\.email must be one email address/],
+    [{ notify: { email: 'Security <security@example.com>' } }, /notify\.email must be one email address/],
+    [{ notify: { mail: 'security@example.com' } }, /notify: unknown key "mail" \(known: fallbackRepo, email\)/],
     [{ ignorePaths: 'vendor' }, /ignorePaths must be a list of strings/],
     [{ allowlists: [{ regex: 'x' }] }, /unknown key "regex" in allowlists\[0\]/],
     [{ allowlists: [{ condition: 'XOR' }] }, /allowlists\[0\]: condition must be "OR" or "AND"/],

@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { RotateJobData } from '../../src/rotation/rotateJobData.js';
 import { idempotencyKeyFor } from '../../src/rotation/rotator.js';
+import type { Queue, QueueEvents } from 'bullmq';
+import { ROTATE_JOB_OPTIONS } from '../../src/queue/queues.js';
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -31,4 +33,32 @@ export function rotateJobFor(secret: string, over: Partial<RotateJobData> = {}):
     authorLogin: 'octocat',
     ...over,
   };
+}
+
+/**
+ * Queues the rotate job for `data` and returns the outcome of the notify job it leads to (the
+ * notify job is queued by the rotate step, so it is looked for until it exists).
+ */
+export async function rotateAndAwaitNotice<R>(queues: { rotate: Queue<RotateJobData>; notify: Queue; notifyEvents: QueueEvents }, data: RotateJobData, timeoutMs = 30_000): Promise<{ ret: Promise<R> }> {
+  await queues.rotate.add(data.rotator, data, { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${data.idempotencyKey}` });
+  const id = `notify-${data.idempotencyKey}`;
+  const ret = (async () => {
+    for (let i = 0; i < 300; i++) {
+      const job = await queues.notify.getJob(id);
+      if (job) return (await job.waitUntilFinished(queues.notifyEvents, timeoutMs)) as R;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no notify job ${id}`);
+  })();
+  return { ret };
+}
+
+/** Closes a rotate worker suite's worker and queues, and deletes the queues' jobs. */
+export async function closeRotateQueues(o: { handle?: { close(): Promise<void> }; notifyEvents?: QueueEvents; notifyQueue?: Queue; queue?: Queue<RotateJobData> }): Promise<void> {
+  await o.handle?.close();
+  await o.notifyEvents?.close();
+  for (const q of [o.notifyQueue, o.queue]) {
+    await q?.obliterate({ force: true }).catch(() => undefined);
+    await q?.close();
+  }
 }

@@ -8,7 +8,7 @@ import { Octokit } from '@octokit/rest';
 import { withRetryHook } from '../../src/github/client.js';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { NOTIFY_QUEUE, ROTATE_JOB_OPTIONS, ROTATE_QUEUE } from '../../src/queue/queues.js';
+import { NOTIFY_QUEUE, ROTATE_QUEUE } from '../../src/queue/queues.js';
 import type { RotateJobData } from '../../src/rotation/rotateJobData.js';
 import { startRotateWorker, type RotateWorkerHandle } from '../../src/rotation/rotateWorker.js';
 import type { NotifyJobReturn } from '../../src/rotation/rotateAndNotify.js';
@@ -20,7 +20,7 @@ import { startGitHubStandIn, type GitHubStandIn } from '../support/githubStandIn
 import type { NotifyState } from '../support/githubStandInNotify.js';
 import { matchOperation } from '../support/openapiContract.js';
 import { startKeyServiceHarness, type KeyServiceHarness } from './keyServiceHarness.js';
-import { rotateJobFor } from './fixtures.js';
+import { closeRotateQueues, rotateAndAwaitNotice, rotateJobFor } from './fixtures.js';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const prefix = `kw-test-notifyfb-${randomUUID().slice(0, 8)}`;
@@ -67,12 +67,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await handle?.close();
-  await notifyEvents?.close();
-  await notifyQueue?.obliterate({ force: true }).catch(() => undefined);
-  await notifyQueue?.close();
-  await queue?.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
+  await closeRotateQueues({ handle, notifyEvents, notifyQueue, queue });
   await gh?.close();
   await ks?.close();
 });
@@ -80,16 +75,7 @@ afterAll(async () => {
 async function leak(repo: string): Promise<{ data: RotateJobData; ret: Promise<NotifyJobReturn> }> {
   const key = await ks.issueKey('live');
   const data = rotateJobFor(key.secretKey, { repo, fingerprint: `keywarden-secret-key:${repo}:${randomUUID()}` });
-  await queue.add(data.rotator, data, { ...ROTATE_JOB_OPTIONS, jobId: `rotate-${data.idempotencyKey}` });
-  const id = `notify-${data.idempotencyKey}`;
-  const ret = (async () => {
-    for (let i = 0; i < 300; i++) {
-      const job = await notifyQueue.getJob(id);
-      if (job) return (await job.waitUntilFinished(notifyEvents, 30_000)) as NotifyJobReturn;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`no notify job ${id}`);
-  })();
+  const { ret } = await rotateAndAwaitNotice<NotifyJobReturn>({ rotate: queue, notify: notifyQueue, notifyEvents }, data);
   return { data, ret };
 }
 

@@ -38,6 +38,11 @@ describe('rotateJobFor', () => {
     expect(rotateJobFor(finding(), ctx).data.authorLogin).toBeUndefined();
   });
 
+  it("carries the repository's notify settings, so the notice can still go out when they can no longer be read", () => {
+    expect(rotateJobFor(finding(), { ...ctx, notify: { email: 'security@example.com', fallbackRepo: 'o/security' } }).data.notify).toEqual({ email: 'security@example.com', fallbackRepo: 'o/security' });
+    expect(rotateJobFor(finding(), { ...ctx, notify: {} }).data).not.toHaveProperty('notify');
+  });
+
   it('queues only secret findings whose rotator consumes the rotate queue', () => {
     expect(needsRotation(finding())).toBe(true);
     expect(needsRotation(finding({ kind: 'public' }))).toBe(false);

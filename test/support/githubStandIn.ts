@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { matchOperation, validateRequest } from './openapiContract.js';
+import { matchOperation, validateRequest, validateResponse } from './openapiContract.js';
 import { installationRefusal } from './githubStandInInstallations.js';
 import { handlers, type HandlerInput, type HandlerResult, type StandInState, type StoredPull } from './githubStandInHandlers.js';
 import { webhookDeliveries, type StoredDelivery, type WebhookDeliveries, type WebhookTarget } from './githubStandInHooks.js';
@@ -88,6 +88,9 @@ export interface HoldOutcome {
   held: number;
   releasedBy: 'calls' | 'timeout';
 }
+
+/** Operations whose answers the stand-in checks against GitHub's documented responses (see validateResponse). */
+const ANSWERS_CHECKED = new Set(['pulls/list-files', 'pulls/create-review']);
 
 export class GitHubStandIn {
   readonly requests: RecordedRequest[] = [];
@@ -343,7 +346,12 @@ export class GitHubStandIn {
       });
     }
     try {
-      send(handler(input));
+      const answer = handler(input);
+      // A review's 200 is not checked: the stand-in's user objects are not GitHub's full ones.
+      if (ANSWERS_CHECKED.has(match.operationId) && (match.operationId !== 'pulls/create-review' || answer.status !== 200)) {
+        for (const p of validateResponse(match, answer.status, answer.body)) this.violations.push(`${rec.method} ${rec.url}: the stand-in's ${p}`);
+      }
+      send(answer);
     } catch (err) {
       violation(500, `stand-in handler failed: ${(err as Error).message}`);
     }

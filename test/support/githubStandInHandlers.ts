@@ -3,6 +3,7 @@
 import { notifyHandlers, refusedWrite } from './githubStandInNotify.js';
 import { installationHandlers } from './githubStandInInstallations.js';
 import { hookHandlers } from './githubStandInHooks.js';
+import { pullFilesFromGit, reviewCommentRefusal, reviewRefused, type PullFile } from './githubStandInPulls.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface StoredCheckRun {
@@ -71,6 +72,15 @@ export interface StoredPull {
   files?: string[];
   /** Files none of whose lines are in the pull request's diff any more: a review comment on one is refused (422), as GitHub does. */
   outdatedPaths?: string[];
+  /** The repository (a bare one is fine): the files list carries the real diff's patches, and a review comment off the diff is refused (422). */
+  gitDir?: string;
+}
+
+/** The pull request's files as GitHub lists them: from its repository when known, else the names given (no patch). */
+function pullFiles(p: StoredPull, owner: string, repo: string): PullFile[] {
+  if (p.gitDir) return pullFilesFromGit(p.gitDir, owner, repo, p.baseSha, p.headSha);
+  const blank = (filename: string): PullFile => ({ sha: '0'.repeat(40), filename, status: 'modified', additions: 0, deletions: 0, changes: 0, blob_url: '', raw_url: '', contents_url: '' });
+  return (p.files ?? []).map(blank);
 }
 
 export interface StandInState {
@@ -238,20 +248,24 @@ export const handlers: Record<string, (i: HandlerInput) => HandlerResult> = {
     const p = state.pulls.get(`${params.owner}/${params.repo}#${params.pull_number}`);
     return p ? ok(page((p.commits ?? []).map((sha) => ({ sha })), query)) : notFound();
   },
-  'pulls/list-files': ({ params, query, state }) => {
-    const p = state.pulls.get(`${params.owner}/${params.repo}#${params.pull_number}`);
-    return p ? ok(page((p.files ?? []).map((filename) => ({ filename, status: 'modified' })), query)) : notFound();
+  'pulls/list-files': (i) => {
+    const p = i.state.pulls.get(`${i.params.owner}/${i.params.repo}#${i.params.pull_number}`);
+    return p ? paged(pullFiles(p, i.params.owner, i.params.repo), i) : notFound();
   },
   'pulls/create-review': ({ params, body, state }) => {
     // GitHub refuses a review body over 65,536 characters.
-    if (typeof body.body === 'string' && body.body.length > 65_536) return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'PullRequestReview', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }] } };
+    if (typeof body.body === 'string' && body.body.length > 65_536) return reviewRefused('Body is too long (maximum is 65536 characters)');
     const review: StoredReview = { id: state.nextId++, owner: params.owner, repo: params.repo, pull_number: Number(params.pull_number), commit_id: body.commit_id as string | undefined, body: body.body as string | undefined, event: body.event as string | undefined };
     const comments = (body.comments ?? []) as Array<Record<string, unknown>>;
-    const outdated = state.pulls.get(`${params.owner}/${params.repo}#${params.pull_number}`)?.outdatedPaths ?? [];
+    const pull = state.pulls.get(`${params.owner}/${params.repo}#${params.pull_number}`);
+    const outdated = pull?.outdatedPaths ?? [];
+    const files = pull?.gitDir ? pullFiles(pull, params.owner, params.repo) : undefined;
     for (const c of comments) {
-      // GitHub refuses a comment that is not anchored to a line of the diff.
-      if (c.line === undefined && c.position === undefined) return { status: 422, body: { message: 'Unprocessable Entity: comment needs line or position' } };
-      if (outdated.includes(String(c.path))) return { status: 422, body: { message: 'Unprocessable Entity', errors: ['pull_request_review_thread.line must be part of the diff'] } };
+      // GitHub refuses the whole review for one comment it cannot place in the diff.
+      if (c.line === undefined && c.position === undefined) return reviewRefused('Pull request review thread position is invalid and Pull request review thread diff hunk can\'t be blank');
+      if (outdated.includes(String(c.path))) return reviewRefused('Pull request review thread line must be part of the diff and Pull request review thread diff hunk can\'t be blank');
+      const refused = files && reviewCommentRefusal(files, { path: String(c.path), line: c.line as number | undefined, side: c.side as string | undefined });
+      if (refused) return refused;
     }
     state.reviews.push(review);
     for (const c of comments) {

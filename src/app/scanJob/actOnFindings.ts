@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Finding } from '../../scan/index.js';
 import { attachSecret } from '../../scan/secret.js';
 import type { RevocationReport } from '../../rotation/githubRevoker.js';
-import { needsRotation, rotateJobFor, type RotateJobData } from '../../rotation/rotateJobData.js';
+import { needsRotation, rotateJobFor, type NotifySettings, type RotateJobData } from '../../rotation/rotateJobData.js';
 import type { KeyStateInfo, KeyStateReader } from '../../rotation/keyStates.js';
 import type { ScanJobData } from '../scanJobData.js';
 import type { RotationPolicy } from '../repoConfig.js';
@@ -45,11 +45,11 @@ async function revokeGitHubTokensFound(findings: Finding[], tokens: Array<[strin
   return revokeGitHubTokens(findings, { baseUrl: deps.baseUrl, ghe: deps.gheHost, log: deps.log });
 }
 
-async function queueRotations(job: ScanJobData, findings: Finding[], policy: RotationPolicy | undefined, deps: ActDeps): Promise<number> {
+async function queueRotations(job: ScanJobData, findings: Finding[], policy: RotationPolicy | undefined, notify: NotifySettings | undefined, deps: ActDeps): Promise<number> {
   const pullRequest = job.pullRequest ? { number: job.pullRequest.number, htmlUrl: job.pullRequest.htmlUrl } : undefined;
   let queued = 0;
   for (const f of findings.filter(needsRotation)) {
-    const { name, data, opts } = rotateJobFor(f, { receivedAt: job.receivedAt, installationId: job.installationId, owner: job.owner, repo: job.repo, pullRequest, repoUrl: job.repoUrl, commitAuthors: job.commitAuthors, actorLogin: job.actorLogin, publicRepo: job.isPrivate === false, publicRepos: policy?.publicRepos });
+    const { name, data, opts } = rotateJobFor(f, { receivedAt: job.receivedAt, installationId: job.installationId, owner: job.owner, repo: job.repo, pullRequest, repoUrl: job.repoUrl, commitAuthors: job.commitAuthors, actorLogin: job.actorLogin, publicRepo: job.isPrivate === false, publicRepos: policy?.publicRepos, notify });
     await deps.rotateQueue.add(name, data, opts);
     queued++;
   }
@@ -71,7 +71,7 @@ async function baselineKeyStates(findings: Finding[], deps: ActDeps): Promise<Ma
 export async function actOnFindings(
   job: ScanJobData,
   scan: { findings: Finding[]; githubTokens: Array<[string, string]> },
-  rotation: { enabled: boolean; invalidConfig: boolean; policy?: RotationPolicy; notConfigured?: boolean },
+  rotation: { enabled: boolean; invalidConfig: boolean; policy?: RotationPolicy; notConfigured?: boolean; notify?: NotifySettings },
   deps: ActDeps,
 ): Promise<Actions> {
   const revocations = await revokeGitHubTokensFound(scan.findings, scan.githubTokens, deps);
@@ -83,7 +83,7 @@ export async function actOnFindings(
   if (rotation.notConfigured) return { revocations, rotationsQueued: 0, rotationSkipped: leaks ? 'not-configured' : undefined, keyStates };
   // Installing the App must not roll every old key at once: baseline rotation is opt-in.
   if (rotation.enabled && baseline && !rotation.policy?.baseline) return { revocations, rotationsQueued: 0, rotationSkipped: leaks ? 'baseline-off' : undefined, keyStates };
-  if (rotation.enabled) return { revocations, rotationsQueued: await queueRotations(job, scan.findings, rotation.policy, deps), keyStates };
+  if (rotation.enabled) return { revocations, rotationsQueued: await queueRotations(job, scan.findings, rotation.policy, rotation.notify, deps), keyStates };
   const rotationSkipped = leaks ? (rotation.invalidConfig ? 'invalid-config' : 'rotation-off') : undefined;
   return { revocations, rotationsQueued: 0, rotationSkipped, keyStates };
 }

@@ -49,7 +49,7 @@ async function fetchPlanned(i: FetchAndScanInput): Promise<{ plan: FetchPlan; cl
 export async function fetchAndScan(i: FetchAndScanInput): Promise<ScannedCommits> {
   const { plan, clone } = await fetchPlanned(i);
   try {
-    const result = await scanInThread({ repoDir: clone.dir, range: plan.range, config: i.config, maxCommits: plan.maxCommits, maxBytes: i.limits.maxBytes });
+    const result = await scanInThread({ repoDir: clone.dir, range: plan.range, config: i.config, maxCommits: plan.maxCommits, maxBytes: i.limits.maxBytes, headSha: i.job.pullRequest ? plan.headSha : undefined });
     return { plan, result };
   } finally {
     await clone.cleanup();

@@ -116,7 +116,7 @@ async function scanAndReport(d: ScanJobData, octokit: InstallationOctokit, log: 
   for (const f of result.findings) findingsTotal.inc({ rule: f.ruleId, severity: f.severity });
   log.info({ commits: result.commits, bytes: result.bytes, findings: result.findings.length, truncated: result.truncated?.reason }, 'scan finished');
 
-  const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined, notConfigured: deps.rotationNotConfigured, policy: config.rotationPolicy }, deps);
+  const actions = await actOnFindings({ ...d, repoUrl }, result, { enabled: config.rotation, invalidConfig: invalidConfig !== undefined, notConfigured: deps.rotationNotConfigured, policy: config.rotationPolicy, notify: config.notify }, deps);
 
   // Each report finds what GitHub already holds, then writes: idempotent for runs one after
   // another, but two runs of one scan can overlap (a job whose lock ran out is handed to

@@ -71,7 +71,7 @@ export async function publishScan(octokit: InstallationOctokit, i: PublishInput,
   out.checkRunId = await publishCheckRun(octokit, { owner: d.owner, repo: d.repo, headSha: i.headSha, name: checkNameFor(d.event, d.ref), externalId: i.scanId, findings: result.findings, skipped: result.skipped, commits: result.commits, bytes: result.bytes, truncated: result.truncated, notScanned: result.notScanned, incompleteScan: i.incompleteScan, invalidConfig: i.invalidConfig, notes, policy: i.failing });
   if (newerHead) return { ...out, supersededBy: newerHead };
   if (d.pullRequest) {
-    const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, baseline: await deps.baseline.get(d.owner, d.repo) });
+    const review = await publishPrReview(octokit, { owner: d.owner, repo: d.repo, pullNumber: d.pullRequest.number, headSha: d.pullRequest.headSha, findings: result.findings, headLines: result.headLines, baseline: await deps.baseline.get(d.owner, d.repo) });
     out.reviewId = review.reviewId;
   }
   return out;

@@ -7,6 +7,7 @@ import { loadBuiltinRuleFiles } from '../../config/loadRules.js';
 import { gitHistoryFragments } from '../../sources/gitHistory.js';
 import type { RepoConfig } from '../repoConfig.js';
 import { countCommits } from './countCommits.js';
+import { headLinesOf } from './headLines.js';
 
 export interface ScanCommitsInput {
   repoDir: string;
@@ -15,6 +16,8 @@ export interface ScanCommitsInput {
   config: Pick<RepoConfig, 'disabledRules' | 'ignorePaths' | 'allowlists'>;
   maxCommits: number;
   maxBytes: number;
+  /** Pull requests: the head commit, to number each leak's line in the head version (headLines.ts). */
+  headSha?: string;
 }
 
 export interface ScanCommitsResult {
@@ -32,6 +35,8 @@ export interface ScanCommitsResult {
   notScanned: { commits: number; files: number; commitsAtLeast?: boolean };
   /** fingerprint → raw token, for rotator `github` findings only. Never serialised. */
   githubTokens: Array<[string, string]>;
+  /** With `headSha`: leakId → the leak's line in the head version; a leak not there is absent. */
+  headLines?: Record<string, number>;
 }
 
 export function repoRuleFile(config: ScanCommitsInput['config']): RuleFileConfig {
@@ -83,6 +88,7 @@ export async function scanCommits(input: ScanCommitsInput): Promise<ScanCommitsR
     out.truncated = { reason: 'max-commits', limit: input.maxCommits };
     await countNotScanned(out, input);
   }
+  if (input.headSha && out.findings.length > 0) out.headLines = await headLinesOf(input.repoDir, input.headSha, out.findings, scanner);
   return out;
 }
 
