@@ -1,5 +1,5 @@
 // The engine: a fragment in, findings out. Pure (no I/O). The hot path is
-//   size/binary checks -> one keyword pass -> only the hit rules' RE2 regexes
+//   size/binary checks -> one keyword pass -> the selected rules' RE2 regexes near their keywords
 // and everything per-finding (line numbers, allowlists, hashing) happens only for hits.
 import { isAscii } from 'node:buffer';
 import type { Minimatch } from 'minimatch';
@@ -12,12 +12,12 @@ import { shannonEntropy } from './entropy.js';
 import { fingerprintOf, hashSecret, redact } from './fingerprint.js';
 import { LineIndex } from './lineIndex.js';
 import { looksLikePlaceholder } from './placeholder.js';
-import { matchRule, type RawHit } from './matchRule.js';
+import type { RawHit } from './matchRule.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
+import { RuleRuns } from './ruleRuns.js';
 import { attachSecret } from './secret.js';
 import { Suppressions } from './suppression.js';
 import type { Finding, Fragment, SkippedFragment } from './types.js';
-import { windowsAround, type ScanWindow } from './windows.js';
 
 export interface ScannerOptions {
   /** Larger fragments are skipped and reported as 'too-large'. Default 10 MiB. */
@@ -49,8 +49,6 @@ const MAX_SEGMENTS = 256;
 const MAX_DECODED_BYTES = 1024 * 1024;
 const PATH_CACHE_SIZE = 4096;
 const NO_PATH_RULES: readonly CompiledRule[] = Object.freeze([]);
-/** Below this, one regex run over the whole fragment is as cheap as windows. */
-const WINDOW_MIN_BYTES = 4 * 1024;
 
 /** A hit placed in the fragment: for decoded hits, the encoded text's span. */
 interface PlacedHit extends RawHit {
@@ -103,6 +101,7 @@ export class Scanner {
   /** The path-only rules' patterns as one automaton: one native call per fragment, not one per rule. */
   private readonly pathSet?: InstanceType<typeof RE2.Set>;
   private readonly pathCache = new Map<string, readonly CompiledRule[]>();
+  private readonly runs: RuleRuns;
 
   constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
     this.maxBytes = options.maxFragmentBytes ?? DEFAULT_MAX_FRAGMENT_BYTES;
@@ -111,6 +110,7 @@ export class Scanner {
     this.ignoreGlobs = (options.ignoreGlobs ?? []).map(compileGlob);
     this.skipPaths = new Set(options.skipPaths);
     this.pathRules = rules.rules.filter((r) => r.config.regex === undefined);
+    this.runs = new RuleRuns(rules);
     try {
       if (this.pathRules.length > 1) this.pathSet = new RE2.Set(this.pathRules.map((r) => r.config.path!), 'u');
     } catch {
@@ -168,32 +168,10 @@ export class Scanner {
     return rules;
   }
 
-  /** Runs the prefiltered rules over `bytes`, then looks inside encoded stretches. */
+  /** Runs the keyword-selected rules over `bytes`, then looks inside encoded stretches. */
   private collect(bytes: Buffer, fragment: Fragment, out: PlacedHit[], chain: Codec[], depth: number, outer?: { start: number; end: number }): void {
-    const { keywords, keywordRules, ruleKeywords, alwaysRun, rules } = this.rules;
-    const run = new Set<number>(alwaysRun);
-    const found = keywords.scan(bytes);
-    if (found) {
-      for (const k of found.keys()) for (const r of keywordRules[k]) run.add(r);
-    } else {
-      // The prefilter gave up: every keyword rule runs over the whole fragment.
-      for (const rs of keywordRules) for (const r of rs) run.add(r);
-    }
     const raw: RawHit[] = [];
-    for (const r of run) {
-      const rule = rules[r];
-      if (rule.config.path !== undefined && !rule.pathMatches(fragment.path)) continue;
-      const windows = found && bytes.length > WINDOW_MIN_BYTES && rule.windowable ? this.windowsFor(bytes, ruleKeywords[r], found) : undefined;
-      if (!windows) {
-        matchRule(rule, bytes, raw);
-        continue;
-      }
-      const mark = raw.length;
-      if (!windows.every((w) => matchRule(rule, bytes, raw, { from: w.start, to: w.end, cutStart: w.cutStart, cutEnd: w.cutEnd }))) {
-        raw.length = mark;
-        matchRule(rule, bytes, raw);
-      }
-    }
+    this.runs.run(bytes, fragment.path, raw);
     for (const h of raw) {
       out.push({
         ...h,
@@ -207,17 +185,6 @@ export class Scanner {
     for (const seg of findEncoded(bytes, { maxSegments: MAX_SEGMENTS, maxDecodedBytes: MAX_DECODED_BYTES })) {
       this.collect(seg.decoded, fragment, out, [...chain, seg.codec], depth - 1, outer ?? { start: seg.start, end: seg.end });
     }
-  }
-
-  /** Windows around the chunks holding a rule's keywords; undefined when that is most of the fragment. */
-  private windowsFor(bytes: Buffer, keywordIds: number[], found: Map<number, number[]>): ScanWindow[] | undefined {
-    const spans: Array<[number, number]> = [];
-    const n = bytes.length;
-    const { keywords } = this.rules;
-    for (const k of keywordIds) {
-      for (const start of found.get(k) ?? []) spans.push([start, keywords.chunkEnd(start, n) - start]);
-    }
-    return windowsAround(bytes, spans);
   }
 
   private toFindings(hits: PlacedHit[], bytes: Buffer, fragment: Fragment): Finding[] {
