@@ -145,6 +145,15 @@ export class KeywordPrefilter {
     return this.outIds.subarray(this.outStart[o], this.outStart[o + 1]);
   }
 
+  /** How many states end keywords; `endingIndex` numbers them from 0, for callers' tables. */
+  get endingStates(): number {
+    return this.outLength.length;
+  }
+
+  endingIndex(state: number): number {
+    return state - this.firstOut;
+  }
+
   /** Bytes from the start of the longest keyword `state` ends to its end. */
   lengthAt(state: number): number {
     return this.outLength[state - this.firstOut];

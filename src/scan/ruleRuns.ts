@@ -28,14 +28,17 @@ export class RuleRuns {
   private readonly met: Float64Array;
   private readonly keywordSeen: Uint32Array;
   private generation = 0;
-  /** Per prefilter state ending keywords: the rules they select, built on first use. */
-  private readonly stateRules = new Map<number, Int32Array>();
+  /** Per prefilter state ending keywords (endingIndex): the rules they select, built on first use. */
+  private readonly stateRules: Array<Int32Array | undefined>;
+  private readonly stateSeen: Uint32Array;
 
   constructor(private readonly rules: RuleSet) {
     this.windows = rules.rules.map(() => []);
     this.mode = new Uint8Array(rules.rules.length);
     this.met = new Float64Array(rules.rules.length);
     this.keywordSeen = new Uint32Array(rules.keywordRules.length);
+    this.stateRules = new Array<Int32Array | undefined>(rules.keywords.endingStates);
+    this.stateSeen = new Uint32Array(rules.keywords.endingStates);
   }
 
   /** Runs every rule the keywords in `bytes` select and appends their hits to `out`. */
@@ -125,6 +128,9 @@ export class RuleRuns {
     // A keyword's first occurrence decides its place: later ones are skipped.
     const stamp = ++this.generation;
     for (let i = 0; i < hits.count; i++) {
+      const e = keywords.endingIndex(hits.states[i]);
+      if (this.stateSeen[e] === stamp) continue;
+      this.stateSeen[e] = stamp;
       const end = hits.ends[i] + 1;
       for (const k of keywords.keywordsAt(hits.states[i])) {
         if (this.keywordSeen[k] === stamp) continue;
@@ -141,7 +147,8 @@ export class RuleRuns {
 
   /** The rules a state's keywords select, as rule * 2 + 1 where all of them are context for the rule (see spellsKeyword). */
   private rulesAt(state: number): Int32Array {
-    let rs = this.stateRules.get(state);
+    const e = this.rules.keywords.endingIndex(state);
+    let rs = this.stateRules[e];
     if (!rs) {
       const { keywords, keywordRules, rules } = this.rules;
       const spelled = new Map<number, boolean>();
@@ -149,7 +156,7 @@ export class RuleRuns {
         for (const r of keywordRules[k]) spelled.set(r, spelled.get(r) === true || spellsKeyword(rules[r].config.regex ?? '', keywords.keywords[k]));
       }
       rs = Int32Array.from([...spelled.keys()].sort((a, b) => a - b).map((r) => r * 2 + (spelled.get(r) ? 0 : 1)));
-      this.stateRules.set(state, rs);
+      this.stateRules[e] = rs;
     }
     return rs;
   }

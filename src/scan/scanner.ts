@@ -14,6 +14,7 @@ import { LineIndex } from './lineIndex.js';
 import { looksLikePlaceholder } from './placeholder.js';
 import type { RawHit } from './matchRule.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
+import { ProviderNearMiss } from './providerNearMiss.js';
 import { RuleRuns } from './ruleRuns.js';
 import { attachSecret } from './secret.js';
 import { Suppressions } from './suppression.js';
@@ -192,25 +193,14 @@ export class Scanner {
     const index = new LineIndex(bytes, typeof text === 'string' ? bytes.length === text.length : isAscii(bytes), fragment);
     const candidates: ScanCandidate[] = [];
     const verdicts = new Map<string, boolean>();
+    const nearMiss = new ProviderNearMiss(this.rules.providerWords);
     for (const hit of hits) {
-      const candidate = this.candidate(hit, bytes, index, fragment, verdicts);
+      const candidate = this.candidate(hit, bytes, index, fragment, verdicts, nearMiss);
       if (candidate) candidates.push(candidate);
     }
     if (candidates.length === 0) return [];
     const context = { inlineIgnoredLines: inlineIgnoredLines(bytes, index), allowlists: this.rules.allowlists, suppressions: this.suppressions };
     return filterFindings(candidates, context).map((c) => c.finding);
-  }
-
-  /** A low-confidence catch-all's value on a line that names a provider whose rule did not match it. */
-  private nearMissOfProvider(hit: PlacedHit, line: string): boolean {
-    const cfg = hit.rule.config;
-    const words = this.rules.providerWords;
-    // Also a catch-all that judges a Kubernetes Secret value (medium: a committed Secret is worth
-    // failing a check on) when the value is written plainly; a base64 `data:` value is out of
-    // reach of the provider's rule, which needs its name on the same line as the decoded value.
-    if (!words || !cfg.generic || hit.rule.prefixes.length > 0) return false;
-    if (cfg.confidence !== 'low' && !(hit.rule.plainValue && hit.rule.plainValue(hit.secret) === hit.secret)) return false;
-    return words.test(line.replace(hit.secret, ' '));
   }
 
   private providerPrefixed(secret: string): boolean {
@@ -241,15 +231,15 @@ export class Scanner {
   }
 
   /** A hit that passes its rule's own checks (entropy, validator), as a finding; filters come after. */
-  private candidate(hit: PlacedHit, bytes: Buffer, index: LineIndex, fragment: Fragment, verdicts: Map<string, boolean>): ScanCandidate | undefined {
+  private candidate(hit: PlacedHit, bytes: Buffer, index: LineIndex, fragment: Fragment, verdicts: Map<string, boolean>, nearMiss: ProviderNearMiss): ScanCandidate | undefined {
     const cfg = hit.rule.config;
     if (cfg.skipReport) return undefined;
     const isPathHit = cfg.regex === undefined;
     const entropy = shannonEntropy(hit.secret);
     if (!isPathHit && !this.passesRuleChecks(hit, entropy, verdicts)) return undefined;
     const start = index.position(hit.outerStart);
-    const lineText = (): string => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex));
-    if (!isPathHit && this.nearMissOfProvider(hit, hit.decoded ? hit.lineText() : lineText())) return undefined;
+    const lineText = (): string => nearMiss.lineText(start.lineIndex, () => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex)));
+    if (!isPathHit && nearMiss.test(hit.rule, hit.secret, hit.decoded ? undefined : start.lineIndex, hit.decoded ? hit.lineText : lineText)) return undefined;
     const commit = fragment.commit?.sha;
     const allow = {
       path: fragment.path,
