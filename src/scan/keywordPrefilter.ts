@@ -12,7 +12,7 @@
 /** Below this, one stream: the overlap and the second loop are not worth it. */
 const TWO_STREAMS_FROM = 4096;
 /** Occurrences kept with their positions; past this (crafted input) only which keywords occur. */
-const MAX_POSITIONS = 1 << 20;
+export const MAX_POSITIONS = 1 << 16;
 
 export interface KeywordHits {
   /** Occurrences with positions: ends[i] is the offset of the last byte of a keyword that state states[i] ends. */
@@ -64,9 +64,14 @@ export class KeywordPrefilter {
     this.shift = Math.max(1, Math.ceil(Math.log2(columns)));
     const width = 1 << this.shift;
 
-    // The trie, in a table that becomes the automaton: 0 means "no edge" (no edge enters the root).
+    // The trie: next[(s << shift) | class] = child (0: none; no edge enters the root). The
+    // automaton is built from it by row copies, not byte by byte: a pre-commit scan builds it
+    // cold, where every interpreted loop step costs.
+    const shift = this.shift;
     const maxStates = 1 + folded.reduce((n, k) => n + k.length, 0);
     const next = new Int32Array(maxStates * width);
+    const parent = new Int32Array(maxStates);
+    const edge = new Int32Array(maxStates);
     const ownLast = new Int32Array(maxStates).fill(-1);
     const ownIds: number[] = [];
     const ownNext: number[] = [];
@@ -75,51 +80,66 @@ export class KeywordPrefilter {
       if (k.length === 0) return;
       let s = 0;
       for (const b of k) {
-        const at = (s << this.shift) | this.cls[b];
-        if (next[at] === 0) next[at] = states++;
+        const at = (s << shift) | this.cls[b];
+        if (next[at] === 0) {
+          parent[states] = s;
+          edge[states] = this.cls[b];
+          next[at] = states++;
+        }
         s = next[at];
       }
       ownIds.push(id);
       ownNext.push(ownLast[s]);
       ownLast[s] = ownIds.length - 1;
     });
+    // Children lists, for the breadth-first walks.
+    const childStart = new Int32Array(states + 1);
+    for (let t = 1; t < states; t++) childStart[parent[t] + 1]++;
+    for (let s = 0; s < states; s++) childStart[s + 1] += childStart[s];
+    const children = new Int32Array(Math.max(0, states - 1));
+    const fill = childStart.slice(0, states);
+    for (let t = 1; t < states; t++) children[fill[parent[t]]++] = t;
 
-    // Breadth first: each state's missing edges are its failure state's (already complete) edges.
+    // Breadth first: failure links (the longest proper suffix that is a trie state) and each
+    // state's nearest suffix state that ends a keyword of its own (-1: none).
     const fail = new Int32Array(states);
-    /** The nearest state on the failure chain that ends a keyword of its own (-1: none). */
     const dict = new Int32Array(states).fill(-1);
     const queue = new Int32Array(states);
-    let head = 0;
     let tail = 0;
-    for (let c = 0; c < width; c++) if (next[c] !== 0) queue[tail++] = next[c];
-    while (head < tail) {
-      const s = queue[head++];
-      const f = fail[s];
-      dict[s] = ownLast[f] >= 0 ? f : dict[f];
-      for (let c = 0; c < width; c++) {
-        const at = (s << this.shift) | c;
-        const t = next[at];
-        if (t !== 0) {
-          fail[t] = next[(f << this.shift) | c];
-          queue[tail++] = t;
-        } else next[at] = next[(f << this.shift) | c];
+    for (let i = childStart[0]; i < childStart[1]; i++) queue[tail++] = children[i];
+    for (let head = 0; head < tail; head++) {
+      const s = queue[head];
+      dict[s] = ownLast[fail[s]] >= 0 ? fail[s] : dict[fail[s]];
+      for (let i = childStart[s]; i < childStart[s + 1]; i++) {
+        const t = children[i];
+        const c = edge[t];
+        let f = fail[s];
+        while (f !== 0 && next[(f << shift) | c] === 0) f = fail[f];
+        fail[t] = next[(f << shift) | c];
+        queue[tail++] = t;
       }
     }
 
-    // Renumber so that the states ending a keyword come last: one comparison per byte.
+    // Numbered breadth first (the shallow states, where text keeps the automaton almost all
+    // the time, share a few cache lines), with the states ending a keyword last: one
+    // comparison per byte tells a hit.
     const ends = (s: number): boolean => ownLast[s] >= 0 || dict[s] >= 0;
-    // Breadth-first order otherwise: the shallow states, where text keeps the automaton
-    // almost all the time, share a few cache lines.
     const id = new Int32Array(states);
     let n = 1;
     for (let q = 0; q < tail; q++) if (!ends(queue[q])) id[queue[q]] = n++;
     this.firstOut = n;
     for (let q = 0; q < tail; q++) if (ends(queue[q])) id[queue[q]] = n++;
-    this.delta = states <= 0x10000 ? new Uint16Array(states * width) : new Uint32Array(states * width);
-    for (let s = 0; s < states; s++) {
-      const row = id[s] << this.shift;
-      for (let c = 0; c < width; c++) this.delta[row | c] = id[next[(s << this.shift) | c]];
+    // Each state's row is its failure state's (complete, being shallower) with its own edges set.
+    const delta = states <= 0x10000 ? new Uint16Array(states * width) : new Uint32Array(states * width);
+    for (let i = childStart[0]; i < childStart[1]; i++) delta[edge[children[i]]] = id[children[i]];
+    for (let q = 0; q < tail; q++) {
+      const s = queue[q];
+      const row = id[s] << shift;
+      const from = id[fail[s]] << shift;
+      delta.copyWithin(row, from, from + width);
+      for (let i = childStart[s]; i < childStart[s + 1]; i++) delta[row | edge[children[i]]] = id[children[i]];
     }
+    this.delta = delta;
     const outCount = states - this.firstOut;
     this.outStart = new Int32Array(outCount + 1);
     this.outLength = new Int32Array(outCount);

@@ -112,7 +112,9 @@ export class OccurrenceWindows {
 export class ContextWindows extends OccurrenceWindows {
   override add(start: number, end: number): number {
     const cur = this.start.length - 1;
-    if (cur >= 0 && start >= this.lastStart && !this.cutEnd[cur] && (this.end[cur] === this.bytes.length || end + CONTEXT <= this.end[cur])) return cur;
+    // A later occurrence shares the window while it still reaches CONTEXT past it (half that on
+    // a line cut by the cap: otherwise every occurrence in a minified line costs two searches).
+    if (cur >= 0 && start >= this.lastStart && (this.end[cur] === this.bytes.length || end + (this.cutEnd[cur] ? CONTEXT / 2 : CONTEXT) <= this.end[cur])) return cur;
     const bytes = this.bytes;
     const n = bytes.length;
     const from = Math.max(0, start - CONTEXT);
