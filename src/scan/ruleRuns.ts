@@ -29,23 +29,26 @@ export class RuleRuns {
   private readonly keywordSeen: Uint32Array;
   private generation = 0;
   /** Per prefilter state ending keywords (endingIndex): the rules they select, built on first use. */
-  private readonly stateRules: Array<Int32Array | undefined>;
-  private readonly stateSeen: Uint32Array;
+  private stateRules: Array<Int32Array | undefined> = [];
+  private stateSeen = new Uint32Array(0);
 
   constructor(private readonly rules: RuleSet) {
     this.windows = rules.rules.map(() => []);
     this.mode = new Uint8Array(rules.rules.length);
     this.met = new Float64Array(rules.rules.length);
     this.keywordSeen = new Uint32Array(rules.keywordRules.length);
-    this.stateRules = new Array<Int32Array | undefined>(rules.keywords.endingStates);
-    this.stateSeen = new Uint32Array(rules.keywords.endingStates);
   }
 
   /** Runs every rule the keywords in `bytes` select and appends their hits to `out`. */
   run(bytes: Buffer, path: string, out: RawHit[]): void {
     const { keywords, alwaysRun, rules } = this.rules;
     const { windows, mode } = this;
-    const hits = keywords.scan(bytes);
+    const hits = keywords.scan(bytes, bytes.length > WINDOW_MIN_BYTES);
+    if (hits.count > 0 && this.stateSeen.length === 0) {
+      // The prefilter's automaton exists now (small fragments may be answered without it).
+      this.stateRules = new Array<Int32Array | undefined>(keywords.endingStates);
+      this.stateSeen = new Uint32Array(keywords.endingStates);
+    }
     const selected: number[] = [];
     for (const r of alwaysRun) {
       if (mode[r] === 0) selected.push(r);
@@ -77,6 +80,15 @@ export class RuleRuns {
         else id = CONTEXT_IDS + (c === NONE ? (c = contexts!.add(start, hits.ends[i] + 1)) : c);
         const ws = windows[r];
         if (ws.length === 0 || ws[ws.length - 1] !== id) ws.push(id);
+      }
+    }
+    for (const k of hits.found) {
+      for (const r of this.rules.keywordRules[k]) {
+        if (mode[r] === 0) {
+          selected.push(r);
+          this.met[r] = Infinity;
+        }
+        mode[r] = 2;
       }
     }
     for (const state of hits.unplaced) {
@@ -142,6 +154,8 @@ export class RuleRuns {
         for (const r of keywordRules[k]) if (key < met[r]) met[r] = key;
       }
     }
+    // Keywords found without places are in a small fragment: its first chunk.
+    for (const k of hits.found) for (const r of keywordRules[k]) if (k < met[r]) met[r] = k;
     selected.sort((a, b) => met[a] - met[b] || a - b);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeywordPrefilter, MAX_POSITIONS } from '../../src/scan/keywordPrefilter.js';
+import { KeywordPrefilter, MAX_POSITIONS, SET_BUDGET } from '../../src/scan/keywordPrefilter.js';
 
 /** Every occurrence as [keyword, start offset], from the hits' end offsets and states. */
 function occurrences(p: KeywordPrefilter, text: string | Buffer): Array<[string, number]> {
@@ -94,5 +94,25 @@ describe('KeywordPrefilter', () => {
     expect([...p.found(text)].sort()).toEqual([0, 1]);
     // The next scan starts afresh.
     expect(p.scan(Buffer.from('zz')).unplaced).toEqual([]);
+  });
+
+  it('answers a scan without positions from its RE2.Set until the budget is spent, with the same keywords', () => {
+    let seed = 3;
+    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const keywords = ['key', 'KEY_ID', 'tok', 'ab', 'secret', 'x-api-key', 'pat', 'q~', 'a.b'];
+    const alphabet = 'abkeytoKEYsecrt_-xpiq~.\n';
+    const bySet = new KeywordPrefilter(keywords);
+    const byAutomaton = new KeywordPrefilter(keywords);
+    for (let round = 0; round < 40; round++) {
+      let text = '';
+      for (let i = rnd(3000); i > 0; i--) text += alphabet[rnd(alphabet.length)];
+      const bytes = Buffer.from(text);
+      const viaSet = bySet.scan(bytes, false);
+      expect(viaSet.count).toBe(0);
+      expect([...viaSet.found].sort((a, b) => a - b)).toEqual([...byAutomaton.found(bytes)].sort((a, b) => a - b));
+    }
+    const spent = new KeywordPrefilter(['token']);
+    expect(spent.scan(Buffer.alloc(SET_BUDGET + 1, 'token '), false).count).toBeGreaterThan(0);
+    expect(spent.scan(Buffer.from('a token'), false).count).toBe(1);
   });
 });
