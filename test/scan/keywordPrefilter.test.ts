@@ -24,6 +24,16 @@ function naive(keywords: string[], text: Buffer): Array<[string, number]> {
   return out.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
 }
 
+/** Seeded random texts over a small alphabet, so keywords and their near misses are frequent. */
+function randomTexts(seed: number, alphabet: string, maxLength: (round: number) => number, rounds = 40): Buffer[] {
+  const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  return Array.from({ length: rounds }, (_, round) => {
+    let text = '';
+    for (let i = rnd(maxLength(round)); i > 0; i--) text += alphabet[rnd(alphabet.length)];
+    return Buffer.from(text);
+  });
+}
+
 describe('KeywordPrefilter', () => {
   it('finds overlapping and nested keywords, case-insensitively, where they are', () => {
     const p = new KeywordPrefilter(['he', 'she', 'hers', 'his', 'kwsk_']);
@@ -60,16 +70,9 @@ describe('KeywordPrefilter', () => {
   });
 
   it('finds every occurrence the slow search finds (random texts, short and long: one stream and two)', () => {
-    let seed = 7;
-    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
     const keywords = ['key', 'KEY_ID', 'tok', 'ab', 'secret', 'x-api-key', 'pat', 'q~', 'é~'];
-    const alphabet = 'abkeytoKEYsecrt_-xpiq~ éÉ\n';
     const p = new KeywordPrefilter(keywords);
-    for (let round = 0; round < 40; round++) {
-      let text = '';
-      const len = rnd(round % 2 ? 200 : 20_000);
-      for (let i = 0; i < len; i++) text += alphabet[rnd(alphabet.length)];
-      const bytes = Buffer.from(text);
+    for (const bytes of randomTexts(7, 'abkeytoKEYsecrt_-xpiq~ éÉ\n', (round) => (round % 2 ? 200 : 20_000))) {
       expect(occurrences(p, bytes)).toEqual(naive(keywords, bytes));
     }
   });
@@ -97,19 +100,13 @@ describe('KeywordPrefilter', () => {
   });
 
   it('answers a scan without positions from its RE2.Set until the budget is spent, with the same keywords', () => {
-    let seed = 3;
-    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
     const keywords = ['key', 'KEY_ID', 'tok', 'ab', 'secret', 'x-api-key', 'pat', 'q~', 'a.b'];
-    const alphabet = 'abkeytoKEYsecrt_-xpiq~.\n';
     const bySet = new KeywordPrefilter(keywords);
     const byAutomaton = new KeywordPrefilter(keywords);
-    for (let round = 0; round < 40; round++) {
-      let text = '';
-      for (let i = rnd(3000); i > 0; i--) text += alphabet[rnd(alphabet.length)];
-      const bytes = Buffer.from(text);
+    for (const bytes of randomTexts(3, 'abkeytoKEYsecrt_-xpiq~.\n', () => 3000)) {
       const viaSet = bySet.scan(bytes, false);
       expect(viaSet.count).toBe(0);
-      expect([...viaSet.found].sort((a, b) => a - b)).toEqual([...byAutomaton.found(bytes)].sort((a, b) => a - b));
+      expect([...viaSet.found].sort((x, y) => x - y)).toEqual([...byAutomaton.found(bytes)].sort((x, y) => x - y));
     }
     const spent = new KeywordPrefilter(['token']);
     expect(spent.scan(Buffer.alloc(SET_BUDGET + 1, 'token '), false).count).toBeGreaterThan(0);
