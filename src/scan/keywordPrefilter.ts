@@ -1,151 +1,295 @@
-// The keyword prefilter: which rules can match, and roughly where. All keywords go into one
-// RE2.Set, a native DFA that runs several times faster than an automaton stepped in
-// JavaScript (which is bound by one dependent table load per byte). A Set reports which
-// keywords occur, not where, so large fragments are asked about chunk by chunk: a rule's
-// regex then runs only on the chunks holding its keywords (see windows.ts), which costs one
-// native call per chunk instead of JavaScript work per byte.
-import RE2 from 're2';
+// The keyword prefilter: which rules can match, and exactly where. Every keyword goes into one
+// Aho-Corasick automaton over bytes (ASCII case folded), compiled to a flat transition table,
+// so one pass over a fragment reports the end of every keyword occurrence. The scanner then
+// runs a rule's regex only on the lines around its keywords (see windows.ts).
+//
+// Measured on 108 MB of node_modules text with 2,764 keywords (CPU per pass): the RE2.Set it
+// replaces took 410 ms and said only which 4 KB chunks held which keywords; this table stepped
+// one byte at a time takes 330 ms, and 240 ms stepping two halves of the fragment in one loop
+// (two independent chains of table loads keep the CPU busy where one waits on each load;
+// four were slower again: too few registers). Those are quiet-machine figures for the loop
+// alone; inside the scanner on the shared machine both prefilters measured ~460 ms a pass.
+// The gain is the places: rule regexes run over half the bytes they did (133 against 269 MB).
+
+import type RE2 from 're2';
+import { compileSet, foldedBytes, lowerPattern } from './keywordPatterns.js';
 
 /**
- * Chunk length; measured on node_modules, 4 KB balanced prefilter calls against regex bytes.
- * Re-measured with 678 rules and with every rule twinned (1,356; best CPU per 100 MB pass):
- * 4 KB 1,065 / 1,370 ms, 8 KB 1,110 / 1,471 ms, 16 KB 1,211 / 1,578 ms. Two or four smaller
- * Sets instead of one cost 2-3x (each reads every byte), and matching lower-cased text
- * with a lower-case Set 1.6x (the copy costs more than the smaller automaton saves). Placing
- * each keyword inside its chunk (native indexOf of its usual spellings) for windows of a few
- * lines halved the bytes the rule regexes ran over (274 -> 148 MB) but not the time: the
- * searches and the extra regex calls cost what the shorter runs saved (1,057 against 1,027 ms).
+ * Bytes of position-free scans (small fragments) answered by an RE2.Set of the lower-cased
+ * keywords before the automaton is built. Building it takes ~90 ms of CPU in a cold process
+ * (~15 ms warm); the Set compiles in 3-4 ms, and a pre-commit run, whose staged diff is a few
+ * KB, never needs more. Past this, lower-casing every byte would cost more than the build.
  */
-export const CHUNK_BYTES = 4096;
+export const SET_BUDGET = 256 * 1024;
 
-/**
- * Bytes a scan matches with the lower-case Set before the case-folding Set is compiled.
- * The case-folding Set takes 8-16 ms to compile (every letter is a class), a sixth of a
- * pre-commit run, whose staged diff is a few KB; the lower-case Set compiles in 3-4 ms, and
- * lower-casing a few KB of text costs microseconds. Past this, lower-casing every byte would
- * cost more than the compile saved.
- */
-export const SET_AFTER_BYTES = 256 * 1024;
+/** Below this, one stream: the overlap and the second loop are not worth it. */
+const TWO_STREAMS_FROM = 4096;
+/** Occurrences kept with their positions; past this (crafted input) only which keywords occur. */
+export const MAX_POSITIONS = 1 << 16;
 
-export interface KeywordPrefilterOptions {
-  /** Default SET_AFTER_BYTES; 0 uses the case-folding Set from the start. */
-  setAfterBytes?: number;
-}
-
-type KeywordSet = InstanceType<typeof RE2.Set>;
-
-/** Each ASCII character as a pattern: letters as [Aa], digits and _ as themselves, the rest \x{..}. */
-const ASCII_PATTERN = Array.from({ length: 128 }, (_, code) => {
-  const c = String.fromCharCode(code);
-  if (/[a-zA-Z]/.test(c)) return `[${c.toUpperCase()}${c.toLowerCase()}]`;
-  if (/[0-9_]/.test(c)) return c;
-  return `\\x{${code.toString(16)}}`;
-});
-
-/**
- * A keyword as an RE2 pattern matching it with ASCII case folded, as gitleaks keywords match
- * (RE2's own (?i) would also fold k and s onto multi-byte letters, lengthening matches).
- */
-function foldingPattern(keyword: string): string {
-  let out = '';
-  for (const c of keyword) {
-    const code = c.charCodeAt(0);
-    out += code < 128 ? ASCII_PATTERN[code] : c;
-  }
-  return out;
-}
-
-/**
- * An ASCII keyword as a pattern matching its lower-case form only. One replace per keyword:
- * a loop over characters allocated ~0.4 MB for the built-in keywords, a scavenge of the hook.
- */
-function lowerPattern(keyword: string): string {
-  return keyword.toLowerCase().replace(/[^a-z0-9_]/g, (c) => `\\x{${c.charCodeAt(0).toString(16)}}`);
-}
-
-/**
- * The bytes with ASCII letters lower-cased. Latin-1 lower-casing maps no byte above 0x7f to
- * ASCII, so ASCII keywords match in the result exactly where they match case-insensitively
- * in the original (bytes above 0x7f may change, which no ASCII keyword can see).
- */
-function lowerAscii(bytes: Buffer): Buffer {
-  return Buffer.from(bytes.toString('latin1').toLowerCase(), 'latin1');
-}
-
-function compile(patterns: string[]): KeywordSet | undefined {
-  try {
-    return new RE2.Set(patterns, 'u');
-  } catch {
-    // Too big for RE2 to compile (only conceivable with huge custom rule sets).
-    return undefined;
-  }
+export interface KeywordHits {
+  /** Occurrences with positions: ends[i] is the offset of the last byte of a keyword that state states[i] ends. */
+  count: number;
+  ends: Int32Array;
+  states: Int32Array;
+  /**
+   * States reached after MAX_POSITIONS occurrences, positions not kept: their keywords occur
+   * somewhere (the caller runs their rules over the whole fragment). Empty almost always.
+   */
+  unplaced: number[];
+  /** Keyword ids that occur, without places or states (a scan that asked for no positions). */
+  found: number[];
 }
 
 export class KeywordPrefilter {
-  /** Chunks overlap by the longest keyword less one byte, so an occurrence starting in a chunk lies wholly inside it. */
-  private readonly overlap: number;
-  /** The keywords in lower case, for lower-cased text (only when every keyword is ASCII). */
-  private lowerSet?: KeywordSet;
-  /** The keywords with ASCII case folded. */
-  private foldingSet?: KeywordSet;
-  private gaveUp = false;
-  /** Bytes the lower-case Set may still take before the case-folding Set is compiled. */
-  private lowerBudget: number;
+  /** Byte -> column of the transition table (0: a byte no keyword holds). */
+  private readonly cls = new Uint8Array(256);
+  /** log2 of the table's row width. */
+  private shift!: number;
+  /** delta[(state << shift) | cls[byte]] = next state. States >= firstOut end a keyword. */
+  private delta!: Uint16Array | Uint32Array;
+  private firstOut!: number;
+  /** The keyword ids state s ends (itself or through its suffixes): outIds[outStart[s - firstOut] .. outStart[s - firstOut + 1]]. */
+  private outStart!: Int32Array;
+  private outIds!: Int32Array;
+  /** The longest keyword a state ends, in bytes: where its occurrence starts. */
+  private outLength!: Int32Array;
+  /** Each keyword's length in bytes, and the longest. */
+  readonly lengths: Int32Array;
+  readonly longest: number;
+  /** Reused between scans (grown as needed): the hits, and the second stream's until merged. */
+  private readonly first: KeywordHits = { count: 0, ends: new Int32Array(1024), states: new Int32Array(1024), unplaced: [], found: [] };
+  private readonly second: KeywordHits = { count: 0, ends: new Int32Array(1024), states: new Int32Array(1024), unplaced: [], found: [] };
+  private built = false;
+  private setBudget: number;
+  private lowerSet?: InstanceType<typeof RE2.Set> | null;
+  private unplacedSeen?: Uint8Array;
 
-  // Literals only: a counted repetition in the Set (tried: EAA[A-Za-z0-9]{100} to rule out
-  // more chunks than the keyword "eaa") lets crafted input multiply its DFA states, down
-  // to 0.3 MB/s on "EAA" + random letters.
-  constructor(private readonly keywords: readonly string[], options: KeywordPrefilterOptions = {}) {
-    this.overlap = Math.max(0, ...keywords.map((k) => Buffer.byteLength(k) - 1));
-    const ascii = keywords.every((k) => /^[\x00-\x7f]*$/.test(k));
-    this.lowerBudget = ascii ? (options.setAfterBytes ?? SET_AFTER_BYTES) : 0;
+  constructor(readonly keywords: readonly string[]) {
+    this.lengths = Int32Array.from(keywords.map((k) => Buffer.byteLength(k)));
+    this.longest = Math.max(0, ...this.lengths);
+    this.setBudget = keywords.every((k) => /^[\x00-\x7f]*$/.test(k)) ? SET_BUDGET : 0;
   }
 
-  /** The end (exclusive) of the chunk starting at `start` in a text of length n. */
-  chunkEnd(start: number, n: number): number {
-    return Math.min(n, start + CHUNK_BYTES + this.overlap);
-  }
+  /** The automaton, built on the first scan that needs it. */
+  private build(): void {
+    this.built = true;
+    const folded = this.keywords.map(foldedBytes);
+    let columns = 1;
+    for (const k of folded) for (const b of k) if (this.cls[b] === 0) this.cls[b] = columns++;
+    for (let b = 65; b <= 90; b++) this.cls[b] = this.cls[b + 32];
+    this.shift = Math.max(1, Math.ceil(Math.log2(columns)));
+    const width = 1 << this.shift;
 
-  /**
-   * The keywords (by id) that occur in bytes, each with the start offsets of the chunks
-   * holding it; undefined when the native matcher gave up (its DFA ran out of memory,
-   * conceivable only with huge custom rule sets): then the caller must assume that every
-   * keyword occurs everywhere.
-   */
-  scan(bytes: Buffer): Map<number, number[]> | undefined {
-    if (this.keywords.length === 0) return new Map();
-    if (this.lowerBudget >= bytes.length) {
-      this.lowerSet ??= compile(this.keywords.map(lowerPattern));
-      if (this.lowerSet) {
-        this.lowerBudget -= bytes.length;
-        return this.chunks(this.lowerSet, lowerAscii(bytes));
+    // The trie: next[(s << shift) | class] = child (0: none; no edge enters the root). The
+    // automaton is built from it by row copies, not byte by byte: a pre-commit scan builds it
+    // cold, where every interpreted loop step costs.
+    const shift = this.shift;
+    const maxStates = 1 + folded.reduce((n, k) => n + k.length, 0);
+    const next = new Int32Array(maxStates * width);
+    const parent = new Int32Array(maxStates);
+    const edge = new Int32Array(maxStates);
+    const ownLast = new Int32Array(maxStates).fill(-1);
+    const ownIds: number[] = [];
+    const ownNext: number[] = [];
+    let states = 1;
+    folded.forEach((k, id) => {
+      if (k.length === 0) return;
+      let s = 0;
+      for (const b of k) {
+        const at = (s << shift) | this.cls[b];
+        if (next[at] === 0) {
+          parent[states] = s;
+          edge[states] = this.cls[b];
+          next[at] = states++;
+        }
+        s = next[at];
+      }
+      ownIds.push(id);
+      ownNext.push(ownLast[s]);
+      ownLast[s] = ownIds.length - 1;
+    });
+    // Children lists, for the breadth-first walks.
+    const childStart = new Int32Array(states + 1);
+    for (let t = 1; t < states; t++) childStart[parent[t] + 1]++;
+    for (let s = 0; s < states; s++) childStart[s + 1] += childStart[s];
+    const children = new Int32Array(Math.max(0, states - 1));
+    const fill = childStart.slice(0, states);
+    for (let t = 1; t < states; t++) children[fill[parent[t]]++] = t;
+
+    // Breadth first: failure links (the longest proper suffix that is a trie state) and each
+    // state's nearest suffix state that ends a keyword of its own (-1: none).
+    const fail = new Int32Array(states);
+    const dict = new Int32Array(states).fill(-1);
+    const queue = new Int32Array(states);
+    let tail = 0;
+    for (let i = childStart[0]; i < childStart[1]; i++) queue[tail++] = children[i];
+    for (let head = 0; head < tail; head++) {
+      const s = queue[head];
+      dict[s] = ownLast[fail[s]] >= 0 ? fail[s] : dict[fail[s]];
+      for (let i = childStart[s]; i < childStart[s + 1]; i++) {
+        const t = children[i];
+        const c = edge[t];
+        let f = fail[s];
+        while (f !== 0 && next[(f << shift) | c] === 0) f = fail[f];
+        fail[t] = next[(f << shift) | c];
+        queue[tail++] = t;
       }
     }
-    this.lowerBudget = 0;
-    if (!this.foldingSet && !this.gaveUp) {
-      this.foldingSet = compile(this.keywords.map(foldingPattern));
-      this.gaveUp = this.foldingSet === undefined;
+
+    // Numbered breadth first (the shallow states, where text keeps the automaton almost all
+    // the time, share a few cache lines), with the states ending a keyword last: one
+    // comparison per byte tells a hit.
+    const ends = (s: number): boolean => ownLast[s] >= 0 || dict[s] >= 0;
+    const id = new Int32Array(states);
+    let n = 1;
+    for (let q = 0; q < tail; q++) if (!ends(queue[q])) id[queue[q]] = n++;
+    this.firstOut = n;
+    for (let q = 0; q < tail; q++) if (ends(queue[q])) id[queue[q]] = n++;
+    // Each state's row is its failure state's (complete, being shallower) with its own edges set.
+    const delta = states <= 0x10000 ? new Uint16Array(states * width) : new Uint32Array(states * width);
+    for (let i = childStart[0]; i < childStart[1]; i++) delta[edge[children[i]]] = id[children[i]];
+    for (let q = 0; q < tail; q++) {
+      const s = queue[q];
+      const row = id[s] << shift;
+      const from = id[fail[s]] << shift;
+      delta.copyWithin(row, from, from + width);
+      for (let i = childStart[s]; i < childStart[s + 1]; i++) delta[row | edge[children[i]]] = id[children[i]];
     }
-    return this.foldingSet ? this.chunks(this.foldingSet, bytes) : undefined;
+    this.delta = delta;
+    const outCount = states - this.firstOut;
+    this.outStart = new Int32Array(outCount + 1);
+    this.outLength = new Int32Array(outCount);
+    const outIds: number[] = [];
+    const byId = new Int32Array(outCount);
+    for (let s = 0; s < states; s++) if (ends(s)) byId[id[s] - this.firstOut] = s;
+    for (let o = 0; o < outCount; o++) {
+      this.outStart[o] = outIds.length;
+      for (let s = byId[o]; s >= 0; s = dict[s]) {
+        for (let e = ownLast[s]; e >= 0; e = ownNext[e]) {
+          outIds.push(ownIds[e]);
+          this.outLength[o] = Math.max(this.outLength[o], folded[ownIds[e]].length);
+        }
+      }
+    }
+    this.outStart[outCount] = outIds.length;
+    this.outIds = Int32Array.from(outIds);
   }
 
-  private chunks(set: KeywordSet, bytes: Buffer): Map<number, number[]> | undefined {
-    const found = new Map<number, number[]>();
+  /** The ids of the keywords that end where `state` was reached. */
+  keywordsAt(state: number): Int32Array {
+    const o = state - this.firstOut;
+    return this.outIds.subarray(this.outStart[o], this.outStart[o + 1]);
+  }
+
+  /** How many states end keywords; `endingIndex` numbers them from 0, for callers' tables. */
+  get endingStates(): number {
+    if (!this.built) this.build();
+    return this.outLength.length;
+  }
+
+  endingIndex(state: number): number {
+    return state - this.firstOut;
+  }
+
+  /** Bytes from the start of the longest keyword `state` ends to its end. */
+  lengthAt(state: number): number {
+    return this.outLength[state - this.firstOut];
+  }
+
+  /** Every keyword occurrence in bytes. The arrays are reused: read them before the next scan. */
+  scan(bytes: Uint8Array, positions = true): KeywordHits {
+    const hits = this.first;
+    hits.count = 0;
+    hits.unplaced = [];
+    hits.found = [];
+    if (this.longest === 0) return hits;
     const n = bytes.length;
-    for (let start = 0; ; start += CHUNK_BYTES) {
-      const end = this.chunkEnd(start, n);
-      let ids: number[];
-      try {
-        ids = set.match(start === 0 && end === n ? bytes : bytes.subarray(start, end));
-      } catch {
-        return undefined;
+    if (!positions && !this.built && n <= this.setBudget) {
+      this.lowerSet ??= compileSet(this.keywords.map(lowerPattern));
+      if (this.lowerSet) {
+        this.setBudget -= n;
+        hits.found = this.lowerSet.match(Buffer.from(Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('latin1').toLowerCase(), 'latin1'));
+        return hits;
       }
-      for (let i = 0; i < ids.length; i++) {
-        const chunks = found.get(ids[i]);
-        if (chunks) chunks.push(start);
-        else found.set(ids[i], [start]);
+    }
+    if (!this.built) this.build();
+    if (n < TWO_STREAMS_FROM || this.longest * 4 > n) {
+      this.run(bytes, hits);
+    } else {
+      // The second half's automaton starts longest-1 bytes early, from the root, so it sees
+      // every keyword that ends in its half; what it finds before its half is the first's.
+      const second = this.second;
+      second.count = 0;
+      second.unplaced = hits.unplaced;
+      this.runTwo(bytes, n >>> 1, hits, second);
+      for (let i = 0; i < second.count; i++) this.record(hits, second.ends[i], second.states[i]);
+    }
+    if (this.unplacedSeen) for (const s of hits.unplaced) this.unplacedSeen[s - this.firstOut] = 0;
+    return hits;
+  }
+
+  /** The ids of the keywords that occur in bytes (tests, and callers that need no positions). */
+  found(bytes: Uint8Array, positions = true): Set<number> {
+    const hits = this.scan(bytes, positions);
+    const ids = new Set<number>();
+    const add = (s: number) => {
+      for (const k of this.keywordsAt(s)) ids.add(k);
+    };
+    for (let i = 0; i < hits.count; i++) add(hits.states[i]);
+    for (const s of hits.unplaced) add(s);
+    for (const k of hits.found) ids.add(k);
+    return ids;
+  }
+
+  private run(bytes: Uint8Array, hits: KeywordHits): void {
+    const { delta, cls, shift, firstOut } = this;
+    const n = bytes.length;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      s = delta[(s << shift) | cls[bytes[i]]];
+      if (s >= firstOut) this.record(hits, i, s);
+    }
+  }
+
+  private runTwo(bytes: Uint8Array, half: number, hits: KeywordHits, second: KeywordHits): void {
+    const { delta, cls, shift, firstOut } = this;
+    const n = bytes.length;
+    let s = 0;
+    let t = 0;
+    let j = half - this.longest + 1;
+    for (let i = 0; i < half; i++, j++) {
+      s = delta[(s << shift) | cls[bytes[i]]];
+      t = delta[(t << shift) | cls[bytes[j]]];
+      if (s >= firstOut || t >= firstOut) {
+        if (s >= firstOut) this.record(hits, i, s);
+        if (t >= firstOut && j >= half) this.record(second, j, t);
       }
-      if (end === n) return found;
+    }
+    for (; j < n; j++) {
+      t = delta[(t << shift) | cls[bytes[j]]];
+      if (t >= firstOut) this.record(second, j, t);
+    }
+  }
+
+  private record(hits: KeywordHits, end: number, state: number): void {
+    if (hits.count === hits.ends.length && hits.count < MAX_POSITIONS) {
+      const ends = new Int32Array(Math.min(MAX_POSITIONS, hits.count * 2));
+      const states = new Int32Array(ends.length);
+      ends.set(hits.ends);
+      states.set(hits.states);
+      hits.ends = ends;
+      hits.states = states;
+    }
+    if (hits.count < hits.ends.length) {
+      hits.ends[hits.count] = end;
+      hits.states[hits.count++] = state;
+      return;
+    }
+    const seen = (this.unplacedSeen ??= new Uint8Array(this.outLength.length));
+    if (seen[state - this.firstOut] === 0) {
+      seen[state - this.firstOut] = 1;
+      hits.unplaced.push(state);
     }
   }
 }

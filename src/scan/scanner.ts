@@ -1,5 +1,5 @@
 // The engine: a fragment in, findings out. Pure (no I/O). The hot path is
-//   size/binary checks -> one keyword pass -> only the hit rules' RE2 regexes
+//   size/binary checks -> one keyword pass -> the selected rules' RE2 regexes near their keywords
 // and everything per-finding (line numbers, allowlists, hashing) happens only for hits.
 import { isAscii } from 'node:buffer';
 import type { Minimatch } from 'minimatch';
@@ -12,12 +12,13 @@ import { shannonEntropy } from './entropy.js';
 import { fingerprintOf, hashSecret, redact } from './fingerprint.js';
 import { LineIndex } from './lineIndex.js';
 import { looksLikePlaceholder } from './placeholder.js';
-import { matchRule, type RawHit } from './matchRule.js';
+import type { RawHit } from './matchRule.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
+import { ProviderNearMiss } from './providerNearMiss.js';
+import { RuleRuns } from './ruleRuns.js';
 import { attachSecret } from './secret.js';
 import { Suppressions } from './suppression.js';
 import type { Finding, Fragment, SkippedFragment } from './types.js';
-import { windowsAround, type ScanWindow } from './windows.js';
 
 export interface ScannerOptions {
   /** Larger fragments are skipped and reported as 'too-large'. Default 10 MiB. */
@@ -46,13 +47,9 @@ export interface FragmentScan {
 export const DEFAULT_MAX_FRAGMENT_BYTES = 10 * 1024 * 1024;
 const INLINE_IGNORE = [Buffer.from('keywarden:allow'), Buffer.from('gitleaks:allow')];
 const MAX_SEGMENTS = 256;
-/** A value that opens like a prefixed token: a short word, then a separator (`pk_`, `account-`, `s.`). */
-const PREFIX_SHAPED = /^[A-Za-z][A-Za-z0-9]{0,11}[_.|:~-]/;
 const MAX_DECODED_BYTES = 1024 * 1024;
 const PATH_CACHE_SIZE = 4096;
 const NO_PATH_RULES: readonly CompiledRule[] = Object.freeze([]);
-/** Below this, one regex run over the whole fragment is as cheap as windows. */
-const WINDOW_MIN_BYTES = 4 * 1024;
 
 /** A hit placed in the fragment: for decoded hits, the encoded text's span. */
 interface PlacedHit extends RawHit {
@@ -105,6 +102,7 @@ export class Scanner {
   /** The path-only rules' patterns as one automaton: one native call per fragment, not one per rule. */
   private readonly pathSet?: InstanceType<typeof RE2.Set>;
   private readonly pathCache = new Map<string, readonly CompiledRule[]>();
+  private readonly runs: RuleRuns;
 
   constructor(readonly rules: RuleSet, options: ScannerOptions = {}) {
     this.maxBytes = options.maxFragmentBytes ?? DEFAULT_MAX_FRAGMENT_BYTES;
@@ -113,6 +111,7 @@ export class Scanner {
     this.ignoreGlobs = (options.ignoreGlobs ?? []).map(compileGlob);
     this.skipPaths = new Set(options.skipPaths);
     this.pathRules = rules.rules.filter((r) => r.config.regex === undefined);
+    this.runs = new RuleRuns(rules);
     try {
       if (this.pathRules.length > 1) this.pathSet = new RE2.Set(this.pathRules.map((r) => r.config.path!), 'u');
     } catch {
@@ -170,32 +169,10 @@ export class Scanner {
     return rules;
   }
 
-  /** Runs the prefiltered rules over `bytes`, then looks inside encoded stretches. */
+  /** Runs the keyword-selected rules over `bytes`, then looks inside encoded stretches. */
   private collect(bytes: Buffer, fragment: Fragment, out: PlacedHit[], chain: Codec[], depth: number, outer?: { start: number; end: number }): void {
-    const { keywords, keywordRules, ruleKeywords, alwaysRun, rules } = this.rules;
-    const run = new Set<number>(alwaysRun);
-    const found = keywords.scan(bytes);
-    if (found) {
-      for (const k of found.keys()) for (const r of keywordRules[k]) run.add(r);
-    } else {
-      // The prefilter gave up: every keyword rule runs over the whole fragment.
-      for (const rs of keywordRules) for (const r of rs) run.add(r);
-    }
     const raw: RawHit[] = [];
-    for (const r of run) {
-      const rule = rules[r];
-      if (rule.config.path !== undefined && !rule.pathMatches(fragment.path)) continue;
-      const windows = found && bytes.length > WINDOW_MIN_BYTES && rule.windowable ? this.windowsFor(bytes, ruleKeywords[r], found) : undefined;
-      if (!windows) {
-        matchRule(rule, bytes, raw);
-        continue;
-      }
-      const mark = raw.length;
-      if (!windows.every((w) => matchRule(rule, bytes, raw, { from: w.start, to: w.end, cutStart: w.cutStart, cutEnd: w.cutEnd }))) {
-        raw.length = mark;
-        matchRule(rule, bytes, raw);
-      }
-    }
+    this.runs.run(bytes, fragment.path, raw);
     for (const h of raw) {
       out.push({
         ...h,
@@ -211,50 +188,19 @@ export class Scanner {
     }
   }
 
-  /** Windows around the chunks holding a rule's keywords; undefined when that is most of the fragment. */
-  private windowsFor(bytes: Buffer, keywordIds: number[], found: Map<number, number[]>): ScanWindow[] | undefined {
-    const spans: Array<[number, number]> = [];
-    const n = bytes.length;
-    const { keywords } = this.rules;
-    for (const k of keywordIds) {
-      for (const start of found.get(k) ?? []) spans.push([start, keywords.chunkEnd(start, n) - start]);
-    }
-    return windowsAround(bytes, spans);
-  }
-
   private toFindings(hits: PlacedHit[], bytes: Buffer, fragment: Fragment): Finding[] {
     const text = fragment.text;
     const index = new LineIndex(bytes, typeof text === 'string' ? bytes.length === text.length : isAscii(bytes), fragment);
     const candidates: ScanCandidate[] = [];
     const verdicts = new Map<string, boolean>();
+    const nearMiss = new ProviderNearMiss(this.rules.providerWords, this.rules.prefixedProviderWords);
     for (const hit of hits) {
-      const candidate = this.candidate(hit, bytes, index, fragment, verdicts);
+      const candidate = this.candidate(hit, bytes, index, fragment, verdicts, nearMiss);
       if (candidate) candidates.push(candidate);
     }
     if (candidates.length === 0) return [];
     const context = { inlineIgnoredLines: inlineIgnoredLines(bytes, index), allowlists: this.rules.allowlists, suppressions: this.suppressions };
     return filterFindings(candidates, context).map((c) => c.finding);
-  }
-
-  /**
-   * A catch-all's value on a line that names a provider whose rule did not match it. Not the
-   * catch-alls whose secret names its own format (a JWT, a PEM key: high confidence), and for
-   * one that judges a Kubernetes Secret value only when the value is written plainly: a base64
-   * `data:` value is out of reach of the provider's rule, which needs its name on the same line
-   * as the decoded value.
-   */
-  private nearMissOfProvider(hit: PlacedHit, line: string): boolean {
-    const cfg = hit.rule.config;
-    const words = this.rules.providerWords;
-    if (!words || !cfg.generic || hit.rule.prefixes.length > 0 || cfg.confidence === 'high') return false;
-    if (hit.rule.plainValue && hit.rule.plainValue(hit.secret) !== hit.secret) return false;
-    // The name side of the assignment: a provider in a URL after the value (`@nexus.acme.io`) names no key.
-    const at = line.indexOf(hit.secret);
-    const rest = at < 0 ? line : line.slice(0, at);
-    const prefixed = this.rules.prefixedProviderWords;
-    const named = words.exec(rest)?.[0] ?? (prefixed && PREFIX_SHAPED.test(hit.secret) ? prefixed.exec(rest)?.[0] : undefined);
-    // A catch-all keyed on the provider's own name (netlify's legacy tokens) is that provider's rule.
-    return named !== undefined && !cfg.keywords.includes(named.toLowerCase());
   }
 
   private providerPrefixed(secret: string): boolean {
@@ -285,15 +231,15 @@ export class Scanner {
   }
 
   /** A hit that passes its rule's own checks (entropy, validator), as a finding; filters come after. */
-  private candidate(hit: PlacedHit, bytes: Buffer, index: LineIndex, fragment: Fragment, verdicts: Map<string, boolean>): ScanCandidate | undefined {
+  private candidate(hit: PlacedHit, bytes: Buffer, index: LineIndex, fragment: Fragment, verdicts: Map<string, boolean>, nearMiss: ProviderNearMiss): ScanCandidate | undefined {
     const cfg = hit.rule.config;
     if (cfg.skipReport) return undefined;
     const isPathHit = cfg.regex === undefined;
     const entropy = shannonEntropy(hit.secret);
     if (!isPathHit && !this.passesRuleChecks(hit, entropy, verdicts)) return undefined;
     const start = index.position(hit.outerStart);
-    const lineText = (): string => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex));
-    if (!isPathHit && this.nearMissOfProvider(hit, hit.decoded ? hit.lineText() : lineText())) return undefined;
+    const lineText = (): string => nearMiss.lineText(start.lineIndex, () => bytes.toString('utf8', index.lineStart(start.lineIndex), index.lineEnd(start.lineIndex)));
+    if (!isPathHit && nearMiss.test(hit.rule, hit.secret, hit.decoded ? undefined : start.lineIndex, hit.decoded ? hit.lineText : lineText)) return undefined;
     const commit = fragment.commit?.sha;
     const allow = {
       path: fragment.path,

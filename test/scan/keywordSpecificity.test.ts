@@ -9,10 +9,8 @@ const rules = loadBuiltinRules();
 
 /** Ids of the rules the prefilter would run on `text` at `path` (path-restricted rules only where their path matches). */
 function selected(text: string, path = 'src/app.ts'): Set<string> {
-  const found = rules.keywords.scan(Buffer.from(text));
   const ids = new Set<string>();
-  if (!found) return ids;
-  for (const k of found.keys()) {
+  for (const k of rules.keywords.found(Buffer.from(text))) {
     for (const r of rules.keywordRules[k]) {
       const rule = rules.rules[r];
       if (rule.config.path === undefined || rule.pathMatches(path)) ids.add(rule.id);
