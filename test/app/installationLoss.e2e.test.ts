@@ -144,8 +144,9 @@ describe('a scan whose installation is lost', () => {
   it('ends for good at once when a token made before the suspension is refused 403', async () => {
     const id = 8103;
     await scanAfterLoss(id, 'cached-suspended', 'suspended');
-    // The worker used its cached token: no new token request, and GitHub refused the call itself.
-    expect(tokenRequests(id)).toHaveLength(1);
+    // The worker used its cached token: the only token requests are the first scan's (the
+    // installation's token and its narrowed git token), and GitHub refused the call itself.
+    expect(tokenRequests(id).map((r) => r.status)).toEqual([201, 201]);
     expect(gh.requestsContaining('/repos/Codertocat/cached-suspended/').map((r) => r.status)).toEqual([403]);
     expect(gh.violations).toEqual([]);
     gh.setInstallation(id, 'active');

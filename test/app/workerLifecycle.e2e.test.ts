@@ -172,8 +172,9 @@ describe('keywarden worker lifecycle', () => {
     const job = await queue.getJob(jobId);
     expect(job?.attemptsStarted, 'times the job was started').toBe(1);
     expect(job?.stalledCounter).toBe(0);
-    // Only the paused worker and the test asked for a token: the other worker never ran the job.
-    expect(tokenCalls()).toBe(before + 2);
+    // Only the paused worker (its installation token, then the scan's narrowed git token) and
+    // the test asked for a token: the other worker never ran the job.
+    expect(tokenCalls()).toBe(before + 3);
     expect(gh.state.checkRuns.filter((c) => c.repo === 'paused' && c.head_sha === data.after)).toHaveLength(1);
 
     for (const w of [a, b]) w.child.kill('SIGTERM');
