@@ -51,28 +51,24 @@ export class ProviderNearMiss {
    */
   private providerBefore(secret: string, lineIndex: number | undefined, make: () => string): string | undefined {
     const words = this.words!;
-    let text: string;
+    const line = lineIndex === undefined ? { text: make() } : this.line(lineIndex, make);
+    const text = line.text;
+    const at = text.indexOf(secret);
+    const nameSide = () => (at < 0 ? text : text.slice(0, at));
     let named: string | undefined;
-    if (lineIndex === undefined) {
-      text = make();
-      const at = text.indexOf(secret);
-      named = words.exec(at < 0 ? text : text.slice(0, at))?.[0];
-    } else {
-      const line = this.line(lineIndex, make);
-      text = line.text;
+    if (lineIndex === undefined) named = words.exec(nameSide())?.[0];
+    else {
       if (line.first === undefined) {
         const m = words.exec(text);
         line.first = m ? [m.index, m.index + m[0].length] : null;
       }
-      const at = text.indexOf(secret);
       // The line's first word, when it ends before the value, is the name side's first word;
       // one that starts at or after the value leaves the name side without any.
-      if (line.first !== null && (at < 0 || line.first[1] <= at)) named = text.slice(line.first[0], line.first[1]);
-      else if (line.first !== null && line.first[0] < at) named = words.exec(text.slice(0, at))?.[0];
+      if (line.first != null && (at < 0 || line.first[1] <= at)) named = text.slice(line.first[0], line.first[1]);
+      else if (line.first != null && line.first[0] < at) named = words.exec(nameSide())?.[0];
     }
     if (named !== undefined || !this.prefixedWords || !PREFIX_SHAPED.test(secret)) return named;
-    const at = text.indexOf(secret);
-    return this.prefixedWords.exec(at < 0 ? text : text.slice(0, at))?.[0];
+    return this.prefixedWords.exec(nameSide())?.[0];
   }
 
   private line(lineIndex: number, make: () => string): Line {
