@@ -45,9 +45,9 @@ export async function startRotateWorkerFromEnv(opts: RotateWorkerEnvOptions = {}
     registry,
     github: async (installationId) => {
       const octokit = await github.installation(installationId);
-      // The token first: an uninstalled App (token 404) must show as such, not as a config
-      // file that could not be read (the notify step then goes straight to email).
-      // (one request mints the installation token through the client's hook)
+      // The token first (one request mints it through the client's hook): an uninstalled App
+      // (token 404) must show as such, not as a config file that could not be read (the
+      // notify step then goes straight to email).
       await octokit.request('GET /installation/repositories', { per_page: 1 });
       return octokit as unknown as GitHubClient;
     },
