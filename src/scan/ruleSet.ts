@@ -6,12 +6,16 @@ import { KeywordPrefilter } from './keywordPrefilter.js';
 import { CompiledAllowlist } from './allowlist.js';
 import { RuleLoadError } from './errors.js';
 import { checkRegex, compileRegex, compileTester } from './regex.js';
+import { relaxBounds, type RelaxedRegex } from './relaxBounds.js';
 import type { AllowlistConfig, RuleConfig, RuleFileConfig } from './ruleConfig.js';
 import { secretPrefixes } from './confidence.js';
 import { CHECKSUM_VALIDATORS, PLAIN_VALUES, VALIDATORS } from './validators.js';
 
 export class CompiledRule {
   private re?: RE2;
+  private exactRe?: RE2;
+  /** The regex with wide bounds relaxed (see relaxBounds.ts); null: nothing to relax. */
+  private relaxedForm?: RelaxedRegex | null;
   private pathRe?: RE2 | null;
   private lists?: CompiledAllowlist[];
   private window?: boolean;
@@ -36,17 +40,44 @@ export class CompiledRule {
     return this.config.id;
   }
 
-  /** The content regex (global, byte offsets on Buffers); undefined for path-only rules. */
+  /**
+   * The content regex to run first (global, byte offsets on Buffers): the relaxed form when
+   * the rule has one (see `relaxed`), else the exact regex. Undefined for path-only rules.
+   */
   get regex(): RE2 | undefined {
     if (this.config.regex === undefined) return undefined;
     if (!this.re) {
+      const relaxed = this.relaxed;
+      if (relaxed) {
+        try {
+          this.re = compileRegex(relaxed.source);
+        } catch {
+          // A reading of the source that RE2 disagrees with: run the exact regex only.
+          this.relaxedForm = null;
+        }
+      }
+      this.re ??= this.exactRegex;
+    }
+    return this.re;
+  }
+
+  /** The rule's regex as written, compiled on first use: the relaxed form's fallback. */
+  get exactRegex(): RE2 | undefined {
+    if (this.config.regex === undefined) return undefined;
+    if (!this.exactRe) {
       try {
-        this.re = compileRegex(this.config.regex);
+        this.exactRe = compileRegex(this.config.regex);
       } catch {
         throw new RuleLoadError(this.config.file, `regex does not compile: ${checkRegex(this.config.regex)}`, this.config.id);
       }
     }
-    return this.re;
+    return this.exactRe;
+  }
+
+  /** What `regex` runs when it is the relaxed form: its groups and bounded runs; else undefined. */
+  get relaxed(): RelaxedRegex | undefined {
+    if (this.relaxedForm === undefined) this.relaxedForm = (this.config.regex !== undefined && relaxBounds(this.config.regex)) || null;
+    return this.relaxedForm ?? undefined;
   }
 
   /**
