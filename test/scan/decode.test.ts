@@ -81,4 +81,15 @@ describe('base64Runs', () => {
     expect(base64Runs(Buffer.from('A'.repeat(23)))).toEqual([]);
     expect(base64Runs(Buffer.from(''))).toEqual([]);
   });
+
+  it('finds a run whatever its length and offset against the blocks it is read in, up to the buffer ends', () => {
+    for (let len = 20; len <= 42; len++) {
+      for (let before = 0; before <= 17; before++) {
+        for (const after of [0, 1, 7, 8, 9]) {
+          const text = `${'a.'.repeat(before).slice(0, before)}${'Q'.repeat(len)}${' x'.repeat(after).slice(0, after)}`;
+          expect(base64Runs(Buffer.from(text))).toEqual(naive(Buffer.from(text)));
+        }
+      }
+    }
+  });
 });
