@@ -215,14 +215,16 @@ export class KeywordPrefilter {
     }
     if (!this.built) this.build();
     if (n < TWO_STREAMS_FROM || this.longest * 4 > n) {
-      this.run(bytes, hits);
+      this.run(bytes, 0, n, 0, hits);
     } else {
       // The second half's automaton starts longest-1 bytes early, from the root, so it sees
       // every keyword that ends in its half; what it finds before its half is the first's.
       const second = this.second;
       second.count = 0;
       second.unplaced = hits.unplaced;
-      this.runTwo(bytes, n >>> 1, hits, second);
+      const half = n >>> 1;
+      const t = this.runTwo(bytes, half, hits, second);
+      this.run(bytes, 2 * half - this.longest + 1, n, t, second);
       for (let i = 0; i < second.count; i++) this.record(hits, second.ends[i], second.states[i]);
     }
     if (this.unplacedSeen) for (const s of hits.unplaced) this.unplacedSeen[s - this.firstOut] = 0;
@@ -242,19 +244,30 @@ export class KeywordPrefilter {
     return ids;
   }
 
-  private run(bytes: Uint8Array, hits: KeywordHits): void {
+  /**
+   * Steps the automaton from `state` over bytes[from, to) and returns the state reached. The
+   * loops live in functions of their own: V8 optimizes a long loop mid-call (on-stack
+   * replacement), and code compiled then for a function holding a second, not yet run loop
+   * had no type feedback for it and was thrown away at the end of every call for a while
+   * (seen with --trace-deopt: dozens of bailouts per scan, each finishing its call in the
+   * interpreter).
+   */
+  private run(bytes: Uint8Array, from: number, to: number, state: number, hits: KeywordHits): number {
     const { delta, cls, shift, firstOut } = this;
-    const n = bytes.length;
-    let s = 0;
-    for (let i = 0; i < n; i++) {
+    let s = state;
+    for (let i = from; i < to; i++) {
       s = delta[(s << shift) | cls[bytes[i]]];
       if (s >= firstOut) this.record(hits, i, s);
     }
+    return s;
   }
 
-  private runTwo(bytes: Uint8Array, half: number, hits: KeywordHits, second: KeywordHits): void {
+  /**
+   * Steps two automata in one loop: one over [0, half) into `hits`, one from half-longest+1
+   * into `second` (what it finds before half is the first one's). Returns the second's state.
+   */
+  private runTwo(bytes: Uint8Array, half: number, hits: KeywordHits, second: KeywordHits): number {
     const { delta, cls, shift, firstOut } = this;
-    const n = bytes.length;
     let s = 0;
     let t = 0;
     let j = half - this.longest + 1;
@@ -266,10 +279,7 @@ export class KeywordPrefilter {
         if (t >= firstOut && j >= half) this.record(second, j, t);
       }
     }
-    for (; j < n; j++) {
-      t = delta[(t << shift) | cls[bytes[j]]];
-      if (t >= firstOut) this.record(second, j, t);
-    }
+    return t;
   }
 
   private record(hits: KeywordHits, end: number, state: number): void {
