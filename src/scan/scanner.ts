@@ -49,6 +49,12 @@ const INLINE_IGNORE = [Buffer.from('keywarden:allow'), Buffer.from('gitleaks:all
 const MAX_SEGMENTS = 256;
 const MAX_DECODED_BYTES = 1024 * 1024;
 const PATH_CACHE_SIZE = 4096;
+/**
+ * Longer "secrets" are blobs a catch-all ran through (a value with no end, in crafted or
+ * generated text), not credentials: the largest real ones, armored private keys, stay well
+ * under it. Judging a 2 MB value (entropy, placeholder shapes) took seconds.
+ */
+const MAX_SECRET_CHARS = 32 * 1024;
 const NO_PATH_RULES: readonly CompiledRule[] = Object.freeze([]);
 
 /** A hit placed in the fragment: for decoded hits, the encoded text's span. */
@@ -235,6 +241,7 @@ export class Scanner {
     const cfg = hit.rule.config;
     if (cfg.skipReport) return undefined;
     const isPathHit = cfg.regex === undefined;
+    if (!isPathHit && hit.secret.length > MAX_SECRET_CHARS) return undefined;
     const entropy = shannonEntropy(hit.secret);
     if (!isPathHit && !this.passesRuleChecks(hit, entropy, verdicts)) return undefined;
     const start = index.position(hit.outerStart);

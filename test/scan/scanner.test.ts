@@ -105,6 +105,19 @@ keywords = ["val="]
     expect(s.scanFragment({ path: 'a', text: 'val=a8Kd2Lq9Zx4' }).findings).toHaveLength(1);
   });
 
+  it('drops a value no credential is as long as (32K characters): a blob, not a secret', () => {
+    const s = scannerFromToml(`
+[[rules]]
+id = "v"
+description = "d"
+regex = '''val=([A-Za-z0-9]{8,})'''
+keywords = ["val="]
+`);
+    const value = (n: number): string => Array.from({ length: n }, (_, i) => 'Zq3Wm8Kx1Lp6Rv9Tn2Bc5Hy7Jd4Gs0a'[(i * 7 + (i >> 5)) % 31]).join('');
+    expect(s.scanFragment({ path: 'a', text: `val=${value(20_000)}` }).findings).toHaveLength(1);
+    expect(s.scanFragment({ path: 'a', text: `val=${value(40_000)}` }).findings).toEqual([]);
+  });
+
   it('runs only the rules whose keywords occur, any case', () => {
     const s = scannerFromToml(`
 [[rules]]
