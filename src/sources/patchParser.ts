@@ -7,6 +7,7 @@
 // the bytes git wrote (the engine scans bytes). Only the few header lines per file and commit
 // that matter are decoded and parsed as strings.
 import type { CommitInfo, Fragment } from '../scan/types.js';
+import { addedRunKernel, KERNEL_CAPACITY, KERNEL_OUT } from './addedRunKernel.js';
 
 /**
  * Commit header we ask `git log` for: NUL, then fields separated by NUL, then NUL.
@@ -33,6 +34,8 @@ const FILE_HEADER = 2;
 const HUNK = 3;
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+/** Chunks from this size on have their added lines taken by the WebAssembly kernel. */
+const KERNEL_FROM = 16 * 1024;
 const NL = 10;
 const PLUS = 43;
 const MINUS = 45;
@@ -62,6 +65,8 @@ export class PatchParser {
   private text = Buffer.allocUnsafe(64 * 1024);
   private size = 0;
   private lineNumbers: number[] = [];
+  /** The chunk this write() has copied into the kernel, if any. */
+  private kernelChunk: Buffer | undefined;
   /** Scratch: newline offsets of the run of added lines being taken. */
   private readonly runEnds: number[] = [];
   private nextLine = 0;
@@ -77,6 +82,8 @@ export class PatchParser {
 
   /** Feeds the next chunk of git's stdout; lines may be split anywhere across chunks. */
   write(chunk: Buffer): void {
+    // The caller may reuse a chunk's memory: a chunk is copied into the kernel afresh.
+    this.kernelChunk = undefined;
     let start = 0;
     if (this.partial.length > 0) {
       const nl = chunk.indexOf(NL);
@@ -252,6 +259,26 @@ export class PatchParser {
    */
   private takeAddedRun(chunk: Buffer, s: number): number {
     const n = chunk.length;
+    // Small chunks (a pre-commit diff) are not worth the kernel's set-up (~1.5 ms). Nor is a
+    // run that may reach the split size: the code below splits it line by line.
+    const kernel = n >= KERNEL_FROM && n <= KERNEL_CAPACITY && this.size + 1 + (n - s) <= this.maxBytes ? addedRunKernel() : undefined;
+    if (kernel) {
+      if (this.kernelChunk !== chunk || kernel.loaded !== chunk) {
+        kernel.bytes.set(chunk, 0);
+        kernel.loaded = this.kernelChunk = chunk;
+      }
+      // As line() does: while the old count is positive, any '+' line is taken.
+      const [lines, next, outEnd] = kernel.take(s, n, this.oldRemaining > 0 ? 0x7fffffff : this.newRemaining);
+      if (lines === 0) return s;
+      this.newRemaining -= lines;
+      const len = outEnd - KERNEL_OUT - 1;
+      this.reserve(this.size + 1 + len);
+      if (this.lineNumbers.length > 0) this.text[this.size++] = NL;
+      this.text.set(kernel.bytes.subarray(KERNEL_OUT, KERNEL_OUT + len), this.size);
+      this.size += len;
+      for (let k = 0; k < lines; k++) this.lineNumbers.push(this.nextLine++);
+      return next;
+    }
     const ends = this.runEnds;
     ends.length = 0;
     let e = s;

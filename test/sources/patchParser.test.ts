@@ -180,6 +180,55 @@ describe('PatchParser', () => {
     expect(p.fragments.flatMap((f) => f.lineNumbers)).toEqual(lines.map((_, i) => i + 1));
   });
 
+  it('splits at maxBytes the same wherever git\'s output is split into chunks', () => {
+    // Runs of added lines inside one chunk take a faster path than lines cut by a chunk's
+    // end; where a file reaches maxBytes must not depend on which path its lines took.
+    const files = [3, 40, 7].map((n, f) =>
+      [`diff --git a/f${f} b/f${f}`, '--- /dev/null', `+++ b/f${f}`, `@@ -0,0 +1,${n} @@`, ...Array.from({ length: n }, (_, i) => `+f${f} line ${i + 1} ${'z'.repeat((i * 7) % 23)}`)],
+    );
+    const log = Buffer.from([...files.flat(), ''].join('\n'));
+    const fragments = (maxBytes: number, chunkBytes: number): Fragment[] => {
+      const p = new PatchParser({ maxBytes });
+      for (let i = 0; i < log.length; i += chunkBytes) p.write(log.subarray(i, i + chunkBytes));
+      p.end();
+      return decoded(p);
+    };
+    for (const maxBytes of [30, 100, 1000]) {
+      const whole = fragments(maxBytes, log.length);
+      expect(whole.every((f) => f.text.length <= maxBytes || !String(f.text).includes('\n'))).toBe(true);
+      expect(whole.flatMap((f) => f.lineNumbers)).toEqual(files.flatMap((lines) => lines.slice(4).map((_, i) => i + 1)));
+      for (const chunkBytes of [1, 7, 64, 333]) expect(fragments(maxBytes, chunkBytes)).toEqual(whole);
+    }
+  });
+
+  it('takes added lines from large chunks (the WebAssembly kernel) exactly as from small ones', () => {
+    // Lines of every length around the kernel's 16-byte steps, hunks whose count ends a run
+    // of '+' lines early, a hunk whose old count lets '+' lines through past its new count,
+    // and a line longer than a chunk.
+    const lines = (f: number, n: number): string[] => Array.from({ length: n }, (_, i) => `+${String.fromCharCode(97 + (f % 26)).repeat((i * 5 + f) % 41)}${i === 3 ? '✓\r' : ''}`);
+    const files: string[] = [];
+    for (let f = 0; f < 60; f++) {
+      const added = lines(f, 5 + (f % 17));
+      files.push(`diff --git a/d/${f}.txt b/d/${f}.txt`, '--- a/d/' + f + '.txt', `+++ b/d/${f}.txt`);
+      if (f % 3 === 0) files.push(`@@ -${f} +${f},${added.length - 2} @@`, '-gone', ...added, `@@ -90,0 +90,1 @@`, '+after');
+      else if (f % 3 === 1) files.push(`@@ -1,2 +1,${added.length} @@`, ...added.slice(0, 2), '-old one', '-old two', ...added.slice(2));
+      else files.push(`@@ -0,0 +1,${added.length + 1} @@`, ...added, `+${'L'.repeat(70_000)}`, '\\ No newline at end of file');
+    }
+    const log = Buffer.from([...files, ''].join('\n'));
+    const parsed = (chunkBytes: number): PatchParser => {
+      const p = new PatchParser();
+      for (let i = 0; i < log.length; i += chunkBytes) p.write(Buffer.from(log.subarray(i, i + chunkBytes)));
+      p.end();
+      return p;
+    };
+    const small = decoded(parsed(1000));
+    expect(small).toHaveLength(60);
+    expect(small[0]).toMatchObject({ path: 'd/0.txt', lineNumbers: [0, 1, 2, 90], text: ['', 'aaaaa', 'aaaaaaaaaa', 'after'].join('\n') });
+    expect(small[1].lineNumbers).toEqual(Array.from({ length: 6 }, (_, i) => i + 1));
+    expect(String(small[2].text).endsWith('L'.repeat(70_000))).toBe(true);
+    for (const chunkBytes of [16 * 1024, 65536, 100_000, 256 * 1024]) expect(decoded(parsed(chunkBytes))).toEqual(small);
+  });
+
   it('unquotes C-style quoted paths with octal UTF-8 bytes', () => {
     expect(unquote('"b/caf\\303\\251 \\"q\\".txt"')).toBe('b/café "q".txt');
     expect(unquote('"tab\\there"')).toBe('tab\there');

@@ -1,0 +1,201 @@
+// Takes a run of added lines ('+' lines) out of a chunk of git's patch output with
+// WebAssembly SIMD: 16 bytes at a time searched for the newline and copied without the '+'
+// markers. In JavaScript each line costs two native calls (a newline search and a move),
+// ~40 ns whatever its length, and most lines of a history are short: that was most of a
+// history scan's parsing time. The module is a few hundred bytes, assembled below.
+
+/** Largest chunk the kernel takes; longer ones are parsed in JavaScript. */
+export const KERNEL_CAPACITY = 256 * 1024;
+/** Where in the kernel's memory the lines come out (the chunk goes at 0). */
+export const KERNEL_OUT = KERNEL_CAPACITY;
+/** The last 16-byte store of a line may run up to 15 bytes past the line. */
+const SLACK = 64;
+const PAGES = Math.ceil((2 * KERNEL_CAPACITY + SLACK) / 65536);
+
+export interface AddedRunKernel {
+  /** The kernel's memory: the chunk goes at 0, the lines come out at KERNEL_OUT. */
+  readonly bytes: Uint8Array;
+  /** The chunk now in `bytes`, if any: a chunk is copied in once, for all its runs. */
+  loaded: Uint8Array | undefined;
+  /**
+   * From the '+' at `start`, takes complete '+' lines (at most `maxLines`) before `end`;
+   * returns how many, where they end, and the end of their text from KERNEL_OUT (each line
+   * followed by '\n').
+   */
+  take(start: number, end: number, maxLines: number): [lines: number, next: number, outEnd: number];
+}
+
+let kernel: AddedRunKernel | null | undefined;
+
+/** The kernel, or undefined where WebAssembly SIMD is unavailable. */
+export function addedRunKernel(): AddedRunKernel | undefined {
+  if (kernel === undefined) kernel = instantiate();
+  return kernel ?? undefined;
+}
+
+/** The little of the WebAssembly API used here (the project's TypeScript libraries leave it out). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: { take: (s: number, e: number, max: number, out: number) => number[]; mem: { buffer: ArrayBuffer } } };
+}
+
+function instantiate(): AddedRunKernel | null {
+  try {
+    const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
+    const { exports } = new wasm.Instance(new wasm.Module(moduleBytes()));
+    const bytes = new Uint8Array(exports.mem.buffer);
+    return {
+      bytes,
+      loaded: undefined,
+      take: (start, end, maxLines) => exports.take(start, end, maxLines, KERNEL_OUT) as [number, number, number],
+    };
+  } catch {
+    return null;
+  }
+}
+
+// --- The module ---------------------------------------------------------------------------
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const VOID = 0x40;
+const PLUS = 43;
+const NL = 10;
+
+// Locals of take(): the four parameters, then its own.
+const START = 0;
+const END = 1;
+const MAX_LINES = 2;
+const OUT_AT = 3;
+const POS = 4;
+const LINES = 5;
+const Q = 6;
+const O = 7;
+const LINE_OUT = 8;
+const MASK = 9;
+const BYTE = 10;
+const VEC = 11;
+
+const op = {
+  block: [0x02, VOID],
+  loop: [0x03, VOID],
+  if: [0x04, VOID],
+  else: [0x05],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, depth],
+  brIf: (depth: number) => [0x0d, depth],
+  get: (local: number) => [0x20, local],
+  set: (local: number) => [0x21, local],
+  tee: (local: number) => [0x22, local],
+  const: (n: number) => [0x41, ...sleb(n)],
+  load8: [0x2d, 0, 0],
+  store8: [0x3a, 0, 0],
+  eqz: [0x45],
+  eq: [0x46],
+  ne: [0x47],
+  leU: [0x4d],
+  geU: [0x4f],
+  ctz: [0x68],
+  add: [0x6a],
+  v128Load: [0xfd, 0x00, 0, 0],
+  v128Store: [0xfd, 0x0b, 0, 0],
+  splat8: [0xfd, 0x0f],
+  eq8: [0xfd, 0x23],
+  bitmask8: [0xfd, 0x64],
+};
+
+/** local += n */
+const bump = (local: number, n: number | number[]): number[] => [...op.get(local), ...(typeof n === 'number' ? op.const(n) : n), ...op.add, ...op.set(local)];
+
+function takeBody(): number[] {
+  // Branch depths are counted from the innermost block: the comments name each level.
+  return [
+    ...op.get(START), ...op.set(POS),
+    ...op.get(OUT_AT), ...op.set(O),
+    ...op.block, // done
+    ...op.loop, // line
+    ...op.get(POS), ...op.get(END), ...op.geU, ...op.brIf(1),
+    ...op.get(POS), ...op.load8, ...op.const(PLUS), ...op.ne, ...op.brIf(1),
+    ...op.get(LINES), ...op.get(MAX_LINES), ...op.geU, ...op.brIf(1),
+    ...op.get(POS), ...op.const(1), ...op.add, ...op.set(Q),
+    ...op.get(O), ...op.set(LINE_OUT),
+    ...op.block, // found
+    ...op.block, // notFound
+    ...op.loop, // scan
+    ...op.get(Q), ...op.const(16), ...op.add, ...op.get(END), ...op.leU,
+    ...op.if, // 16 bytes left: store them all, then see whether the newline was among them
+    ...op.get(O), ...op.get(Q), ...op.v128Load, ...op.tee(VEC), ...op.v128Store,
+    ...op.get(VEC), ...op.const(NL), ...op.splat8, ...op.eq8, ...op.bitmask8, ...op.tee(MASK),
+    ...op.eqz,
+    ...op.if,
+    ...bump(Q, 16), ...bump(O, 16), ...op.br(2), // scan
+    ...op.end,
+    ...op.get(MASK), ...op.ctz, ...op.set(MASK),
+    ...bump(Q, op.get(MASK)), ...bump(O, op.get(MASK)),
+    ...op.br(3), // found
+    ...op.else, // the chunk's last bytes, one at a time
+    ...op.get(Q), ...op.get(END), ...op.geU, ...op.brIf(2), // notFound
+    ...op.get(Q), ...op.load8, ...op.tee(BYTE), ...op.const(NL), ...op.eq, ...op.brIf(3), // found
+    ...op.get(O), ...op.get(BYTE), ...op.store8,
+    ...bump(Q, 1), ...bump(O, 1), ...op.br(1), // scan
+    ...op.end, // if
+    ...op.end, // scan
+    ...op.end, // notFound: the line does not end in this chunk, so the run ends before it
+    ...op.get(LINE_OUT), ...op.set(O), ...op.br(2), // done
+    ...op.end, // found: Q is at the newline
+    ...op.get(O), ...op.const(NL), ...op.store8,
+    ...bump(O, 1), ...bump(LINES, 1),
+    ...op.get(Q), ...op.const(1), ...op.add, ...op.set(POS),
+    ...op.br(0), // line
+    ...op.end, // line
+    ...op.end, // done
+    ...op.get(LINES), ...op.get(POS), ...op.get(O),
+    ...op.end,
+  ];
+}
+
+function moduleBytes(): Uint8Array {
+  const name = (s: string): number[] => [s.length, ...Buffer.from(s, 'latin1')];
+  const body = [...vec([[7, I32], [1, V128]]), ...takeBody()];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([I32, I32, I32, I32].map((t) => [t])), ...vec([I32, I32, I32].map((t) => [t]))]])),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, ...uleb(PAGES)]])),
+    ...section(7, vec([[...name('take'), 0x00, 0], [...name('mem'), 0x02, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+/** A vector: its length, then its items' bytes. */
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
