@@ -1,0 +1,149 @@
+// A keyword occurrence selects its rule only where a match could start there: these pin that
+// the check read from the regex rejects the look-alikes (case, a word character before a
+// `\b`, a run too short) and never a place where the regex does match.
+import { describe, expect, it } from 'vitest';
+import RE2 from 're2';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { builtinRulePaths } from '../../src/config/loadRules.js';
+import { buildRuleSet, parseRuleFile, revealSecret, Scanner } from '../../src/scan/index.js';
+import { guardFor, passes } from '../../src/scan/occurrenceGuard.js';
+import { scannerFromToml, tokenChars } from './helpers.js';
+
+/** Whether the guard of `keyword` passes at the keyword's first occurrence (ASCII case folded) in `text`. */
+function passesAt(regex: string, keyword: string, text: string): boolean {
+  const g = guardFor(regex, keyword);
+  if (!g) throw new Error('no guard');
+  const start = text.toLowerCase().indexOf(keyword.toLowerCase());
+  return passes(g, Buffer.from(text), start);
+}
+
+const FACEBOOK = String.raw`\b(EAA[A-Za-z0-9]{100,400})\b`;
+const URL = String.raw`://[^\s:@/"'<>]{1,64}:([^\s:@/"'<>]{3,128})@[A-Za-z0-9][A-Za-z0-9.-]*`;
+const AIRTABLE = String.raw`\b(pat[A-Za-z0-9]{14}\.[a-f0-9]{64})\b`;
+
+describe('occurrence guards', () => {
+  it('wants the literal in its case, after a word boundary, with the run after it', () => {
+    const token = `EAA${tokenChars(120)}`;
+    expect(passesAt(FACEBOOK, 'eaa', `token=${token}`)).toBe(true);
+    expect(passesAt(FACEBOOK, 'eaa', `AAAAA${token}`)).toBe(false);
+    expect(passesAt(FACEBOOK, 'eaa', `token=eaa${tokenChars(120)}`)).toBe(false);
+    expect(passesAt(FACEBOOK, 'eaa', `token=EAA${tokenChars(60)} rest`)).toBe(false);
+    expect(passesAt(String.raw`\b(?:AKIA|ASIA)[A-Z2-7]{16}\b`, 'asia', 'tz = "Asia/Tokyo"')).toBe(false);
+    expect(passesAt(String.raw`\b(?:AKIA|ASIA)[A-Z2-7]{16}\b`, 'asia', 'id = "ASIAQM4PLPPJSMUEZQPO"')).toBe(true);
+  });
+
+  it('folds case where the regex does', () => {
+    expect(passesAt(String.raw`(?i)\bacme_[a-z0-9]{8}\b`, 'acme_', 'k = ACME_ab12CD34')).toBe(true);
+    expect(passesAt(String.raw`(?i:\bacme_)[a-z0-9]{8}`, 'acme_', 'k = Acme_ab12cd34')).toBe(true);
+  });
+
+  it('places the literal after a keyword that opens with a separator', () => {
+    const token = `pat${tokenChars(14)}.${'0123456789abcdef'.repeat(4)}`;
+    expect(passesAt(AIRTABLE, ' pat', `Bearer ${token}`)).toBe(true);
+    expect(passesAt(AIRTABLE, ' pat', 'the path to the file')).toBe(false);
+  });
+
+  it('walks variable runs up to the literal that ends them', () => {
+    expect(passesAt(URL, '://', 'https://svc:swP0dF6mdVHq0Tx19miU@proxy.acme.net')).toBe(true);
+    expect(passesAt(URL, '://', 'https://acme.net/path?a=b:c@d')).toBe(false);
+    expect(passesAt(URL, '://', `https://${'u'.repeat(65)}:pass1234@acme.net`)).toBe(false);
+    // Non-ASCII: the regex counts characters, the guard bytes; it leaves the call to the regex.
+    expect(passesAt(URL, '://', 'https://jürgen:pässwort1@acme.net')).toBe(true);
+  });
+
+  it('reads no opening where matches need not start with the keyword', () => {
+    expect(guardFor(String.raw`\b([0-9a-f]{32}-us[0-9]{1,2})\b`, '-us')).toBeUndefined();
+    expect(guardFor(String.raw`\buser:\s+token|kubectl\b.{0,200}?--token`, 'user:')).toBeUndefined();
+    expect(guardFor(String.raw`(?:prefix_)?acme_[a-z]{8}`, 'acme_')).toBeUndefined();
+    expect(guardFor(String.raw`(acme|other)_[a-z]{8}`, 'acme')).toBeUndefined();
+    expect(guardFor(String.raw`(?i)twilio\W+(AC[a-f0-9]{32})`, 'ac')).toBeUndefined();
+  });
+
+  it('never rejects where the regex matches (random texts around the literal)', () => {
+    const cases: Array<[string, string]> = [
+      [FACEBOOK, 'eaa'],
+      [URL, '://'],
+      [AIRTABLE, 'pat'],
+      [String.raw`\b(re_[A-Za-z0-9]{8}_[A-Za-z0-9]{24})\b`, 're_'],
+      [String.raw`(?i)\b(ab[0-9]{2,4}x[a-z]+)`, 'ab'],
+    ];
+    const alphabet = 'aAbBxXeEpt0123_ :@./-é';
+    let seed = 7;
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (const [source, keyword] of cases) {
+      const re = new RE2(source, 'g');
+      const g = guardFor(source, keyword)!;
+      expect(g).toBeDefined();
+      for (let t = 0; t < 3000; t++) {
+        const body = Array.from({ length: rand(140) }, () => alphabet[rand(alphabet.length)]).join('');
+        const text = Buffer.from(body.slice(0, rand(4)) + keyword + body);
+        re.lastIndex = 0;
+        for (let m = re.exec(text as unknown as string); m; m = re.exec(text as unknown as string)) {
+          const at = m.index - g.offset;
+          if (at >= 0 && text.subarray(at, at + keyword.length).toString().toLowerCase() === keyword) expect(passes(g, text, at)).toBe(true);
+        }
+      }
+    }
+  });
+});
+
+describe('occurrence guards in the scanner', () => {
+  const toml = `
+[[rules]]
+id = "fb"
+description = "d"
+regex = '''${FACEBOOK}'''
+keywords = ["eaa"]
+`;
+  const token = `EAA${tokenChars(120)}`;
+
+  it('finds a token on a line whose earlier occurrences fail, in small and large fragments', () => {
+    const s = scannerFromToml(toml);
+    const line = `blob = "AAAAeAAAAEAAAAA"; fb = "${token}"\n`;
+    for (const text of [line, 'const x = 1;\n'.repeat(4000) + line + 'const y = 2;\n'.repeat(10)]) {
+      expect(s.scanFragment({ path: 'a.js', text }).findings.map((f) => revealSecret(f))).toEqual([token]);
+    }
+  });
+});
+
+describe('occurrence guards of the built-in rules', () => {
+  const files = builtinRulePaths().map((p) => parseRuleFile(readFileSync(p, 'utf8'), `rules/${basename(p)}`, { requireExamples: true }));
+
+  it('pass wherever a positive example matches', () => {
+    let checked = 0;
+    for (const rule of files.flatMap((f) => f.rules)) {
+      if (rule.regex === undefined) continue;
+      const re = new RE2(rule.regex, 'g');
+      for (const keyword of rule.keywords) {
+        const g = guardFor(rule.regex, keyword);
+        if (!g) continue;
+        for (const example of rule.examples?.positive ?? []) {
+          const text = Buffer.from(example);
+          re.lastIndex = 0;
+          for (let m = re.exec(text as unknown as string); m; m = re.exec(text as unknown as string)) {
+            const at = m.index - g.offset;
+            if (at < 0 || text.subarray(at, at + g.keywordLength).toString('latin1').toLowerCase() !== keyword) continue;
+            expect(passes(g, text, at), `${rule.id} / ${JSON.stringify(keyword)}`).toBe(true);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it('leave every positive example found inside a large fragment (windows and guards apply)', () => {
+    const pad = 'const filler = 1; // nothing to see here\n'.repeat(120);
+    for (const file of files) {
+      for (const rule of file.rules) {
+        if (rule.regex === undefined || (rule.examples?.positivePaths.length ?? 0) > 0) continue;
+        const scanner = new Scanner(buildRuleSet([{ ...file, rules: [rule], disabledRules: [], extend: undefined }]));
+        rule.examples!.positive.forEach((example, i) => {
+          const ids = scanner.scanFragment({ path: 'examples/config.txt', text: `${pad}${example}\n${pad}` }).findings.map((f) => f.ruleId);
+          expect(ids, `${rule.id}: positive example #${i + 1} in a large fragment`).toContain(rule.id);
+        });
+      }
+    }
+  });
+});
