@@ -25,6 +25,8 @@ interface Atom {
   in: Uint8Array;
   min: number;
   max: number;
+  /** A `\b` here instead (in, min and max unused). Always set: one object shape keeps the walk's loads monomorphic. */
+  boundary: boolean;
 }
 
 export interface OccurrenceGuard {
@@ -36,6 +38,8 @@ export interface OccurrenceGuard {
   fold: boolean;
   boundary: boolean;
   follow: Atom[];
+  /** What precedes the head, nearest first (a keyword inside the regex: `-us` after 32 hex). */
+  before: Atom[];
 }
 
 const META = new Set(['\\', '^', '$', '.', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}']);
@@ -158,7 +162,7 @@ function classBytes(src: string, open: number, end: number): Uint8Array | undefi
 }
 
 /** Case-folded copy of a byte set ((?i) classes). */
-function folded(set: Uint8Array): Uint8Array {
+function foldedSet(set: Uint8Array): Uint8Array {
   const out = set.slice();
   for (let b = 65; b <= 90; b++) if (set[b] || set[b + 32]) out[b] = out[b + 32] = 1;
   return out;
@@ -216,7 +220,7 @@ function followAt(src: string, i: number, fold: boolean): Atom[] {
     const q = quantifierAt(src, i + width);
     // An optional atom: the next one may take its place, which a greedy walk cannot follow.
     if (q.min === 0) break;
-    const atom = { in: fold ? folded(set) : set, min: q.min, max: q.max };
+    const atom = { in: fold ? foldedSet(set) : set, min: q.min, max: q.max, boundary: false };
     const last = atoms[atoms.length - 1];
     if (last && last.min !== last.max && atom.in.some((x, b) => x === 1 && last.in[b] === 1)) break;
     atoms.push(atom);
@@ -299,61 +303,204 @@ function enterGroup(src: string, open: number): boolean {
  */
 export function guardFor(regex: string, keyword: string): OccurrenceGuard | undefined {
   const opening = openingOf(regex);
-  if (!opening) return undefined;
   const kw = keyword.toLowerCase();
   // The keyword must lie within the head: one that runs past it (`exoscale` for `EXO[0-9a-f]{24}`)
   // names the provider beside the token, and its occurrences start no match.
   const related = (h: string, k: string) => k.length > 0 && h.toLowerCase().startsWith(k);
-  for (const offset of [0, 1]) {
+  for (const offset of opening ? [0, 1] : []) {
     if (offset === 1 && (kw.length < 2 || isWordByte(kw.charCodeAt(0)) || kw.charCodeAt(0) > 127)) break;
-    const heads = opening.heads.filter((h) => related(h, kw.slice(offset)));
+    const heads = opening!.heads.filter((h) => related(h, kw.slice(offset)));
     if (heads.length === 0) continue;
     return {
       keywordLength: Buffer.byteLength(keyword),
       offset,
       heads: heads.map((h) => Buffer.from(h, 'latin1')),
-      fold: opening.fold,
-      boundary: opening.boundary,
-      follow: opening.follow,
+      fold: opening!.fold,
+      boundary: opening!.boundary,
+      follow: opening!.follow,
+      before: [],
+    };
+  }
+  return inner(regex, keyword);
+}
+
+type Item = Atom | 'opaque';
+
+/**
+ * The regex as one sequence every match follows, plain groups opened: atoms, `\b`s, and
+ * 'opaque' for whatever this reader leaves alone (a group of alternatives, a repeated group,
+ * anchors). Undefined when the regex has alternatives at its top.
+ */
+function sequenceOf(src: string): { items: Item[]; literal: Array<string | undefined>; folded: boolean[] } | undefined {
+  if (topLevelAlternation(src)) return undefined;
+  const items: Item[] = [];
+  const literal: Array<string | undefined> = [];
+  const folded: boolean[] = [];
+  const push = (item: Item, lit?: string, f = false) => {
+    items.push(item);
+    literal.push(lit);
+    folded.push(f);
+  };
+  let fold = false;
+  for (let i = 0; i < src.length; ) {
+    const c = src[i];
+    const flags = /^\(\?([a-zA-Z-]+)(\)|:)/.exec(src.slice(i, i + 12));
+    if (flags && flags[2] === ')') {
+      if (/^[a-zA-Z]*i/.test(flags[1])) fold = true;
+      i += flags[0].length;
+      continue;
+    }
+    if (c === '(') {
+      const open = /^\((?:\?:|\?P?<\w+>)?/.exec(src.slice(i, i + 40))![0];
+      const { close, alternation } = groupEnd(src, i);
+      if (close < 0) return undefined;
+      const q = quantifierAt(src, close + 1);
+      if ((src[i + 1] === '?' && open === '(') || alternation || q.length > 0) {
+        push('opaque');
+        i = close + 1 + q.length;
+      } else i += open.length;
+      continue;
+    }
+    if (c === ')') {
+      i++;
+      continue;
+    }
+    if (src.startsWith('\\b', i)) {
+      push({ in: new Uint8Array(0), min: 0, max: 0, boundary: true });
+      i += 2;
+      continue;
+    }
+    let set: Uint8Array | undefined;
+    let width = 1;
+    let lit: string | undefined;
+    if (c === '[') {
+      const end = classEnd(src, i);
+      if (end < 0) return undefined;
+      set = classBytes(src, i, end);
+      width = end + 1 - i;
+    } else if (c === '.') set = new Uint8Array(256).fill(1);
+    else if (c === '\\') {
+      const e = src[i + 1] ?? '';
+      set = shorthand(e);
+      if (!set && /[^A-Za-z0-9]/.test(e)) lit = e;
+      width = 2;
+    } else if (!META.has(c) && c.charCodeAt(0) < 128) lit = c;
+    if (lit !== undefined) {
+      set = new Uint8Array(256);
+      set[lit.charCodeAt(0)] = 1;
+    }
+    const q = quantifierAt(src, i + width);
+    if (!set) push('opaque');
+    else push({ in: fold ? foldedSet(set) : set, min: q.min, max: q.max, boundary: false }, q.min === 1 && q.max === 1 ? lit : undefined, fold);
+    i += width + q.length;
+  }
+  return { items, literal, folded };
+}
+
+/**
+ * Atoms a greedy walk may check, in walk order, from `items`: up to the first opaque item, the
+ * first optional atom, or the first atom that may take bytes the variable run before it also
+ * could (where the regex might give some back).
+ */
+function walkable(items: Item[]): Atom[] {
+  const out: Atom[] = [];
+  let last: Atom | undefined;
+  for (const item of items) {
+    if (item === 'opaque') break;
+    if (item.boundary) {
+      out.push(item);
+      continue;
+    }
+    if (item.min === 0) break;
+    if (last && last.min !== last.max && item.in.some((x, b) => x === 1 && last!.in[b] === 1)) break;
+    out.push(item);
+    last = item;
+  }
+  return out;
+}
+
+/** A guard for a keyword spelled by a run of literal characters inside the regex: the run, then the walks either side of it. */
+function inner(regex: string, keyword: string): OccurrenceGuard | undefined {
+  const seq = sequenceOf(regex);
+  if (!seq) return undefined;
+  const kw = keyword.toLowerCase();
+  const { items, literal, folded: foldedAt } = seq;
+  for (let a = 0; a < items.length; a++) {
+    if (literal[a] === undefined) continue;
+    let b = a;
+    let run = '';
+    while (b < items.length && literal[b] !== undefined) run += literal[b++];
+    const j = run.toLowerCase().indexOf(kw);
+    if (j < 0 || kw === '') {
+      a = b;
+      continue;
+    }
+    return {
+      keywordLength: Buffer.byteLength(keyword),
+      offset: -j,
+      heads: [Buffer.from(run, 'latin1')],
+      fold: foldedAt.slice(a, b).some((f) => f),
+      boundary: false,
+      follow: walkable(items.slice(b)),
+      before: walkable(items.slice(0, a).reverse()),
     };
   }
   return undefined;
 }
 
-/** Whether a match of the guarded rule may start at the occurrence that starts at `start`. */
+/** Whether a match of the guarded rule may hold the occurrence that starts at `start` where the guard places it. */
 export function passes(g: OccurrenceGuard, bytes: Uint8Array, start: number): boolean {
   const at = start + g.offset;
   const n = bytes.length;
-  for (const head of g.heads) {
+  if (at < 0) return false;
+  const heads = g.heads;
+  for (let h = 0; h < heads.length; h++) {
+    const head = heads[h];
     if (at + head.length > n) continue;
-    let same = true;
-    for (let j = 0; j < head.length && same; j++) same = g.fold ? lower(bytes[at + j]) === lower(head[j]) : bytes[at + j] === head[j];
-    if (!same) continue;
-    if (g.boundary && (at > 0 && isWordByte(bytes[at - 1])) === isWordByte(head[0])) continue;
-    if (followPasses(g.follow, bytes, at + head.length)) return true;
+    let j = 0;
+    if (g.fold) while (j < head.length && lower(bytes[at + j]) === lower(head[j])) j++;
+    else while (j < head.length && bytes[at + j] === head[j]) j++;
+    if (j < head.length) continue;
+    if (g.boundary && !boundaryAt(bytes, at)) continue;
+    if (walk(g.follow, bytes, at + head.length, 1) && (g.before.length === 0 || walk(g.before, bytes, at, -1))) return true;
   }
   return false;
 }
 
-function followPasses(follow: Atom[], bytes: Uint8Array, from: number): boolean {
+/** RE2's \b between bytes[p - 1] and bytes[p] (ASCII word characters). */
+function boundaryAt(bytes: Uint8Array, p: number): boolean {
+  return (p > 0 && isWordByte(bytes[p - 1])) !== (p < bytes.length && isWordByte(bytes[p]));
+}
+
+/** Walks `atoms` from `from` forwards (dir 1) or backwards from the byte before it (dir -1). */
+function walk(atoms: Atom[], bytes: Uint8Array, from: number, dir: 1 | -1): boolean {
   const n = bytes.length;
+  // p: the edge between bytes; the next byte is bytes[p] forwards, bytes[p - 1] backwards.
   let p = from;
-  for (let a = 0; a < follow.length; a++) {
-    const { in: set, min, max } = follow[a];
+  const back = dir === -1 ? 1 : 0;
+  for (let a = 0; a < atoms.length; a++) {
+    const { in: set, min, max } = atoms[a];
+    if (atoms[a].boundary) {
+      if (!boundaryAt(bytes, p)) return false;
+      continue;
+    }
     // A fixed atom takes exactly its count; a variable one its whole run (the next atom's
-    // bytes are not its own: see followAt), so one byte more than it may take is a miss.
+    // bytes are not its own: see walkable), so one byte more than it may take is a miss.
     const limit = min === max ? min : max + 1;
     let run = 0;
-    while (run < limit && p + run < n) {
-      const b = bytes[p + run];
+    for (;;) {
+      if (run >= limit) break;
+      const q = p + dir * run - back;
+      if (q < 0 || q >= n) break;
+      const b = bytes[q];
       // Non-ASCII text: the regex counts characters, not bytes; the walk stops deciding.
       if (b >= 0x80) return true;
       if (set[b] !== 1) break;
-      if (++run + p - from > MAX_WALK) return true;
+      if (++run + Math.abs(p - from) > MAX_WALK) return true;
     }
     if (run < min) return false;
-    if (run > max) return a + 1 === follow.length;
-    p += run;
+    if (run > max) return atoms.slice(a + 1).every((x) => x.boundary);
+    p += dir * run;
   }
   return true;
 }
