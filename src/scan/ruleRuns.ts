@@ -1,6 +1,8 @@
 // Which rules run on a stretch of bytes, and where: one keyword pass finds every occurrence of
 // every keyword; each rule whose keywords occur then runs its regex on the lines around them
 // (windows.ts), or once over the whole stretch when that is as cheap or the regex needs it.
+// An occurrence counts for a rule only where the rule's match could hold it there
+// (occurrenceGuard.ts): `eaa` inside a base64 run selects no facebook rule.
 import { matchRule, type RawHit } from './matchRule.js';
 import type { KeywordHits } from './keywordPrefilter.js';
 import { guardFor, passes, type OccurrenceGuard } from './occurrenceGuard.js';
