@@ -14,8 +14,8 @@ interface Opening {
   heads: string[];
   /** The heads match ASCII case-insensitively ((?i)). */
   fold: boolean;
-  /** A `\b` precedes the heads. */
-  boundary: boolean;
+  /** Per head: a `\b` precedes it. */
+  boundaries: boolean[];
   /** What follows the head, atom by atom, as far as a greedy walk decides it. */
   follow: Atom[];
 }
@@ -36,7 +36,8 @@ export interface OccurrenceGuard {
   offset: number;
   heads: Uint8Array[];
   fold: boolean;
-  boundary: boolean;
+  /** Per head: a `\b` precedes it. */
+  boundaries: boolean[];
   follow: Atom[];
   /** What precedes the head, nearest first (a keyword inside the regex: `-us` after 32 hex). */
   before: Atom[];
@@ -245,48 +246,96 @@ export function openingOf(src: string): Opening | undefined {
     if (flags) {
       if (flags[1].includes('-') || !/^[imsU]+$/.test(flags[1])) return undefined;
       if (flags[1].includes('i')) fold = true;
+      if (flags[2] === ':' && groupEnd(src, i).alternation) break;
       if (flags[2] === ':' && !enterGroup(src, i)) return undefined;
       i += flags[0].length;
       continue;
     }
-    const open = /^\((?:\?:|\?P?<\w+>)?/.exec(src.slice(i, i + 40));
-    if (open && (src[i + 1] !== '?' || open[0] !== '(')) {
-      // A group of alternatives is the heads (below), if they are literal.
-      if (open[0] === '(?:' && groupEnd(src, i).alternation) break;
+    const open = groupOpenerAt(src, i);
+    if (open) {
+      // A group of alternatives is the heads (below), if each opens with literal text.
+      if (groupEnd(src, i).alternation) break;
       if (!enterGroup(src, i)) return undefined;
-      i += open[0].length;
+      i += open.length;
       continue;
     }
     break;
   }
   let heads: string[];
-  if (src.startsWith('(?:', i)) {
-    const { close, alternation } = groupEnd(src, i);
-    const body = close < 0 ? '' : src.slice(i + 3, close);
-    if (!alternation || !/^(?:[A-Za-z0-9_-]|\\[.\-_/:])+(?:\|(?:[A-Za-z0-9_-]|\\[.\-_/:])+)*$/.test(body)) return undefined;
-    if (quantifierAt(src, close + 1).length > 0) return undefined;
-    heads = body.split('|').map((a) => a.replace(/\\/g, ''));
-    i = close + 1;
-  } else {
-    let head = '';
-    for (;;) {
-      const c = src[i];
-      let ch: string;
-      let width = 1;
-      if (c === '\\' && /[^A-Za-z0-9]/.test(src[i + 1] ?? 'a')) {
-        ch = src[i + 1];
-        width = 2;
-      } else if (c !== undefined && !META.has(c) && c.charCodeAt(0) < 128) ch = c;
-      else break;
-      if (quantifierAt(src, i + width).length > 0) break;
-      head += ch;
-      i += width;
+  let boundaries: boolean[];
+  let follows = true;
+  const open = groupOpenerAt(src, i);
+  if (open) {
+    const { close } = groupEnd(src, i);
+    if (close < 0 || quantifierAt(src, close + 1).length > 0) return undefined;
+    // A branch may open with its own \b (`(?i:\bx-…|ocp-apim-…)`).
+    const branches = branchesOf(src.slice(i + open.length, close)).map((b) => (b.startsWith('\\b') ? { b: b.slice(2), own: true } : { b, own: false }));
+    boundaries = branches.map((x) => boundary || x.own);
+    if (branches.every((x) => literalAt(x.b, 0).end === x.b.length)) {
+      // Plain alternatives (`(?:AKIA|ASIA)`), and the literal text after them (`(?:APP_USR|TEST)-`).
+      const tail = literalAt(src, close + 1);
+      heads = branches.map((x) => literalAt(x.b, 0).text + tail.text);
+      i = tail.end;
+    } else {
+      // Branches that go on past their literal opening (`(ntn_[0-9]{11}…|secret_[A-Za-z0-9]{43})`):
+      // each opening is a head, and what follows differs by branch, so the walk reads nothing after.
+      heads = branches.map((x) => literalAt(x.b, 0).text);
+      follows = false;
     }
-    if (head === '') return undefined;
-    heads = [head];
+  } else {
+    const lit = literalAt(src, i);
+    heads = [lit.text];
+    boundaries = [boundary];
+    i = lit.end;
   }
   if (heads.length > MAX_HEADS || heads.some((h) => h === '')) return undefined;
-  return { heads, fold, boundary, follow: followAt(src, i, fold) };
+  return { heads, fold, boundaries, follow: follows ? followAt(src, i, fold) : [] };
+}
+
+/** The opener of a group at src[i] (`(`, `(?:`, `(?P<name>`, `(?i:`), or undefined. */
+function groupOpenerAt(src: string, i: number): string | undefined {
+  const open = /^\((?:\?:|\?P?<\w+>|\?[imsU]+:)?/.exec(src.slice(i, i + 40));
+  return open && (src[i + 1] !== '?' || open[0] !== '(') ? open[0] : undefined;
+}
+
+/** A group body's alternatives, split at the `|`s outside its inner groups and classes. */
+function branchesOf(body: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') i++;
+    else if (c === '[') i = Math.max(i, classEnd(body, i));
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      out.push(body.slice(from, i));
+      from = i + 1;
+    }
+  }
+  out.push(body.slice(from));
+  return out;
+}
+
+/** The literal text at src[from] (escaped punctuation included), up to a metacharacter or a quantified character. */
+function literalAt(src: string, from: number): { text: string; end: number } {
+  let text = '';
+  let i = from;
+  for (;;) {
+    const c = src[i];
+    let ch: string;
+    let width = 1;
+    if (c === '\\' && /[^A-Za-z0-9]/.test(src[i + 1] ?? 'a')) {
+      ch = src[i + 1];
+      width = 2;
+    } else if (c !== undefined && !META.has(c) && c.charCodeAt(0) < 128) ch = c;
+    else break;
+    if (quantifierAt(src, i + width).length > 0) break;
+    text += ch;
+    i += width;
+  }
+  return { text, end: i };
 }
 
 /** A group in the opening must hold no alternation and be required (not `?`, `*`, `{0,…}`). */
@@ -301,22 +350,27 @@ function enterGroup(src: string, open: number): boolean {
  * whose regex is `regex`: undefined when the keyword does not spell the opening (it may sit
  * anywhere in a match, or beside it).
  */
-export function guardFor(regex: string, keyword: string): OccurrenceGuard | undefined {
+export function guardFor(regex: string, keyword: string, ruleKeywords: readonly string[] = [keyword]): OccurrenceGuard | undefined {
   const opening = openingOf(regex);
   const kw = keyword.toLowerCase();
   // The keyword must lie within the head: one that runs past it (`exoscale` for `EXO[0-9a-f]{24}`)
   // names the provider beside the token, and its occurrences start no match.
   const related = (h: string, k: string) => k.length > 0 && h.toLowerCase().startsWith(k);
-  for (const offset of opening ? [0, 1] : []) {
+  const relatedAt = (h: string, k: string, offset: number) =>
+    offset === 0 ? related(h, k) : k.length >= 2 && !isWordByte(k.charCodeAt(0)) && k.charCodeAt(0) < 128 && related(h, k.slice(1));
+  // Every head must open with one of the rule's keywords: then each match starts with an
+  // occurrence that passes, and none relies on an occurrence elsewhere that a check turns away.
+  const covered = opening?.heads.every((h) => ruleKeywords.some((k) => relatedAt(h, k.toLowerCase(), 0) || relatedAt(h, k.toLowerCase(), 1)));
+  for (const offset of opening && covered ? [0, 1] : []) {
     if (offset === 1 && (kw.length < 2 || isWordByte(kw.charCodeAt(0)) || kw.charCodeAt(0) > 127)) break;
-    const heads = opening!.heads.filter((h) => related(h, kw.slice(offset)));
-    if (heads.length === 0) continue;
+    const picked = opening!.heads.flatMap((h, n) => (relatedAt(h, kw, offset) ? [n] : []));
+    if (picked.length === 0) continue;
     return {
       keywordLength: Buffer.byteLength(keyword),
       offset,
-      heads: heads.map((h) => Buffer.from(h, 'latin1')),
+      heads: picked.map((n) => Buffer.from(opening!.heads[n], 'latin1')),
       fold: opening!.fold,
-      boundary: opening!.boundary,
+      boundaries: picked.map((n) => opening!.boundaries[n]),
       follow: opening!.follow,
       before: [],
     };
@@ -440,7 +494,7 @@ function inner(regex: string, keyword: string): OccurrenceGuard | undefined {
       offset: -j,
       heads: [Buffer.from(run, 'latin1')],
       fold: foldedAt.slice(a, b).some((f) => f),
-      boundary: false,
+      boundaries: [false],
       follow: walkable(items.slice(b)),
       before: walkable(items.slice(0, a).reverse()),
     };
@@ -461,7 +515,7 @@ export function passes(g: OccurrenceGuard, bytes: Uint8Array, start: number): bo
     if (g.fold) while (j < head.length && lower(bytes[at + j]) === lower(head[j])) j++;
     else while (j < head.length && bytes[at + j] === head[j]) j++;
     if (j < head.length) continue;
-    if (g.boundary && !boundaryAt(bytes, at)) continue;
+    if (g.boundaries[h] && !boundaryAt(bytes, at)) continue;
     if (walk(g.follow, bytes, at + head.length, 1) && (g.before.length === 0 || walk(g.before, bytes, at, -1))) return true;
   }
   return false;

@@ -199,8 +199,8 @@ export class RuleRuns {
     const key = rule * this.rules.keywordRules.length + keyword;
     let g = this.guards.get(key);
     if (g === undefined) {
-      const regex = this.rules.rules[rule].config.regex;
-      g = (regex === undefined ? undefined : guardFor(regex, this.rules.keywords.keywords[keyword])) ?? null;
+      const { regex, keywords } = this.rules.rules[rule].config;
+      g = (regex === undefined ? undefined : guardFor(regex, this.rules.keywords.keywords[keyword], keywords)) ?? null;
       this.guards.set(key, g);
     }
     return g ?? undefined;

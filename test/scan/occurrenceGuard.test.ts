@@ -10,9 +10,9 @@ import { buildRuleSet, parseRuleFile, revealSecret, Scanner } from '../../src/sc
 import { guardFor, passes } from '../../src/scan/occurrenceGuard.js';
 import { scannerFromToml, tokenChars } from './helpers.js';
 
-/** Whether the guard of `keyword` passes at the keyword's first occurrence (ASCII case folded) in `text`. */
-function passesAt(regex: string, keyword: string, text: string): boolean {
-  const g = guardFor(regex, keyword);
+/** Whether the guard of `keyword` (of a rule with `keywords`) passes at the keyword's first occurrence (ASCII case folded) in `text`. */
+function passesAt(regex: string, keyword: string, text: string, keywords = [keyword]): boolean {
+  const g = guardFor(regex, keyword, keywords);
   if (!g) throw new Error('no guard');
   const start = text.toLowerCase().indexOf(keyword.toLowerCase());
   return passes(g, Buffer.from(text), start);
@@ -27,7 +27,7 @@ function matchKept(regex: string, keywords: string[], text: Buffer, from: number
   const lower = text.toString('latin1').toLowerCase();
   let any = false;
   for (const keyword of keywords) {
-    const g = guardFor(regex, keyword);
+    const g = guardFor(regex, keyword, keywords);
     for (let at = lower.indexOf(keyword, Math.max(0, from - 1)); at >= 0 && at < to; at = lower.indexOf(keyword, at + 1)) {
       any = true;
       if (!g || passes(g, text, at)) return true;
@@ -47,8 +47,11 @@ describe('occurrence guards', () => {
     expect(passesAt(FACEBOOK, 'eaa', `AAAAA${token}`)).toBe(false);
     expect(passesAt(FACEBOOK, 'eaa', `token=eaa${tokenChars(120)}`)).toBe(false);
     expect(passesAt(FACEBOOK, 'eaa', `token=EAA${tokenChars(60)} rest`)).toBe(false);
-    expect(passesAt(String.raw`\b(?:AKIA|ASIA)[A-Z2-7]{16}\b`, 'asia', 'tz = "Asia/Tokyo"')).toBe(false);
-    expect(passesAt(String.raw`\b(?:AKIA|ASIA)[A-Z2-7]{16}\b`, 'asia', 'id = "ASIAQM4PLPPJSMUEZQPO"')).toBe(true);
+    const aws = String.raw`\b(?:AKIA|ASIA)[A-Z2-7]{16}\b`;
+    expect(passesAt(aws, 'asia', 'tz = "Asia/Tokyo"', ['akia', 'asia'])).toBe(false);
+    expect(passesAt(aws, 'asia', 'id = "ASIAQM4PLPPJSMUEZQPO"', ['akia', 'asia'])).toBe(true);
+    // A head no keyword opens (AKIA here): its matches rely on occurrences elsewhere, so no check.
+    expect(guardFor(aws, 'asia', ['asia'])).toBeUndefined();
   });
 
   it('folds case where the regex does', () => {
@@ -81,10 +84,25 @@ describe('occurrence guards', () => {
     expect(passesAt(http, '://', 'see https://acme.net/docs')).toBe(false);
   });
 
+  it('reads the opening of each alternative, and the literal text after plain ones', () => {
+    const mercadopago = String.raw`\b((?:APP_USR|TEST)-[0-9]{16}-[0-9]{6}-[0-9a-f]{32}-[0-9]{6,12})\b`;
+    const token = `TEST-${'1234567890123456'}-123456-${'0123456789abcdef'.repeat(2)}-12345678`;
+    const mp = ['app_usr-', 'test-'];
+    expect(passesAt(mercadopago, 'test-', `MP_TOKEN=${token}`, mp)).toBe(true);
+    expect(passesAt(mercadopago, 'test-', 'import "@testing-library/test-utils"', mp)).toBe(false);
+    const notion = String.raw`\b(ntn_[0-9]{11}[A-Za-z0-9]{35}|secret_[A-Za-z0-9]{43})\b`;
+    expect(passesAt(notion, 'secret_', `NOTION_KEY=secret_${tokenChars(43)}`, ['ntn_', 'secret_'])).toBe(true);
+    expect(passesAt(notion, 'secret_', 'const client_secret_id = 1', ['ntn_', 'secret_'])).toBe(false);
+    expect(passesAt(String.raw`(acme|other)_[a-z]{8}`, 'acme', 'k = acme_abcdefgh', ['acme', 'other'])).toBe(true);
+    expect(passesAt(String.raw`(acme|other)_[a-z]{8}`, 'acme', 'k = acme.abcdefgh', ['acme', 'other'])).toBe(false);
+    const header = String.raw`(?i:\bx-(?:[a-z0-9]+-){0,3}[a-z0-9]*?(?:api-?key|token)|ocp-apim-subscription-key)["']?\s*[:=,]\s*([A-Za-z0-9_\-.~+/=]{16,300})`;
+    expect(passesAt(header, 'x-', 'curl -H "X-Api-Key: abc"', ['x-', 'ocp-apim-subscription-key'])).toBe(true);
+    expect(passesAt(header, 'x-', 'display: flex-box', ['x-', 'ocp-apim-subscription-key'])).toBe(false);
+  });
+
   it('reads no opening where matches need not start with the keyword', () => {
     expect(guardFor(String.raw`\buser:\s+token|kubectl\b.{0,200}?--token`, 'user:')).toBeUndefined();
     expect(guardFor(String.raw`(?:prefix_|other_)acme_[a-z]{8}|acme`, 'acme_')).toBeUndefined();
-    expect(guardFor(String.raw`(acme|other)_[a-z]{8}`, 'acme')).toBeUndefined();
     expect(guardFor(String.raw`acme(?:_live)?_[a-z]{8}`, '_live')).toBeUndefined();
   });
 
@@ -149,7 +167,7 @@ describe('occurrence guards of the built-in rules', () => {
   it('keep a passing occurrence in every match of a positive example', () => {
     let checked = 0;
     for (const rule of files.flatMap((f) => f.rules)) {
-      if (rule.regex === undefined || !rule.keywords.some((k) => guardFor(rule.regex!, k))) continue;
+      if (rule.regex === undefined || !rule.keywords.some((k) => guardFor(rule.regex!, k, rule.keywords))) continue;
       const re = new RE2(rule.regex, 'g');
       for (const example of rule.examples?.positive ?? []) {
         const text = Buffer.from(example);
