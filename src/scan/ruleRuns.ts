@@ -1,8 +1,11 @@
 // Which rules run on a stretch of bytes, and where: one keyword pass finds every occurrence of
 // every keyword; each rule whose keywords occur then runs its regex on the lines around them
 // (windows.ts), or once over the whole stretch when that is as cheap or the regex needs it.
+// An occurrence counts for a rule only where the rule's match could hold it there
+// (occurrenceGuard.ts): `eaa` inside a base64 run selects no facebook rule.
 import { matchRule, type RawHit } from './matchRule.js';
 import type { KeywordHits } from './keywordPrefilter.js';
+import { guardFor, passes, type OccurrenceGuard } from './occurrenceGuard.js';
 import type { RuleSet } from './ruleSet.js';
 import { ContextWindows, mergeWindows, OccurrenceWindows } from './windows.js';
 
@@ -30,7 +33,11 @@ export class RuleRuns {
   private generation = 0;
   /** Per prefilter state ending keywords (endingIndex): the rules they select, built on first use. */
   private stateRules: Array<Int32Array | undefined> = [];
+  /** Per prefilter state ending keywords, aligned with stateRules: the check its occurrences must pass for each rule (see occurrenceGuard.ts). */
+  private stateGuards: Array<Array<OccurrenceGuard | undefined> | undefined> = [];
   private stateSeen = new Uint32Array(0);
+  /** Per rule, per keyword it lists: the guard (null: none), derived on first use. */
+  private readonly guards = new Map<number, OccurrenceGuard | null>();
 
   constructor(private readonly rules: RuleSet) {
     this.windows = rules.rules.map(() => []);
@@ -47,6 +54,7 @@ export class RuleRuns {
     if (hits.count > 0 && this.stateSeen.length === 0) {
       // The prefilter's automaton exists now (small fragments may be answered without it).
       this.stateRules = new Array<Int32Array | undefined>(keywords.endingStates);
+      this.stateGuards = new Array<Array<OccurrenceGuard | undefined> | undefined>(keywords.endingStates);
       this.stateSeen = new Uint32Array(keywords.endingStates);
     }
     const selected: number[] = [];
@@ -60,12 +68,16 @@ export class RuleRuns {
     for (let i = 0; i < hits.count; i++) {
       const state = hits.states[i];
       if (!occurrences && state === lastState) continue;
-      lastState = state;
       const selects = this.rulesAt(state);
+      const guards = this.stateGuards[keywords.endingIndex(state)];
+      // A state whose occurrences are checked may pass where the last one failed.
+      lastState = guards ? NONE : state;
       let w = NONE;
       let c = NONE;
       for (let k = 0; k < selects.length; k++) {
         const r = selects[k] >> 1;
+        const guard = guards?.[k];
+        if (guard && !passes(guard, bytes, hits.ends[i] + 1 - guard.keywordLength)) continue;
         if (mode[r] === 0) {
           selected.push(r);
           this.met[r] = Infinity;
@@ -166,13 +178,32 @@ export class RuleRuns {
     if (!rs) {
       const { keywords, keywordRules, rules } = this.rules;
       const spelled = new Map<number, boolean>();
+      const byRule = new Map<number, number[]>();
       for (const k of keywords.keywordsAt(state)) {
-        for (const r of keywordRules[k]) spelled.set(r, spelled.get(r) === true || spellsKeyword(rules[r].config.regex ?? '', keywords.keywords[k]));
+        for (const r of keywordRules[k]) {
+          spelled.set(r, spelled.get(r) === true || spellsKeyword(rules[r].config.regex ?? '', keywords.keywords[k]));
+          byRule.set(r, [...(byRule.get(r) ?? []), k]);
+        }
       }
-      rs = Int32Array.from([...spelled.keys()].sort((a, b) => a - b).map((r) => r * 2 + (spelled.get(r) ? 0 : 1)));
+      const order = [...spelled.keys()].sort((a, b) => a - b);
+      rs = Int32Array.from(order.map((r) => r * 2 + (spelled.get(r) ? 0 : 1)));
+      // Two keywords of one rule ending here (`pat` and ` pat`): no check, either may be the start.
+      const guards = order.map((r) => (byRule.get(r)!.length === 1 ? this.guardOf(r, byRule.get(r)![0]) : undefined));
       this.stateRules[e] = rs;
+      this.stateGuards[e] = guards.some((g) => g !== undefined) ? guards : undefined;
     }
     return rs;
+  }
+
+  private guardOf(rule: number, keyword: number): OccurrenceGuard | undefined {
+    const key = rule * this.rules.keywordRules.length + keyword;
+    let g = this.guards.get(key);
+    if (g === undefined) {
+      const { regex, keywords } = this.rules.rules[rule].config;
+      g = (regex === undefined ? undefined : guardFor(regex, this.rules.keywords.keywords[keyword], keywords)) ?? null;
+      this.guards.set(key, g);
+    }
+    return g ?? undefined;
   }
 }
 

@@ -29,9 +29,10 @@ describe('rule keywords are specific', () => {
     '#define MACRO(x) sacrifice(x)',
     'expect(result).toBe(passed); if (!bypass) compassHeading = passing;',
     'class StateMachine { virtualMachine = machine.start(); }',
+    "import postgres from 'postgres'; const redis = createRedisClient(); smtpTransport.send(mail);",
   ].join('\n');
 
-  it.each(['airtable-pat', 'infisical-service-token', 'http-url-credentials', 'azure-container-registry-password', 'password-assignment', 'netrc-password'])(
+  it.each(['airtable-pat', 'infisical-service-token', 'http-url-credentials', 'azure-container-registry-password', 'password-assignment', 'netrc-password', 'postgres-connection-url', 'redis-connection-url', 'smtp-connection-url'])(
     '%s does not run on ordinary code that merely contains its old keyword',
     (id) => {
       expect(selected(code).has(id)).toBe(false);
@@ -47,5 +48,8 @@ describe('rule keywords are specific', () => {
     expect(selected('docker login acmeprod.azurecr.io -p x').has('azure-container-registry-password')).toBe(true);
     expect(selected('$pass = "x"; db_pass: y; pass: "z"').has('password-assignment')).toBe(true);
     expect(selected('machine git.example.org\n  login deploy\n  password x\n', 'home/ci/.netrc').has('netrc-password')).toBe(true);
+    for (const url of ['redis://:pw@cache:6379', 'REDISS://u:pw@cache', 'redis+sentinel://u:pw@s1']) expect(selected(url).has('redis-connection-url'), url).toBe(true);
+    for (const url of ['postgres://u:pw@db/app', 'postgresql+asyncpg://u:pw@db/app', 'PGSQL://u:pw@db']) expect(selected(url).has('postgres-connection-url'), url).toBe(true);
+    for (const url of ['smtp://u:pw@mail', 'smtps+starttls://u:pw@mail']) expect(selected(url).has('smtp-connection-url'), url).toBe(true);
   });
 });
