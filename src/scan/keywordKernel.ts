@@ -1,25 +1,27 @@
 // The keyword automaton's pass in WebAssembly: the same transition table stepped over the
-// fragment's bytes by four streams in one loop (each over a quarter, starting longest-1 bytes
-// early), each stream writing the (end, state) of its hits to arrays in the module's memory;
-// the streams' hits, one after the other, are the whole pass's in order. It takes ~1.3 ns a
-// byte where the JavaScript loop takes ~2.5 (figures in keywordPrefilter.ts); JavaScript
-// gained nothing past two streams, the compiled wasm loop keeps four states in registers.
+// fragment's bytes by several streams in one loop (each over its part, starting longest-1
+// bytes early), each stream writing the (end, state) of its hits to arrays in the module's
+// memory; the streams' hits, one after the other, are the whole pass's in order. It takes
+// ~1.1 ns a byte where the JavaScript loop takes ~2.3 (figures in keywordPrefilter.ts):
+// JavaScript gained nothing past two streams; the wasm loop keeps five states in registers,
+// and a state is its row's byte offset, so a step is a class load, an OR and a table load.
 //
-// Memory layout (fixed offsets, so each access is an immediate): the class table at 0, the
-// streams' states and hit counts at CTRL, each stream's hit ends and states at OUT, the
-// transition table at DELTA, then the fragment (with a few bytes of padding either side).
+// Memory layout (fixed offsets, so each access is an immediate): the class table at 0 (each
+// column times 4), the streams' states and hit counts at CTRL, each stream's hit ends and
+// states at OUT, the transition table (32-bit) at DELTA, then the fragment (with a few bytes
+// of padding either side).
 
 import { HEADER, I32, bump, name, op, section, uleb, vec } from './wasmAssembly.js';
 
 /** Hits a stream keeps; one more means the fragment has more than the caller keeps (it falls back). */
 export const STREAM_CAP = (1 << 16) + 1;
-const CTRL = 256;
+const CTRL = 512;
 const OUT = 1024;
 const OUT_BYTES = 4 * STREAM_CAP;
 /** Stream counts a module is assembled for. */
-export const STREAM_COUNTS = [1, 2, 4] as const;
+export const STREAM_COUNTS = [1, 2, 3, 4, 5, 6] as const;
 export type StreamCount = (typeof STREAM_COUNTS)[number];
-const MAX_STREAMS = 4;
+const MAX_STREAMS = 6;
 const DELTA = OUT + 2 * MAX_STREAMS * OUT_BYTES;
 const PAGE = 65536;
 
@@ -70,20 +72,27 @@ export class KeywordKernel {
   static load(a: Automaton): KeywordKernel | undefined {
     const pad = a.cls.indexOf(0);
     if (pad < 0) return undefined;
+    // A column times 4 (a byte offset in a row) fits the byte-wide class table up to 64 columns.
+    const wide = a.shift > 6;
     let kernel: KeywordKernel;
     try {
       const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
       if (!wasm) return undefined;
-      kernel = new KeywordKernel(new wasm.Instance(new wasm.Module(moduleBytes())).exports);
-      kernel.reserve(DELTA + 2 * a.delta.length + a.longest + 64);
+      kernel = new KeywordKernel(new wasm.Instance(new wasm.Module(moduleBytes(wide))).exports);
+      kernel.reserve(DELTA + 6 * a.delta.length + a.longest + 64);
     } catch {
       return undefined;
     }
     kernel.a = a;
     kernel.pad = pad;
-    kernel.u8.set(a.cls, 0);
-    new Uint16Array(kernel.u8.buffer, DELTA, a.delta.length).set(a.delta);
-    kernel.data = DELTA + 2 * a.delta.length;
+    const classes = wide ? new Uint16Array(kernel.u8.buffer, 0, 256) : kernel.u8;
+    for (let b = 0; b < 256; b++) classes[b] = a.cls[b] << 2;
+    // States are kept as their row's byte offset in a table of 32-bit entries: a step is then
+    // one OR and one load. The 16-bit table goes in past it and is widened by the module.
+    const data = DELTA + 4 * a.delta.length;
+    new Uint16Array(kernel.u8.buffer, data, a.delta.length).set(a.delta);
+    (kernel.exports.widen as Step)(data, data + 2 * a.delta.length, DELTA, 0, a.shift + 2, 0);
+    kernel.data = data;
     // Padding before the fragment: the first stream starts there like the others.
     kernel.u8.fill(pad, kernel.data, kernel.data + a.longest);
     return kernel;
@@ -107,7 +116,10 @@ export class KeywordKernel {
   scan(bytes: Uint8Array, streams: StreamCount): number {
     const { shift, firstOut, longest } = this.a;
     const n = bytes.length;
-    const k = (this.streams = n >= streams * longest ? streams : 1);
+    // As many streams as asked for, each over at least as many bytes as it rolls over first.
+    let k: StreamCount = streams;
+    while (k > 1 && n < k * longest) k = (k - 1) as StreamCount;
+    this.streams = k;
     const stride = Math.ceil(n / k);
     const before = longest - 1;
     const base = this.data + before;
@@ -121,8 +133,8 @@ export class KeywordKernel {
     for (let i = base + n; i <= base + k * stride; i++) u8[i] = this.pad;
     // Each stream starts longest-1 bytes before its part, from the root, so it is in the state
     // the whole pass would be in when its part begins (no keyword is longer).
-    this.roll[k](base - before, base, base, firstOut, shift, stride);
-    if (this.step[k](base, base + stride, base, firstOut, shift, stride) !== 0) return -1;
+    this.roll[k](base - before, base, base, firstOut << (shift + 2), shift + 2, stride);
+    if (this.step[k](base, base + stride, base, firstOut << (shift + 2), shift + 2, stride) !== 0) return -1;
     let count = 0;
     for (let r = 0; r < k; r++) count += i32[(CTRL >> 2) + 2 * r + 1];
     return count;
@@ -158,8 +170,24 @@ const count = (k: number, r: number): number => PARAMS + k + r;
 const offset = (k: number, r: number): number => PARAMS + 2 * k + r;
 const over = (k: number): number => PARAMS + 3 * k;
 
-/** Steps `k` streams from byte P (stream r at P + r * STRIDE) to END, keeping hits if `keep`. */
-function stepBody(k: number, keep: boolean): number[] {
+/** The 16-bit table from P to END, each state shifted left by SHIFT, into 32-bit entries from BASE. */
+function widenBody(): number[] {
+  return [
+    0, // no locals
+    ...op.block, ...op.loop,
+    ...op.get(P), ...op.get(END), ...op.geU, ...op.brIf(1),
+    ...op.get(BASE), ...op.get(P), ...op.load16(), ...op.get(SHIFT), ...op.shl, ...op.store(),
+    ...bump(P, 2), ...bump(BASE, 4), ...op.br(0),
+    ...op.end, ...op.end,
+    ...op.const(0), ...op.end,
+  ];
+}
+
+/**
+ * Steps `k` streams from byte P (stream r at P + r * STRIDE) to END, keeping hits if `keep`.
+ * States are row offsets (SHIFT: log2 of a row's bytes); a state from FIRST_OUT on ends a keyword.
+ */
+function stepBody(k: number, keep: boolean, wide: boolean): number[] {
   const code: number[] = [];
   for (let r = 0; r < k; r++) {
     // Rolling starts every stream at the root with no hits; stepping goes on from there.
@@ -173,15 +201,16 @@ function stepBody(k: number, keep: boolean): number[] {
   code.push(...op.get(P), ...op.get(END), ...op.geU, ...op.brIf(0));
   code.push(...op.loop); // byte
   for (let r = 0; r < k; r++) {
-    // state = delta[(state << shift) | cls[byte]]
-    code.push(...op.get(state(r)), ...op.get(SHIFT), ...op.shl);
-    code.push(...op.get(P), ...(r > 0 ? [...op.get(offset(k, r)), ...op.add] : []), ...op.load8(), ...op.load8());
-    code.push(...op.or, ...op.const(1), ...op.shl, ...op.load16(DELTA), ...op.set(state(r)));
+    // state = delta[state | class[byte]]
+    code.push(...op.get(state(r)));
+    code.push(...op.get(P), ...(r > 0 ? [...op.get(offset(k, r)), ...op.add] : []), ...op.load8());
+    code.push(...(wide ? [...op.const(1), ...op.shl, ...op.load16()] : op.load8()));
+    code.push(...op.or, ...op.load(DELTA), ...op.set(state(r)));
     if (!keep) continue;
     code.push(...op.get(state(r)), ...op.get(FIRST_OUT), ...op.geU, ...op.if);
     code.push(...op.get(count(k, r)), ...op.const(2), ...op.shl);
     code.push(...op.get(P), ...(r > 0 ? [...op.get(offset(k, r)), ...op.add] : []), ...op.get(BASE), ...op.sub, ...op.store(endsAt(r)));
-    code.push(...op.get(count(k, r)), ...op.const(2), ...op.shl, ...op.get(state(r)), ...op.store(statesAt(r)));
+    code.push(...op.get(count(k, r)), ...op.const(2), ...op.shl, ...op.get(state(r)), ...op.get(SHIFT), ...op.shrU, ...op.store(statesAt(r)));
     code.push(...bump(count(k, r), 1));
     // A full array: stop (depths: if 0, loop 1, block 2).
     code.push(...op.get(count(k, r)), ...op.const(STREAM_CAP), ...op.eq, ...op.if, ...op.const(1), ...op.set(over(k)), ...op.br(3), ...op.end);
@@ -197,11 +226,11 @@ function stepBody(k: number, keep: boolean): number[] {
   return [...vec([[...uleb(3 * k + 1), I32]]), ...code];
 }
 
-function moduleBytes(): Uint8Array {
-  const fns: Array<[string, number[]]> = [];
+function moduleBytes(wide: boolean): Uint8Array {
+  const fns: Array<[string, number[]]> = [['widen', widenBody()]];
   for (const k of STREAM_COUNTS) {
-    fns.push([`roll${k}`, stepBody(k, false)]);
-    fns.push([`step${k}`, stepBody(k, true)]);
+    fns.push([`roll${k}`, stepBody(k, false, wide)]);
+    fns.push([`step${k}`, stepBody(k, true, wide)]);
   }
   const pages = Math.ceil(DELTA / PAGE) + 1;
   return new Uint8Array([

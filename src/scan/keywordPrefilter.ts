@@ -29,18 +29,18 @@ export const SET_BUDGET = 256 * 1024;
 /** Below this, one stream: the overlap and the second loop are not worth it. */
 const TWO_STREAMS_FROM = 4096;
 /**
- * Fragments from this size go to the WebAssembly pass (keywordKernel.ts). A call costs ~150
+ * Fragments from this size go to the WebAssembly pass (keywordKernel.ts). A call costs ~100
  * ns more than the JavaScript loop's (copying in, two calls, copying the hits out); per byte
- * it takes ~1.3 ns against ~3 ns, so it wins from ~200 bytes (measured per call on slices of
- * node_modules files: 128 bytes 520 against 630 ns, 256 bytes 980 against 715 ns).
+ * it takes ~1.1 ns against ~3 ns, so it wins from ~200 bytes (measured per call on slices of
+ * node_modules files: 160 bytes 673 against 687 ns, 256 bytes 1130 against 660 ns).
  */
 const KERNEL_FROM = 192;
 /**
  * Streams it steps at once. Per pass over 108 MB of node_modules text (warm CPU, the loop
- * alone): JavaScript two streams 260 ms; wasm one 290, two 175, four 144-153, six 153,
- * eight 190 ms (registers run out).
+ * alone; JavaScript's two streams: 240-260 ms): one stream 290 ms, two 175, four 119, five
+ * 112-120, six 110-114; over hist-real's 59 MB four 63-66, five 58-61, six 59-66 ms.
  */
-const KERNEL_STREAMS: StreamCount = 4;
+const KERNEL_STREAMS: StreamCount = 5;
 /** Occurrences kept with their positions; past this (crafted input) only which keywords occur. */
 export const MAX_POSITIONS = 1 << 16;
 

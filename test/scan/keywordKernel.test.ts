@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadBuiltinRules } from '../../src/config/loadRules.js';
-import { KeywordKernel, STREAM_COUNTS } from '../../src/scan/keywordKernel.js';
+import { KeywordKernel, STREAM_COUNTS, type StreamCount } from '../../src/scan/keywordKernel.js';
 import { KeywordPrefilter, MAX_POSITIONS } from '../../src/scan/keywordPrefilter.js';
 
 interface Snapshot {
@@ -17,7 +17,7 @@ interface Snapshot {
   found: number[];
 }
 
-function snapshot(p: KeywordPrefilter, bytes: Uint8Array, kernelFrom: number, streams: 1 | 2 | 4): Snapshot {
+function snapshot(p: KeywordPrefilter, bytes: Uint8Array, kernelFrom: number, streams: StreamCount): Snapshot {
   p.kernelFrom = kernelFrom;
   p.kernelStreams = streams;
   const h = p.scan(bytes);
@@ -75,12 +75,16 @@ function dependencyFiles(total: number): Buffer[] {
   return out;
 }
 
+/** A kernel loaded with the prefilter's automaton, as the prefilter loads its own. */
+function kernelFor(p: KeywordPrefilter): KeywordKernel | undefined {
+  p.scan(Buffer.from('build the automaton'));
+  const a = p as unknown as { cls: Uint8Array; delta: Uint16Array; shift: number; firstOut: number; longest: number };
+  return KeywordKernel.load({ cls: a.cls, delta: a.delta, shift: a.shift, firstOut: a.firstOut, longest: a.longest });
+}
+
 describe('KeywordKernel', () => {
   it('loads where WebAssembly is available (or every test below would only compare the JavaScript pass with itself)', () => {
-    const p = new KeywordPrefilter(KEYWORDS);
-    p.scan(Buffer.from('build the automaton'));
-    const a = p as unknown as { cls: Uint8Array; delta: Uint16Array; shift: number; firstOut: number; longest: number };
-    const kernel = KeywordKernel.load({ cls: a.cls, delta: a.delta, shift: a.shift, firstOut: a.firstOut, longest: a.longest });
+    const kernel = kernelFor(new KeywordPrefilter(KEYWORDS));
     expect(kernel).toBeDefined();
     expect(kernel!.scan(Buffer.from('a token, a password'), 1)).toBe(2);
   });
@@ -116,6 +120,18 @@ describe('KeywordKernel', () => {
     const rnd = random(11);
     const text = Buffer.concat(Array.from({ length: 400 }, () => Buffer.concat([randomText(rnd, null, rnd(40)), Buffer.from(['clé', 'CLÉ', 'ключ', 'Token'][rnd(4)])])));
     expect(expectSame(p, text).count).toBeGreaterThan(300);
+  });
+
+  it('gives the same hits with more than 64 distinct keyword bytes (a wider class table)', () => {
+    const wide = [...KEYWORDS, ...Array.from({ length: 40 }, (_, i) => `${String.fromCharCode(33 + i)}é${String.fromCharCode(0x430 + i)}`)];
+    const p = new KeywordPrefilter(wide);
+    expect(kernelFor(p)).toBeDefined();
+    expect((p as unknown as { shift: number }).shift).toBeGreaterThan(6);
+    const rnd = random(5);
+    for (let round = 0; round < 30; round++) {
+      const text = Buffer.concat(Array.from({ length: 200 }, () => Buffer.concat([randomText(rnd, null, rnd(30)), Buffer.from(wide[rnd(wide.length)])])));
+      expect(expectSame(p, text).count).toBeGreaterThan(150);
+    }
   });
 
   it('keeps the same places and unplaced states around the cap on kept positions', () => {
