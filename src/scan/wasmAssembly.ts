@@ -42,6 +42,11 @@ export const op = {
   splat8: [0xfd, 0x0f],
   eq8: [0xfd, 0x23],
   bitmask8: [0xfd, 0x64],
+  /** i32x4.extend_low_i16x8_u, extend_high_i16x8_u, shl */
+  extendLow16: [0xfd, 0xa9, 0x01],
+  extendHigh16: [0xfd, 0xaa, 0x01],
+  shl32x4: [0xfd, 0xab, 0x01],
+  v128StoreAt: (offset: number) => [0xfd, 0x0b, 4, ...uleb(offset)],
 };
 
 /** local += n */
