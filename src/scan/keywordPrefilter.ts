@@ -32,13 +32,15 @@ const TWO_STREAMS_FROM = 4096;
  * Fragments from this size go to the WebAssembly pass (keywordKernel.ts). A call costs ~100
  * ns more than the JavaScript loop's (copying in, two calls, copying the hits out); per byte
  * it takes ~1.1 ns against ~3 ns, so it wins from ~200 bytes (measured per call on slices of
- * node_modules files: 160 bytes 673 against 687 ns, 256 bytes 1130 against 660 ns).
+ * node_modules files: 160 bytes 673 against 687 ns, 256 bytes 960-1130 against 640-1080 ns).
  */
 const KERNEL_FROM = 192;
 /**
  * Streams it steps at once. Per pass over 108 MB of node_modules text (warm CPU, the loop
- * alone; JavaScript's two streams: 240-260 ms): one stream 290 ms, two 175, four 119, five
- * 112-120, six 110-114; over hist-real's 59 MB four 63-66, five 58-61, six 59-66 ms.
+ * alone; JavaScript's two streams: 240-275 ms): four streams 119 ms, five 112-120, six
+ * 110-114; over hist-real's 59 MB four 63-66, five 58-61, six 59-66 ms. (With a first
+ * kernel, states as row numbers in the 16-bit table: one stream 290, two 175, four 144-153,
+ * eight 190 ms: registers ran out.)
  */
 const KERNEL_STREAMS: StreamCount = 5;
 /** Occurrences kept with their positions; past this (crafted input) only which keywords occur. */
