@@ -10,8 +10,12 @@
 // four were slower again: too few registers). Those are quiet-machine figures for the loop
 // alone; inside the scanner on the shared machine both prefilters measured ~460 ms a pass.
 // The gain is the places: rule regexes run over half the bytes they did (133 against 269 MB).
+// Fragments past a few hundred bytes now go to the same table stepped in WebAssembly
+// (keywordKernel.ts), which gives the same hits; this loop stays for small fragments, for
+// crafted ones with more hits than are kept, and where WebAssembly is unavailable.
 
 import type RE2 from 're2';
+import { KeywordKernel, type StreamCount } from './keywordKernel.js';
 import { compileSet, foldedBytes, lowerPattern } from './keywordPatterns.js';
 
 /**
@@ -24,6 +28,21 @@ export const SET_BUDGET = 256 * 1024;
 
 /** Below this, one stream: the overlap and the second loop are not worth it. */
 const TWO_STREAMS_FROM = 4096;
+/**
+ * Fragments from this size go to the WebAssembly pass (keywordKernel.ts). A call costs ~100
+ * ns more than the JavaScript loop's (copying in, two calls, copying the hits out); per byte
+ * it takes ~1.1 ns against ~3 ns, so it wins from ~200 bytes (measured per call on slices of
+ * node_modules files: 160 bytes 673 against 687 ns, 256 bytes 960-1130 against 640-1080 ns).
+ */
+const KERNEL_FROM = 192;
+/**
+ * Streams it steps at once. Per pass over 108 MB of node_modules text (warm CPU, the loop
+ * alone; JavaScript's two streams: 240-275 ms): four streams 119 ms, five 112-120, six
+ * 110-114; over hist-real's 59 MB four 63-66, five 58-61, six 59-66 ms. (With a first
+ * kernel, states as row numbers in the 16-bit table: one stream 290, two 175, four 144-153,
+ * eight 190 ms: registers ran out.)
+ */
+const KERNEL_STREAMS: StreamCount = 5;
 /** Occurrences kept with their positions; past this (crafted input) only which keywords occur. */
 export const MAX_POSITIONS = 1 << 16;
 
@@ -64,6 +83,11 @@ export class KeywordPrefilter {
   private setBudget: number;
   private lowerSet?: InstanceType<typeof RE2.Set> | null;
   private unplacedSeen?: Uint8Array;
+  private kernel?: KeywordKernel | null;
+  /** Fragments of at least this many bytes go to the WebAssembly pass (when it loads); tests set it. */
+  kernelFrom = KERNEL_FROM;
+  /** How many streams it steps at once. */
+  kernelStreams: StreamCount = KERNEL_STREAMS;
 
   constructor(readonly keywords: readonly string[]) {
     this.lengths = Int32Array.from(keywords.map((k) => Buffer.byteLength(k)));
@@ -214,6 +238,7 @@ export class KeywordPrefilter {
       }
     }
     if (!this.built) this.build();
+    if (n >= this.kernelFrom && this.scanKernel(bytes, hits)) return hits;
     if (n < TWO_STREAMS_FROM || this.longest * 4 > n) {
       this.run(bytes, 0, n, 0, hits);
     } else {
@@ -229,6 +254,25 @@ export class KeywordPrefilter {
     }
     if (this.unplacedSeen) for (const s of hits.unplaced) this.unplacedSeen[s - this.firstOut] = 0;
     return hits;
+  }
+
+  /**
+   * The pass in WebAssembly; false (nothing kept) when it is unavailable or the fragment has
+   * more hits than are kept with positions (the JavaScript pass says which are unplaced).
+   */
+  private scanKernel(bytes: Uint8Array, hits: KeywordHits): boolean {
+    if (this.kernel === undefined) {
+      this.kernel = this.delta instanceof Uint16Array ? (KeywordKernel.load({ cls: this.cls, delta: this.delta, shift: this.shift, firstOut: this.firstOut, longest: this.longest }) ?? null) : null;
+    }
+    const count = this.kernel ? this.kernel.scan(bytes, this.kernelStreams) : -1;
+    if (count < 0 || count > MAX_POSITIONS) return false;
+    if (hits.ends.length < count) {
+      hits.ends = new Int32Array(Math.min(MAX_POSITIONS, Math.max(count, 2 * hits.ends.length)));
+      hits.states = new Int32Array(hits.ends.length);
+    }
+    this.kernel!.copyHits(hits.ends, hits.states);
+    hits.count = count;
+    return true;
   }
 
   /** The ids of the keywords that occur in bytes (tests, and callers that need no positions). */

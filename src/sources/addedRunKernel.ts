@@ -4,6 +4,8 @@
 // ~40 ns whatever its length, and most lines of a history are short: that was most of a
 // history scan's parsing time. The module is a few hundred bytes, assembled below.
 
+import { HEADER, I32, V128, bump, name, op, section, uleb, vec } from '../scan/wasmAssembly.js';
+
 /** Largest chunk the kernel takes; longer ones are parsed in JavaScript. */
 export const KERNEL_CAPACITY = 256 * 1024;
 /** Where in the kernel's memory the lines come out (the chunk goes at 0). */
@@ -56,9 +58,6 @@ function instantiate(): AddedRunKernel | null {
 
 // --- The module ---------------------------------------------------------------------------
 
-const I32 = 0x7f;
-const V128 = 0x7b;
-const VOID = 0x40;
 const PLUS = 43;
 const NL = 10;
 
@@ -76,37 +75,6 @@ const MASK = 9;
 const BYTE = 10;
 const VEC = 11;
 
-const op = {
-  block: [0x02, VOID],
-  loop: [0x03, VOID],
-  if: [0x04, VOID],
-  else: [0x05],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, depth],
-  brIf: (depth: number) => [0x0d, depth],
-  get: (local: number) => [0x20, local],
-  set: (local: number) => [0x21, local],
-  tee: (local: number) => [0x22, local],
-  const: (n: number) => [0x41, ...sleb(n)],
-  load8: [0x2d, 0, 0],
-  store8: [0x3a, 0, 0],
-  eqz: [0x45],
-  eq: [0x46],
-  ne: [0x47],
-  leU: [0x4d],
-  geU: [0x4f],
-  ctz: [0x68],
-  add: [0x6a],
-  v128Load: [0xfd, 0x00, 0, 0],
-  v128Store: [0xfd, 0x0b, 0, 0],
-  splat8: [0xfd, 0x0f],
-  eq8: [0xfd, 0x23],
-  bitmask8: [0xfd, 0x64],
-};
-
-/** local += n */
-const bump = (local: number, n: number | number[]): number[] => [...op.get(local), ...(typeof n === 'number' ? op.const(n) : n), ...op.add, ...op.set(local)];
-
 function takeBody(): number[] {
   // Branch depths are counted from the innermost block: the comments name each level.
   return [
@@ -115,7 +83,7 @@ function takeBody(): number[] {
     ...op.block, // done
     ...op.loop, // line
     ...op.get(POS), ...op.get(END), ...op.geU, ...op.brIf(1),
-    ...op.get(POS), ...op.load8, ...op.const(PLUS), ...op.ne, ...op.brIf(1),
+    ...op.get(POS), ...op.load8(), ...op.const(PLUS), ...op.ne, ...op.brIf(1),
     ...op.get(LINES), ...op.get(MAX_LINES), ...op.geU, ...op.brIf(1),
     ...op.get(POS), ...op.const(1), ...op.add, ...op.set(Q),
     ...op.get(O), ...op.set(LINE_OUT),
@@ -135,15 +103,15 @@ function takeBody(): number[] {
     ...op.br(3), // found
     ...op.else, // the chunk's last bytes, one at a time
     ...op.get(Q), ...op.get(END), ...op.geU, ...op.brIf(2), // notFound
-    ...op.get(Q), ...op.load8, ...op.tee(BYTE), ...op.const(NL), ...op.eq, ...op.brIf(3), // found
-    ...op.get(O), ...op.get(BYTE), ...op.store8,
+    ...op.get(Q), ...op.load8(), ...op.tee(BYTE), ...op.const(NL), ...op.eq, ...op.brIf(3), // found
+    ...op.get(O), ...op.get(BYTE), ...op.store8(),
     ...bump(Q, 1), ...bump(O, 1), ...op.br(1), // scan
     ...op.end, // if
     ...op.end, // scan
     ...op.end, // notFound: the line does not end in this chunk, so the run ends before it
     ...op.get(LINE_OUT), ...op.set(O), ...op.br(2), // done
     ...op.end, // found: Q is at the newline
-    ...op.get(O), ...op.const(NL), ...op.store8,
+    ...op.get(O), ...op.const(NL), ...op.store8(),
     ...bump(O, 1), ...bump(LINES, 1),
     ...op.get(Q), ...op.const(1), ...op.add, ...op.set(POS),
     ...op.br(0), // line
@@ -155,47 +123,13 @@ function takeBody(): number[] {
 }
 
 function moduleBytes(): Uint8Array {
-  const name = (s: string): number[] => [s.length, ...Buffer.from(s, 'latin1')];
   const body = [...vec([[7, I32], [1, V128]]), ...takeBody()];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...HEADER,
     ...section(1, vec([[0x60, ...vec([I32, I32, I32, I32].map((t) => [t])), ...vec([I32, I32, I32].map((t) => [t]))]])),
     ...section(3, vec([[0]])),
     ...section(5, vec([[0x00, ...uleb(PAGES)]])),
     ...section(7, vec([[...name('take'), 0x00, 0], [...name('mem'), 0x02, 0]])),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ]);
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
-/** A vector: its length, then its items' bytes. */
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
 }
