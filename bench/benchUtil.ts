@@ -47,3 +47,11 @@ export function table(rows: (string | number)[][]): void {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const r of rows) console.log(r.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  '));
 }
+
+/**
+ * Directories under node_modules that tools rewrite as they run (vitest's results cache in
+ * `.vite`): left out of the real-code corpora, so one bench run sees the same files as the next.
+ */
+export function isToolCache(name: string): boolean {
+  return name === '.vite' || name === '.cache';
+}

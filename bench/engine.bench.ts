@@ -10,6 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBuiltinRuleFiles, loadBuiltinRules } from '../src/config/loadRules.js';
+import { isToolCache } from './benchUtil.js';
 import { buildRuleSet, isBinary, ParallelScanner, Scanner, type RuleFileConfig, type RuleSet } from '../src/scan/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -32,6 +33,7 @@ function buildCorpus(): Corpus {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(d, e.name);
       if (e.isDirectory()) {
+        if (isToolCache(e.name)) continue;
         if (!walk(p)) return false;
       } else if (e.isFile()) {
         const size = statSync(p).size;

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatToken } from '../src/keyformat/keyFormat.js';
 import { isBinary } from '../src/scan/index.js';
-import { measure, median, table, type Measured } from './benchUtil.js';
+import { isToolCache, measure, median, table, type Measured } from './benchUtil.js';
 
 const COMMITS = 2500;
 const FILES_PER_COMMIT = 3;
@@ -75,8 +75,9 @@ export function realCodeStream(): { stream: string; files: number; bytes: number
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : 1))) {
       const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) {
+      if (e.isDirectory()) {
+        if (!isToolCache(e.name)) walk(p);
+      } else if (e.isFile()) {
         const size = statSync(p).size;
         if (size >= REAL_FILE_MIN && size <= REAL_FILE_MAX) candidates.push({ path: p, size });
       }
