@@ -76,14 +76,18 @@ export class RuleRuns {
       let c = NONE;
       for (let k = 0; k < selects.length; k++) {
         const r = selects[k] >> 1;
+        // Already run over the whole fragment: no check or window can add to that.
+        if (mode[r] === 2) continue;
         const guard = guards?.[k];
         if (guard && !passes(guard, bytes, hits.ends[i] + 1 - guard.keywordLength)) continue;
         if (mode[r] === 0) {
           selected.push(r);
           this.met[r] = Infinity;
         }
-        if (!occurrences || !rules[r].windowable) mode[r] = 2;
-        if (mode[r] === 2) continue;
+        if (!occurrences || !rules[r].windowable) {
+          mode[r] = 2;
+          continue;
+        }
         mode[r] = 1;
         const start = hits.ends[i] + 1 - keywords.lengthAt(state);
         // Context windows are numbered after the occurrence windows' (see mergeWindows).
