@@ -29,11 +29,11 @@ COPY app.yml ./
 # `npm run build` is tsc, the CLI bundle (scripts/bundleHook.mjs, esbuild, a dev dependency:
 # bin/keywarden.js runs dist/cli/main.bundle.cjs when it is there, else it loads the compiled
 # modules one by one) and the parsed built-in rules (dist/rules-cache.json, which the runtime
-# user could not write into the image). Then, with production dependencies only, one scan: it
+# user could not write into the image) with their keyword automaton (dist/keyword-automaton.bin). Then, with production dependencies only, one scan: it
 # proves the bundled CLI runs without dev dependencies.
 RUN npm run build && npm prune --omit=dev \
     && echo 'nothing to find here' | node bin/keywarden.js scan - \
-    && test -s dist/cli/main.bundle.cjs && test -s dist/rules-cache.json
+    && test -s dist/cli/main.bundle.cjs && test -s dist/rules-cache.json && test -s dist/keyword-automaton.bin
 
 # --- runtime: production dependencies and compiled code only, as a non-root user ---------
 FROM node:20-bookworm-slim AS runtime

@@ -4,8 +4,13 @@
 import type { RuleFileConfig } from '../scan/ruleConfig.js';
 import { buildRuleSet, type RuleSet } from '../scan/ruleSet.js';
 import type { KeywardenConfig } from './loadConfig.js';
+import { builtinAutomaton } from './automatonCache.js';
 
-export function effectiveRules(builtin: RuleFileConfig[], config: KeywardenConfig): RuleSet {
+/**
+ * `automaton`: the built-in rules' serialized keyword automaton, adopted if the config left
+ * their keywords as they are (see automatonCache.ts).
+ */
+export function effectiveRules(builtin: RuleFileConfig[], config: KeywardenConfig, automaton: () => Uint8Array | undefined = () => builtinAutomaton()): RuleSet {
   const user = config.rules;
   const own = new Set(user?.rules.map((r) => r.id) ?? []);
   const base: RuleFileConfig[] = !config.useDefault
@@ -13,5 +18,5 @@ export function effectiveRules(builtin: RuleFileConfig[], config: KeywardenConfi
     : own.size === 0
       ? builtin
       : builtin.map((f) => ({ ...f, rules: f.rules.filter((r) => !own.has(r.id)) }));
-  return buildRuleSet(user ? [...base, user] : base, { disabledRules: config.disabledRules });
+  return buildRuleSet(user ? [...base, user] : base, { disabledRules: config.disabledRules, automaton });
 }

@@ -6,6 +6,7 @@ import { parseRuleFile, type ParseRuleFileOptions, type RuleFileConfig } from '.
 import { buildRuleSet, type BuildRuleSetOptions, type RuleSet } from '../scan/ruleSet.js';
 import { builtinRuleSources, cachedBuiltinRuleFiles, RULES_CACHE_DIR } from './builtinRuleFiles.js';
 import { withoutExamples, writeRulesCache } from './rulesCache.js';
+import { builtinAutomaton } from './automatonCache.js';
 
 export { BUILTIN_RULES_DIR, builtinRulePaths, PACKAGE_ROOT } from './builtinRuleFiles.js';
 
@@ -39,8 +40,9 @@ export function loadBuiltinRuleFiles(): RuleFileConfig[] {
   return builtinFiles;
 }
 
+/** The built-in rules; their keyword automaton is adopted from dist/ when built there (see automatonCache.ts). */
 export function loadBuiltinRules(opts: BuildRuleSetOptions = {}): RuleSet {
-  return buildRuleSet(loadBuiltinRuleFiles(), opts);
+  return buildRuleSet(loadBuiltinRuleFiles(), { automaton: () => builtinAutomaton(), ...opts });
 }
 
 /** User rule files (e.g. a .gitleaks.toml): regexes are compiled now, so mistakes surface at load. */

@@ -11,7 +11,7 @@
 // states at OUT, the transition table (32-bit) at DELTA, then the fragment (with a few bytes
 // of padding either side).
 
-import { HEADER, I32, bump, name, op, section, uleb, vec } from './wasmAssembly.js';
+import { HEADER, I32, bump, cat, emit, name, op, section, uleb, vec } from './wasmAssembly.js';
 
 /** Hits a stream keeps; one more means the fragment has more than the caller keeps (it falls back). */
 export const STREAM_CAP = (1 << 16) + 1;
@@ -178,16 +178,16 @@ const over = (k: number): number => PARAMS + 3 * k;
  * JavaScript pass runs.)
  */
 function widenBody(): number[] {
-  const half = (extend: number[], at: number): number[] => [...op.get(BASE), ...op.get(P), ...op.v128Load, ...extend, ...op.get(SHIFT), ...op.shl32x4, ...op.v128StoreAt(at)];
-  return [
+  const half = (extend: number[], at: number): number[] => cat(op.get(BASE), op.get(P), op.v128Load, extend, op.get(SHIFT), op.shl32x4, op.v128StoreAt(at));
+  return cat(
     0, // no locals
-    ...op.block, ...op.loop,
-    ...op.get(P), ...op.get(END), ...op.geU, ...op.brIf(1),
-    ...half(op.extendLow16, 0), ...half(op.extendHigh16, 16),
-    ...bump(P, 16), ...bump(BASE, 32), ...op.br(0),
-    ...op.end, ...op.end,
-    ...op.const(0), ...op.end,
-  ];
+    op.block, op.loop,
+    op.get(P), op.get(END), op.geU, op.brIf(1),
+    half(op.extendLow16, 0), half(op.extendHigh16, 16),
+    bump(P, 16), bump(BASE, 32), op.br(0),
+    op.end, op.end,
+    op.const(0), op.end,
+  );
 }
 
 /**
@@ -199,38 +199,38 @@ function stepBody(k: number, keep: boolean, wide: boolean): number[] {
   for (let r = 0; r < k; r++) {
     // Rolling starts every stream at the root with no hits; stepping goes on from there.
     if (keep) {
-      code.push(...op.const(0), ...op.load(CTRL + 8 * r), ...op.set(state(r)));
-      code.push(...op.const(0), ...op.load(CTRL + 8 * r + 4), ...op.set(count(k, r)));
+      emit(code, op.const(0), op.load(CTRL + 8 * r), op.set(state(r)));
+      emit(code, op.const(0), op.load(CTRL + 8 * r + 4), op.set(count(k, r)));
     }
-    code.push(...op.get(STRIDE), ...op.const(r), ...[0x6c] /* i32.mul */, ...op.set(offset(k, r)));
+    emit(code, op.get(STRIDE), op.const(r), [0x6c] /* i32.mul */, op.set(offset(k, r)));
   }
-  code.push(...op.block); // out
-  code.push(...op.get(P), ...op.get(END), ...op.geU, ...op.brIf(0));
-  code.push(...op.loop); // byte
+  emit(code, op.block); // out
+  emit(code, op.get(P), op.get(END), op.geU, op.brIf(0));
+  emit(code, op.loop); // byte
   for (let r = 0; r < k; r++) {
     // state = delta[state | class[byte]]
-    code.push(...op.get(state(r)));
-    code.push(...op.get(P), ...(r > 0 ? [...op.get(offset(k, r)), ...op.add] : []), ...op.load8());
-    code.push(...(wide ? [...op.const(1), ...op.shl, ...op.load16()] : op.load8()));
-    code.push(...op.or, ...op.load(DELTA), ...op.set(state(r)));
+    emit(code, op.get(state(r)));
+    emit(code, op.get(P), (r > 0 ? cat(op.get(offset(k, r)), op.add) : []), op.load8());
+    emit(code, (wide ? cat(op.const(1), op.shl, op.load16()) : op.load8()));
+    emit(code, op.or, op.load(DELTA), op.set(state(r)));
     if (!keep) continue;
-    code.push(...op.get(state(r)), ...op.get(FIRST_OUT), ...op.geU, ...op.if);
-    code.push(...op.get(count(k, r)), ...op.const(2), ...op.shl);
-    code.push(...op.get(P), ...(r > 0 ? [...op.get(offset(k, r)), ...op.add] : []), ...op.get(BASE), ...op.sub, ...op.store(endsAt(r)));
-    code.push(...op.get(count(k, r)), ...op.const(2), ...op.shl, ...op.get(state(r)), ...op.get(SHIFT), ...op.shrU, ...op.store(statesAt(r)));
-    code.push(...bump(count(k, r), 1));
+    emit(code, op.get(state(r)), op.get(FIRST_OUT), op.geU, op.if);
+    emit(code, op.get(count(k, r)), op.const(2), op.shl);
+    emit(code, op.get(P), (r > 0 ? cat(op.get(offset(k, r)), op.add) : []), op.get(BASE), op.sub, op.store(endsAt(r)));
+    emit(code, op.get(count(k, r)), op.const(2), op.shl, op.get(state(r)), op.get(SHIFT), op.shrU, op.store(statesAt(r)));
+    emit(code, bump(count(k, r), 1));
     // A full array: stop (depths: if 0, loop 1, block 2).
-    code.push(...op.get(count(k, r)), ...op.const(STREAM_CAP), ...op.eq, ...op.if, ...op.const(1), ...op.set(over(k)), ...op.br(3), ...op.end);
-    code.push(...op.end);
+    emit(code, op.get(count(k, r)), op.const(STREAM_CAP), op.eq, op.if, op.const(1), op.set(over(k)), op.br(3), op.end);
+    emit(code, op.end);
   }
-  code.push(...bump(P, 1), ...op.get(P), ...op.get(END), ...op.ltU, ...op.brIf(0));
-  code.push(...op.end, ...op.end);
+  emit(code, bump(P, 1), op.get(P), op.get(END), op.ltU, op.brIf(0));
+  emit(code, op.end, op.end);
   for (let r = 0; r < k; r++) {
-    code.push(...op.const(0), ...op.get(state(r)), ...op.store(CTRL + 8 * r));
-    code.push(...op.const(0), ...op.get(count(k, r)), ...op.store(CTRL + 8 * r + 4));
+    emit(code, op.const(0), op.get(state(r)), op.store(CTRL + 8 * r));
+    emit(code, op.const(0), op.get(count(k, r)), op.store(CTRL + 8 * r + 4));
   }
-  code.push(...op.get(over(k)), ...op.end);
-  return [...vec([[...uleb(3 * k + 1), I32]]), ...code];
+  emit(code, op.get(over(k)), op.end);
+  return cat(vec([cat(uleb(3 * k + 1), I32)]), code);
 }
 
 function moduleBytes(wide: boolean): Uint8Array {
@@ -240,12 +240,12 @@ function moduleBytes(wide: boolean): Uint8Array {
     fns.push([`step${k}`, stepBody(k, true, wide)]);
   }
   const pages = Math.ceil(DELTA / PAGE) + 1;
-  return new Uint8Array([
-    ...HEADER,
-    ...section(1, vec([[0x60, ...vec(Array.from({ length: PARAMS }, () => [I32])), ...vec([[I32]])]])),
-    ...section(3, vec(fns.map(() => [0]))),
-    ...section(5, vec([[0x00, ...uleb(pages)]])),
-    ...section(7, vec([...fns.map(([fn], i) => [...name(fn), 0x00, ...uleb(i)]), [...name('mem'), 0x02, 0]])),
-    ...section(10, vec(fns.map(([, body]) => [...uleb(body.length), ...body]))),
-  ]);
+  return new Uint8Array(cat(
+    HEADER,
+    section(1, vec([cat(0x60, vec(Array.from({ length: PARAMS }, () => [I32])), vec([[I32]]))])),
+    section(3, vec(fns.map(() => [0]))),
+    section(5, vec([cat(0x00, uleb(pages))])),
+    section(7, vec(fns.map(([fn], i) => cat(name(fn), 0x00, uleb(i))).concat([cat(name('mem'), 0x02, 0)]))),
+    section(10, vec(fns.map(([, body]) => cat(uleb(body.length), body)))),
+  ));
 }

@@ -17,12 +17,15 @@
 import type RE2 from 're2';
 import { KeywordKernel, type StreamCount } from './keywordKernel.js';
 import { compileSet, foldedBytes, lowerPattern } from './keywordPatterns.js';
+import { AUTOMATON_VERSION, keywordsFingerprint, readAutomaton, writeAutomaton } from './automatonBlob.js';
 
 /**
  * Bytes of position-free scans (small fragments) answered by an RE2.Set of the lower-cased
  * keywords before the automaton is built. Building it takes ~90 ms of CPU in a cold process
  * (~15 ms warm); the Set compiles in 3-4 ms, and a pre-commit run, whose staged diff is a few
  * KB, never needs more. Past this, lower-casing every byte would cost more than the build.
+ * (The CLI adopts the built-in rules' automaton from dist/ rather than building it, see
+ * `prebuilt`: ~3 ms with reading its 1.8 MB, which a scan the Set answers still never pays.)
  */
 export const SET_BUDGET = 256 * 1024;
 
@@ -80,6 +83,12 @@ export class KeywordPrefilter {
   private readonly first: KeywordHits = { count: 0, ends: new Int32Array(1024), states: new Int32Array(1024), unplaced: [], found: [] };
   private readonly second: KeywordHits = { count: 0, ends: new Int32Array(1024), states: new Int32Array(1024), unplaced: [], found: [] };
   private built = false;
+  /**
+   * A serialized automaton (see serialize) to install in place of building one, asked for on
+   * the first scan that needs the automaton, so runs that never do (the pre-commit hook's
+   * small scans) never read it. One built for other keywords is refused, and build() runs.
+   */
+  prebuilt?: () => Uint8Array | undefined;
   private setBudget: number;
   private lowerSet?: InstanceType<typeof RE2.Set> | null;
   private unplacedSeen?: Uint8Array;
@@ -95,8 +104,11 @@ export class KeywordPrefilter {
     this.setBudget = keywords.every((k) => /^[\x00-\x7f]*$/.test(k)) ? SET_BUDGET : 0;
   }
 
-  /** The automaton, built on the first scan that needs it. */
+  /** The automaton, built (or adopted from `prebuilt`) on the first scan that needs it. */
   private build(): void {
+    const blob = this.prebuilt?.();
+    this.prebuilt = undefined;
+    if (blob && this.adopt(blob)) return;
     this.built = true;
     const folded = this.keywords.map(foldedBytes);
     let columns = 1;
@@ -198,6 +210,56 @@ export class KeywordPrefilter {
     }
     this.outStart[outCount] = outIds.length;
     this.outIds = Int32Array.from(outIds);
+  }
+
+  /**
+   * The automaton as one blob, tagged with its format version and the keywords it was built
+   * for: adopt() on another instance installs it without building. Builds it if need be.
+   */
+  serialize(): Uint8Array {
+    if (!this.built) this.build();
+    return writeAutomaton({
+      fingerprint: keywordsFingerprint(this.keywords),
+      keywords: this.keywords.length,
+      cls: this.cls,
+      shift: this.shift,
+      firstOut: this.firstOut,
+      delta: this.delta,
+      outStart: this.outStart,
+      outIds: this.outIds,
+      outLength: this.outLength,
+    });
+  }
+
+  /**
+   * Installs a serialized automaton if it was built by this format version for exactly these
+   * keywords and is whole; false (nothing changed) otherwise. The tables may stay views into
+   * the blob: the caller must not modify it afterwards.
+   */
+  adopt(blob: Uint8Array): boolean {
+    if (this.built) return false;
+    const a = readAutomaton(blob, AUTOMATON_VERSION, keywordsFingerprint(this.keywords), this.keywords.length, this.longest);
+    if (!a) return false;
+    this.cls.set(a.cls);
+    this.shift = a.shift;
+    this.firstOut = a.firstOut;
+    this.delta = a.delta;
+    this.outStart = a.outStart;
+    this.outIds = a.outIds;
+    this.outLength = a.outLength;
+    this.built = true;
+    return true;
+  }
+
+  /**
+   * What another thread building the same keywords can adopt: this automaton if built, else
+   * the prebuilt blob (not checked here: the adopter checks it), else undefined.
+   */
+  shareable(): Uint8Array | undefined {
+    if (this.built) return this.serialize();
+    const blob = this.prebuilt?.();
+    if (blob) this.prebuilt = () => blob;
+    return blob;
   }
 
   /** The ids of the keywords that end where `state` was reached. */

@@ -14,6 +14,8 @@ export interface WorkerInit {
   files: RuleFileConfig[];
   disabledRules: string[];
   options: WorkerOptions;
+  /** The keyword automaton serialized (KeywordPrefilter.serialize), for the worker to adopt rather than build. */
+  automaton?: Uint8Array;
 }
 
 export interface WorkerRequest {

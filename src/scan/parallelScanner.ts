@@ -88,6 +88,9 @@ export class ParallelScanner {
         ignoreGlobs: options.ignoreGlobs,
         skipPaths: options.skipPaths,
       },
+      // Same files and disabled rules, same keywords: each worker adopts the automaton rather
+      // than building its own (refused and built, should the keywords differ after all).
+      automaton: 'keywords' in rules ? rules.keywords.shareable() : undefined,
     };
     const file = workerFile();
     this.slots = Array.from({ length: threads }, () => this.startWorker(file, init));

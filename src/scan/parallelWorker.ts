@@ -8,7 +8,8 @@ import { revealSecret } from './secret.js';
 import type { WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './parallelProtocol.js';
 
 const init = workerData as WorkerInit;
-const scanner = new Scanner(buildRuleSet(init.files, { disabledRules: init.disabledRules }), init.options);
+const automaton = init.automaton;
+const scanner = new Scanner(buildRuleSet(init.files, { disabledRules: init.disabledRules, automaton: () => automaton }), init.options);
 
 parentPort!.on('message', (req: WorkerRequest) => {
   const reply: WorkerReply = { batch: req.batch, results: [] };

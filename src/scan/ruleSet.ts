@@ -225,6 +225,11 @@ function ownedPrefixesOf(rules: CompiledRule[]): string[] {
 
 export interface BuildRuleSetOptions {
   disabledRules?: string[];
+  /**
+   * A serialized keyword automaton (KeywordPrefilter.serialize) to adopt instead of building
+   * one, asked for only when the automaton is first needed; refused if built for other keywords.
+   */
+  automaton?: () => Uint8Array | undefined;
 }
 
 /** Merges rule files; a later file's rule with the same id is a duplicate error. */
@@ -265,10 +270,12 @@ export function buildRuleSet(files: RuleFileConfig[], opts: BuildRuleSetOptions 
     }
   }
   const globalLists: AllowlistConfig[] = files.flatMap((f) => f.allowlists);
+  const keywords = new KeywordPrefilter([...keywordIds.keys()]);
+  keywords.prebuilt = opts.automaton;
   return {
     rules,
     allowlists: globalLists.map((a) => new CompiledAllowlist(a)),
-    keywords: new KeywordPrefilter([...keywordIds.keys()]),
+    keywords,
     keywordRules,
     ruleKeywords,
     alwaysRun,

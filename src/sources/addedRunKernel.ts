@@ -4,7 +4,7 @@
 // ~40 ns whatever its length, and most lines of a history are short: that was most of a
 // history scan's parsing time. The module is a few hundred bytes, assembled below.
 
-import { HEADER, I32, V128, bump, name, op, section, uleb, vec } from '../scan/wasmAssembly.js';
+import { HEADER, I32, V128, bump, cat, name, op, section, uleb, vec } from '../scan/wasmAssembly.js';
 
 /** Largest chunk the kernel takes; longer ones are parsed in JavaScript. */
 export const KERNEL_CAPACITY = 256 * 1024;
@@ -77,59 +77,59 @@ const VEC = 11;
 
 function takeBody(): number[] {
   // Branch depths are counted from the innermost block: the comments name each level.
-  return [
-    ...op.get(START), ...op.set(POS),
-    ...op.get(OUT_AT), ...op.set(O),
-    ...op.block, // done
-    ...op.loop, // line
-    ...op.get(POS), ...op.get(END), ...op.geU, ...op.brIf(1),
-    ...op.get(POS), ...op.load8(), ...op.const(PLUS), ...op.ne, ...op.brIf(1),
-    ...op.get(LINES), ...op.get(MAX_LINES), ...op.geU, ...op.brIf(1),
-    ...op.get(POS), ...op.const(1), ...op.add, ...op.set(Q),
-    ...op.get(O), ...op.set(LINE_OUT),
-    ...op.block, // found
-    ...op.block, // notFound
-    ...op.loop, // scan
-    ...op.get(Q), ...op.const(16), ...op.add, ...op.get(END), ...op.leU,
-    ...op.if, // 16 bytes left: store them all, then see whether the newline was among them
-    ...op.get(O), ...op.get(Q), ...op.v128Load, ...op.tee(VEC), ...op.v128Store,
-    ...op.get(VEC), ...op.const(NL), ...op.splat8, ...op.eq8, ...op.bitmask8, ...op.tee(MASK),
-    ...op.eqz,
-    ...op.if,
-    ...bump(Q, 16), ...bump(O, 16), ...op.br(2), // scan
-    ...op.end,
-    ...op.get(MASK), ...op.ctz, ...op.set(MASK),
-    ...bump(Q, op.get(MASK)), ...bump(O, op.get(MASK)),
-    ...op.br(3), // found
-    ...op.else, // the chunk's last bytes, one at a time
-    ...op.get(Q), ...op.get(END), ...op.geU, ...op.brIf(2), // notFound
-    ...op.get(Q), ...op.load8(), ...op.tee(BYTE), ...op.const(NL), ...op.eq, ...op.brIf(3), // found
-    ...op.get(O), ...op.get(BYTE), ...op.store8(),
-    ...bump(Q, 1), ...bump(O, 1), ...op.br(1), // scan
-    ...op.end, // if
-    ...op.end, // scan
-    ...op.end, // notFound: the line does not end in this chunk, so the run ends before it
-    ...op.get(LINE_OUT), ...op.set(O), ...op.br(2), // done
-    ...op.end, // found: Q is at the newline
-    ...op.get(O), ...op.const(NL), ...op.store8(),
-    ...bump(O, 1), ...bump(LINES, 1),
-    ...op.get(Q), ...op.const(1), ...op.add, ...op.set(POS),
-    ...op.br(0), // line
-    ...op.end, // line
-    ...op.end, // done
-    ...op.get(LINES), ...op.get(POS), ...op.get(O),
-    ...op.end,
-  ];
+  return cat(
+    op.get(START), op.set(POS),
+    op.get(OUT_AT), op.set(O),
+    op.block, // done
+    op.loop, // line
+    op.get(POS), op.get(END), op.geU, op.brIf(1),
+    op.get(POS), op.load8(), op.const(PLUS), op.ne, op.brIf(1),
+    op.get(LINES), op.get(MAX_LINES), op.geU, op.brIf(1),
+    op.get(POS), op.const(1), op.add, op.set(Q),
+    op.get(O), op.set(LINE_OUT),
+    op.block, // found
+    op.block, // notFound
+    op.loop, // scan
+    op.get(Q), op.const(16), op.add, op.get(END), op.leU,
+    op.if, // 16 bytes left: store them all, then see whether the newline was among them
+    op.get(O), op.get(Q), op.v128Load, op.tee(VEC), op.v128Store,
+    op.get(VEC), op.const(NL), op.splat8, op.eq8, op.bitmask8, op.tee(MASK),
+    op.eqz,
+    op.if,
+    bump(Q, 16), bump(O, 16), op.br(2), // scan
+    op.end,
+    op.get(MASK), op.ctz, op.set(MASK),
+    bump(Q, op.get(MASK)), bump(O, op.get(MASK)),
+    op.br(3), // found
+    op.else, // the chunk's last bytes, one at a time
+    op.get(Q), op.get(END), op.geU, op.brIf(2), // notFound
+    op.get(Q), op.load8(), op.tee(BYTE), op.const(NL), op.eq, op.brIf(3), // found
+    op.get(O), op.get(BYTE), op.store8(),
+    bump(Q, 1), bump(O, 1), op.br(1), // scan
+    op.end, // if
+    op.end, // scan
+    op.end, // notFound: the line does not end in this chunk, so the run ends before it
+    op.get(LINE_OUT), op.set(O), op.br(2), // done
+    op.end, // found: Q is at the newline
+    op.get(O), op.const(NL), op.store8(),
+    bump(O, 1), bump(LINES, 1),
+    op.get(Q), op.const(1), op.add, op.set(POS),
+    op.br(0), // line
+    op.end, // line
+    op.end, // done
+    op.get(LINES), op.get(POS), op.get(O),
+    op.end,
+  );
 }
 
 function moduleBytes(): Uint8Array {
-  const body = [...vec([[7, I32], [1, V128]]), ...takeBody()];
-  return new Uint8Array([
-    ...HEADER,
-    ...section(1, vec([[0x60, ...vec([I32, I32, I32, I32].map((t) => [t])), ...vec([I32, I32, I32].map((t) => [t]))]])),
-    ...section(3, vec([[0]])),
-    ...section(5, vec([[0x00, ...uleb(PAGES)]])),
-    ...section(7, vec([[...name('take'), 0x00, 0], [...name('mem'), 0x02, 0]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
+  const body = cat(vec([[7, I32], [1, V128]]), takeBody());
+  return new Uint8Array(cat(
+    HEADER,
+    section(1, vec([cat(0x60, vec([I32, I32, I32, I32].map((t) => [t])), vec([I32, I32, I32].map((t) => [t])))])),
+    section(3, vec([[0]])),
+    section(5, vec([cat(0x00, uleb(PAGES))])),
+    section(7, vec([cat(name('take'), 0x00, 0), cat(name('mem'), 0x02, 0)])),
+    section(10, vec([cat(uleb(body.length), body)])),
+  ));
 }

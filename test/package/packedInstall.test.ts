@@ -56,9 +56,9 @@ describe('the packed package, installed elsewhere', () => {
     rmSync(tmp, { recursive: true, force: true });
   }, INSTALL_TIMEOUT);
 
-  it('ships compiled dist/, the CLI bundle, the rules and the rule cache, and no local caches', () => {
+  it('ships compiled dist/, the CLI bundle, the rules, the rule cache and the keyword automaton, and no local caches', () => {
     const listed = run('tar', ['-tzf', tarball], tmp, env).stdout.split('\n');
-    for (const file of ['package/bin/keywarden.js', 'package/dist/cli/main.js', 'package/dist/cli/main.bundle.cjs', 'package/dist/rules-cache.json', 'package/dist/scan/parallelWorker.js']) {
+    for (const file of ['package/bin/keywarden.js', 'package/dist/cli/main.js', 'package/dist/cli/main.bundle.cjs', 'package/dist/rules-cache.json', 'package/dist/keyword-automaton.bin', 'package/dist/scan/parallelWorker.js']) {
       expect(listed, file).toContain(file);
     }
     const rules = readdirSync(join(ROOT, 'rules')).filter((f) => f.endsWith('.toml'));
