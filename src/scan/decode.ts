@@ -36,6 +36,8 @@ for (let b = 0; b < 256; b++) {
 const MIN_BASE64 = 24; // at least 8: base64Runs reads its window in blocks of eight
 const MIN_HEX = 32;
 const MIN_PERCENT_ESCAPES = 3;
+/** How far into a base64 run a separator may end what was glued before the encoded text. */
+const SEPARATOR_REACH = 64;
 
 /** Mostly printable ASCII text (what an encoded config line or token decodes to). */
 function looksLikeText(b: Buffer): boolean {
@@ -170,14 +172,22 @@ export function findEncoded(bytes: Buffer, limits: DecodeLimits): EncodedSegment
   const out: EncodedSegment[] = [];
   let budget = limits.maxDecodedBytes;
   const full = (): boolean => out.length >= limits.maxSegments || budget <= 0;
-  const emit = (start: number, end: number, codec: Codec, decoded: Buffer): void => {
-    if (!looksLikeText(decoded)) return;
+  const emit = (start: number, end: number, codec: Codec, decoded: Buffer): boolean => {
+    if (!looksLikeText(decoded)) return false;
     out.push({ start, end, codec, decoded });
     budget -= decoded.length;
+    return true;
   };
 
   // base64 / hex: only long runs of the base64 alphabets are examined.
   const n = bytes.length;
+  /** Decodes bytes[s, i) (and its '=' padding) if it may be base64 of text; whether it was. */
+  const tryBase64 = (s: number, i: number): boolean => {
+    if (i - s < MIN_BASE64 || (i - s) % 4 === 1 || !mayBeTextBase64(bytes, s, i) || !some(bytes, s, i, DIGIT)) return false;
+    let end = i;
+    while (end < n && bytes[end] === 61 && end - i < 2) end++; // '=' padding
+    return emit(s, end, 'base64', Buffer.from(bytes.toString('latin1', s, end), 'base64'));
+  };
   const runs = base64Runs(bytes);
   for (let r = 0; r < runs.length && !full(); r += 2) {
     const start = runs[r];
@@ -186,10 +196,22 @@ export function findEncoded(bytes: Buffer, limits: DecodeLimits): EncodedSegment
     // Cheapest test first, each stopping at its first decisive byte: most runs are identifiers.
     if (len >= MIN_HEX && len % 2 === 0 && every(bytes, start, i, HEX)) {
       if (mayBeTextHex(bytes, start, i)) emit(start, i, 'hex', Buffer.from(bytes.toString('latin1', start, i), 'hex'));
-    } else if (len % 4 !== 1 && mayBeTextBase64(bytes, start, i) && some(bytes, start, i, DIGIT)) {
-      let end = i;
-      while (end < n && bytes[end] === 61 && end - i < 2) end++; // '=' padding
-      emit(start, end, 'base64', Buffer.from(bytes.toString('latin1', start, end), 'base64'));
+    } else {
+      // The alphabet holds '/', '_' and '-', so a run may open with what sits before the
+      // encoded text (`token_…`, `…/path/…`) and its 4-character groups start off the blob's.
+      // Tried in turn: the run's own start, the three other alignments (from their first
+      // group that can open text: the groups before decode to bytes no text holds), then just
+      // after each separator in the run's first bytes.
+      let found = tryBase64(start, i);
+      for (let off = 1; off < 4 && !found; off++) {
+        let s = start + off;
+        while (s + 4 <= i && B64_TEXT_LEAD[bytes[s]] === 0) s += 4;
+        found = tryBase64(s, i);
+      }
+      for (let p = start + 1, last = Math.min(i - MIN_BASE64, start + SEPARATOR_REACH); p <= last && !found; p++) {
+        const c = bytes[p - 1];
+        if (c === 47 || c === 95 || c === 45) found = tryBase64(p, i); // '/', '_', '-'
+      }
     }
   }
 

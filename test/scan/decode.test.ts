@@ -20,6 +20,15 @@ describe('decoding', () => {
     expect(revealSecret(findings[0])).toBe(LIVE_SECRET);
   });
 
+  it('finds base64 glued to what precedes it (a path, a name with "_" or "-"), whatever its alignment', () => {
+    const encoded = b64(`token=${LIVE_SECRET}`);
+    for (const prefix of ['', 'a', 'ab', 'abc', 'path/', 'token_', 'x-api-', 'some/long/path/']) {
+      const { findings } = s.scanFragment({ path: 'a', text: `${prefix}${encoded}\n` });
+      expect(findings.map((f) => f.decoded), prefix).toEqual([['base64']]);
+      expect(revealSecret(findings[0]), prefix).toBe(LIVE_SECRET);
+    }
+  });
+
   it('finds secrets in url-safe base64, hex and percent-encoding', () => {
     const urlSafe = Buffer.from(`>>>${LIVE_SECRET}???`).toString('base64url');
     expect(s.scanFragment({ path: 'a', text: `t=${urlSafe}` }).findings.map((f) => f.decoded)).toEqual([['base64']]);
