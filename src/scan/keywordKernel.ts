@@ -11,7 +11,7 @@
 // states at OUT, the transition table (32-bit) at DELTA, then the fragment (with a few bytes
 // of padding either side).
 
-import { HEADER, I32, bump, cat, emit, name, op, section, uleb, vec } from './wasmAssembly.js';
+import { I32, bump, cat, emit, instantiate, moduleOf, op, uleb, vec } from './wasmAssembly.js';
 
 /** Hits a stream keeps; one more means the fragment has more than the caller keeps (it falls back). */
 export const STREAM_CAP = (1 << 16) + 1;
@@ -34,10 +34,6 @@ interface Exports {
   [fn: string]: unknown;
 }
 type Step = (p: number, end: number, base: number, firstOut: number, shift: number, stride: number) => number;
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Exports };
-}
 
 /** The automaton as the JavaScript pass holds it. */
 export interface Automaton {
@@ -74,11 +70,10 @@ export class KeywordKernel {
     if (pad < 0) return undefined;
     // A column times 4 (a byte offset in a row) fits the byte-wide class table up to 64 columns.
     const wide = a.shift > 6;
-    let kernel: KeywordKernel;
+    const exports = instantiate<Exports>(moduleBytes(wide));
+    if (!exports) return undefined;
+    const kernel = new KeywordKernel(exports);
     try {
-      const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
-      if (!wasm) return undefined;
-      kernel = new KeywordKernel(new wasm.Instance(new wasm.Module(moduleBytes(wide))).exports);
       kernel.reserve(DELTA + 6 * a.delta.length + a.longest + 64);
     } catch {
       return undefined;
@@ -239,13 +234,5 @@ function moduleBytes(wide: boolean): Uint8Array {
     fns.push([`roll${k}`, stepBody(k, false, wide)]);
     fns.push([`step${k}`, stepBody(k, true, wide)]);
   }
-  const pages = Math.ceil(DELTA / PAGE) + 1;
-  return new Uint8Array(cat(
-    HEADER,
-    section(1, vec([cat(0x60, vec(Array.from({ length: PARAMS }, () => [I32])), vec([[I32]]))])),
-    section(3, vec(fns.map(() => [0]))),
-    section(5, vec([cat(0x00, uleb(pages))])),
-    section(7, vec(fns.map(([fn], i) => cat(name(fn), 0x00, uleb(i))).concat([cat(name('mem'), 0x02, 0)]))),
-    section(10, vec(fns.map(([, body]) => cat(uleb(body.length), body)))),
-  ));
+  return moduleOf(PARAMS, 1, Math.ceil(DELTA / PAGE) + 1, fns);
 }

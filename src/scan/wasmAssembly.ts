@@ -112,3 +112,37 @@ export function sleb(n: number): number[] {
 
 /** The module header: magic and version. */
 export const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/**
+ * A module whose functions share one type (`params` i32 in, `results` i32 out), exported under
+ * their names in order, with its memory of `pages` 64 KB pages exported as `mem`. A body is
+ * its locals' vector, then its code.
+ */
+export function moduleOf(params: number, results: number, pages: number, fns: Array<[string, number[]]>): Uint8Array {
+  const i32s = (n: number): number[] => vec(Array.from({ length: n }, () => [I32]));
+  return new Uint8Array(cat(
+    HEADER,
+    section(1, vec([cat(0x60, i32s(params), i32s(results))])),
+    section(3, vec(fns.map(() => [0]))),
+    section(5, vec([cat(0x00, uleb(pages))])),
+    section(7, vec(fns.map(([fn], i) => cat(name(fn), 0x00, uleb(i))).concat([cat(name('mem'), 0x02, 0)]))),
+    section(10, vec(fns.map(([, body]) => cat(uleb(body.length), body)))),
+  ));
+}
+
+/** The little of the WebAssembly API used here (the project's TypeScript libraries leave it out). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+
+/** The module's exports, or undefined where WebAssembly, or a feature the module uses (SIMD), is missing. */
+export function instantiate<E>(bytes: Uint8Array): E | undefined {
+  const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
+  if (!wasm) return undefined;
+  try {
+    return new wasm.Instance(new wasm.Module(bytes)).exports as E;
+  } catch {
+    return undefined;
+  }
+}

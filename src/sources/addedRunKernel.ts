@@ -4,7 +4,7 @@
 // ~40 ns whatever its length, and most lines of a history are short: that was most of a
 // history scan's parsing time. The module is a few hundred bytes, assembled below.
 
-import { HEADER, I32, V128, bump, cat, name, op, section, uleb, vec } from '../scan/wasmAssembly.js';
+import { I32, V128, bump, cat, instantiate, moduleOf, op, vec } from '../scan/wasmAssembly.js';
 
 /** Largest chunk the kernel takes; longer ones are parsed in JavaScript. */
 export const KERNEL_CAPACITY = 256 * 1024;
@@ -31,29 +31,23 @@ let kernel: AddedRunKernel | null | undefined;
 
 /** The kernel, or undefined where WebAssembly SIMD is unavailable. */
 export function addedRunKernel(): AddedRunKernel | undefined {
-  if (kernel === undefined) kernel = instantiate();
+  if (kernel === undefined) kernel = instantiateKernel();
   return kernel ?? undefined;
 }
 
-/** The little of the WebAssembly API used here (the project's TypeScript libraries leave it out). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: { take: (s: number, e: number, max: number, out: number) => number[]; mem: { buffer: ArrayBuffer } } };
+interface Exports {
+  take: (s: number, e: number, max: number, out: number) => number[];
+  mem: { buffer: ArrayBuffer };
 }
 
-function instantiate(): AddedRunKernel | null {
-  try {
-    const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
-    const { exports } = new wasm.Instance(new wasm.Module(moduleBytes()));
-    const bytes = new Uint8Array(exports.mem.buffer);
-    return {
-      bytes,
-      loaded: undefined,
-      take: (start, end, maxLines) => exports.take(start, end, maxLines, KERNEL_OUT) as [number, number, number],
-    };
-  } catch {
-    return null;
-  }
+function instantiateKernel(): AddedRunKernel | null {
+  const exports = instantiate<Exports>(moduleBytes());
+  if (!exports) return null;
+  return {
+    bytes: new Uint8Array(exports.mem.buffer),
+    loaded: undefined,
+    take: (start, end, maxLines) => exports.take(start, end, maxLines, KERNEL_OUT) as [number, number, number],
+  };
 }
 
 // --- The module ---------------------------------------------------------------------------
@@ -123,13 +117,5 @@ function takeBody(): number[] {
 }
 
 function moduleBytes(): Uint8Array {
-  const body = cat(vec([[7, I32], [1, V128]]), takeBody());
-  return new Uint8Array(cat(
-    HEADER,
-    section(1, vec([cat(0x60, vec([I32, I32, I32, I32].map((t) => [t])), vec([I32, I32, I32].map((t) => [t])))])),
-    section(3, vec([[0]])),
-    section(5, vec([cat(0x00, uleb(PAGES))])),
-    section(7, vec([cat(name('take'), 0x00, 0), cat(name('mem'), 0x02, 0)])),
-    section(10, vec([cat(uleb(body.length), body)])),
-  ));
+  return moduleOf(4, 3, PAGES, [['take', cat(vec([[7, I32], [1, V128]]), takeBody())]]);
 }
