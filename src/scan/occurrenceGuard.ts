@@ -8,6 +8,8 @@
 // no rule. Read conservatively: whatever the reader does not understand ends the opening, so
 // a check can only be weaker than the regex, never stricter.
 
+import { quantifierAt } from './regexSyntax.js';
+
 /** The start of every match, as far as it is plain: literal heads and the atoms after them. */
 interface Opening {
   /** The literal texts a match starts with (one of them). */
@@ -44,7 +46,6 @@ export interface OccurrenceGuard {
 }
 
 const META = new Set(['\\', '^', '$', '.', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}']);
-const QUANTIFIER = /^(?:\{(\d+)(?:(,)(\d*))?\}|[?*+])\??/;
 const MAX_HEADS = 16;
 /** Bytes a check walks past the head at most; past that it passes (a long run is the regex's to judge). */
 const MAX_WALK = 512;
@@ -95,17 +96,6 @@ function topLevelAlternation(src: string): boolean {
     else if (c === '|' && depth === 0) return true;
   }
   return false;
-}
-
-/** A quantifier at src[i], as min/max and its length; none: exactly once. */
-function quantifierAt(src: string, i: number): { min: number; max: number; length: number } {
-  const q = QUANTIFIER.exec(src.slice(i, i + 16));
-  if (!q) return { min: 1, max: 1, length: 0 };
-  if (q[0][0] === '?') return { min: 0, max: 1, length: q[0].length };
-  if (q[0][0] === '*') return { min: 0, max: Infinity, length: q[0].length };
-  if (q[0][0] === '+') return { min: 1, max: Infinity, length: q[0].length };
-  const min = Number(q[1]);
-  return { min, max: q[2] === undefined ? min : q[3] === '' ? Infinity : Number(q[3]), length: q[0].length };
 }
 
 /** The bytes a shorthand class (\d \w \s and their negations) matches, or undefined. */

@@ -11,6 +11,8 @@
 // regex finds that very match there, and none earlier. Runs inside a group repeated more than
 // once are not relaxed: a capture there would only hold the last iteration.
 
+import { quantifierAt } from './regexSyntax.js';
+
 /** Bounds narrower than this stay: the copies cost less than a capture on every match. */
 const MIN_SPAN = 8;
 
@@ -77,8 +79,6 @@ function classEnd(src: string, i: number): number {
   return j + 1;
 }
 
-const REPEAT = /^\{(\d+)(,(\d*))?\}/;
-
 /**
  * The relaxed form of a regex source (Go/RE2 syntax), or undefined when it has no wide bound
  * to relax or uses syntax this reading does not follow (`\Q…\E`).
@@ -95,19 +95,12 @@ export function relaxBounds(src: string): RelaxedRegex | undefined {
   let i = 0;
   while (i < src.length) {
     const c = src[i];
-    let quant: { min: number; max: number; end: number } | undefined;
-    if (c === '*' || c === '+' || c === '?') quant = { min: c === '+' ? 1 : 0, max: c === '?' ? 1 : Infinity, end: i + 1 };
-    else if (c === '{') {
-      const m = REPEAT.exec(src.slice(i, i + 24));
-      if (m) quant = { min: Number(m[1]), max: m[2] === undefined ? Number(m[1]) : m[3] === '' ? Infinity : Number(m[3]), end: i + m[0].length };
-    }
-    if (quant) {
-      let end = quant.end;
-      const lazy = src[end] === '?';
-      if (lazy) end++;
+    const quant = quantifierAt(src, i);
+    if (quant.length > 0) {
+      const end = i + quant.length;
       if (atom?.groupStart !== undefined && quant.max > 1) repeatedGroups.push([atom.groupStart, atom.end]);
       if (atom?.single && quant.max !== Infinity && quant.max - quant.min >= MIN_SPAN) {
-        candidates.push({ atomStart: atom.start, atomEnd: atom.end, min: quant.min, max: quant.max, quantEnd: end, lazy });
+        candidates.push({ atomStart: atom.start, atomEnd: atom.end, min: quant.min, max: quant.max, quantEnd: end, lazy: quant.lazy });
       }
       atom = undefined;
       i = end;
